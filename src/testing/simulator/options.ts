@@ -1,0 +1,272 @@
+import { z } from 'zod';
+
+/** The endpoints the simulator serves, by name (used to tune cost and latency per endpoint). */
+export const endpointNames = [
+  'users.self',
+  'users.show',
+  'accounts.show',
+  'accounts.terms',
+  'accounts.courses',
+  'courses.show',
+  'courses.users',
+  'courses.enrollments',
+  'courses.sections',
+  'courses.assignments',
+  'courses.assignment',
+  'courses.students.submissions',
+  'assignments.submissions',
+  'submissions.update',
+  'discussion_topics.index',
+  'discussion_topics.entries',
+  'users.page_views',
+  'analytics.student_summaries',
+] as const;
+
+/** Name of one simulated endpoint, e.g. `'courses.enrollments'`. */
+export type EndpointName = (typeof endpointNames)[number];
+
+/** What a cost or latency model sees of a request. */
+export interface SimulatedRequest {
+  /** HTTP method, upper case. */
+  readonly method: string;
+  /** Path without the query string, e.g. `/api/v1/courses/101/enrollments`. */
+  readonly path: string;
+  /** The matched endpoint, or `undefined` for an unknown route (a 404). */
+  readonly endpoint: EndpointName | undefined;
+  /** Query parameters, `access_token` removed. */
+  readonly searchParams: URLSearchParams;
+  /** Number of records in the response body (0 for errors, 1 for a single object). */
+  readonly items: number;
+  /** A seeded random number in `[0, 1)`, so jittered models stay reproducible. */
+  readonly random: () => number;
+}
+
+/** A constant, or a function of the request. */
+export type RequestModel = number | ((request: SimulatedRequest) => number);
+
+const nonNegative = z.number().finite().nonnegative();
+const rate = z.number().min(0).max(1);
+const model = z.union([nonNegative, z.function()]);
+
+const endpointSettingsSchema = z.strictObject({
+  cost: model.optional(),
+  latencyMs: model.optional(),
+  upFrontCost: nonNegative.optional(),
+});
+
+/**
+ * Faults the simulator injects, each at a rate in `[0, 1]` drawn from the seeded
+ * fault stream. Unknown keys are rejected.
+ */
+export const faultsSchema = z.strictObject({
+  /** Share of requests answered 500, 502 or 503 (JSON error body, cost charged). */
+  serverErrorRate: rate.optional(),
+  /** Which statuses a server error uses, picked at random. @defaultValue [500, 502, 503] */
+  serverErrorStatuses: z
+    .array(z.union([z.literal(500), z.literal(502), z.literal(503)]))
+    .min(1)
+    .optional(),
+  /** Share of requests whose connection is reset after the headers and part of the body. */
+  resetRate: rate.optional(),
+  /** Share of requests delayed by `slowMs` on top of their latency. */
+  slowRate: rate.optional(),
+  /** Extra delay of a slow response, in ms. @defaultValue 30000 */
+  slowMs: nonNegative.optional(),
+  /** Share of 200 responses whose JSON body is cut short. */
+  malformedJsonRate: rate.optional(),
+  /** Share of throttled responses that carry a `Retry-After` header. */
+  retryAfterRate: rate.optional(),
+  /** How `Retry-After` is written. @defaultValue 'seconds' */
+  retryAfterFormat: z.enum(['seconds', 'http-date']).optional(),
+  /** The `Retry-After` value in seconds. @defaultValue 1 */
+  retryAfterSeconds: z.number().int().nonnegative().optional(),
+  /**
+   * Share of requests for page 2 or later of a numbered collection before which a
+   * record is inserted at (duplicates) or deleted from (skips) the head of the collection.
+   */
+  mutationRate: rate.optional(),
+  /** Share of paginated responses whose `next` link points at `foreignOrigin`. */
+  foreignNextRate: rate.optional(),
+  /** Origin used by `foreignNextRate`. @defaultValue 'https://attacker.example' */
+  foreignOrigin: z.url().optional(),
+  /** Only requests whose path matches this expression get faults. @defaultValue every path */
+  pathPattern: z.instanceof(RegExp).optional(),
+});
+
+/** Fault injection settings; see {@link faultsSchema} for each field. */
+export type SimulatorFaults = z.input<typeof faultsSchema>;
+
+/** A permission rule: matching requests get a 401 without `WWW-Authenticate`. */
+export interface ForbiddenRule {
+  /** Path (without query) the rule applies to: exact string or expression. */
+  readonly path: string | RegExp;
+  /** Tokens the rule applies to. @defaultValue every token */
+  readonly tokens?: readonly string[];
+}
+
+const forbiddenRuleSchema = z.strictObject({
+  path: z.union([z.string().min(1), z.instanceof(RegExp)]),
+  tokens: z.array(z.string().min(1)).optional(),
+});
+
+const institutionSchema = z
+  .strictObject({
+    seed: z.number().int().optional(),
+    accountId: z.number().int().positive().optional(),
+    terms: z.number().int().min(1).optional(),
+    courses: z.number().int().nonnegative().optional(),
+    sectionsPerCourse: z.number().int().min(1).optional(),
+    students: z.number().int().nonnegative().optional(),
+    studentsPerCourse: z.number().int().nonnegative().optional(),
+    teachers: z.number().int().min(1).optional(),
+    assignmentsPerCourse: z.number().int().nonnegative().optional(),
+    topicsPerCourse: z.number().int().nonnegative().optional(),
+    entriesPerTopic: z.number().int().nonnegative().optional(),
+    pageViewsPerUser: z.number().int().nonnegative().optional(),
+    commentsPerSubmission: z.number().int().nonnegative().optional(),
+  })
+  .optional();
+
+/** Validates {@link CanvasSimulatorOptions}; exported for tests of the validation itself. */
+export const simulatorOptionsSchema = z
+  .strictObject({
+    host: z.string().min(1).optional(),
+    port: z.number().int().min(0).max(65535).optional(),
+    seed: z.number().int().optional(),
+    tokens: z.array(z.string().min(1)).min(1).optional(),
+    allowlistedTokens: z.array(z.string().min(1)).optional(),
+    blockedTokens: z.array(z.string().min(1)).optional(),
+    expiredTokens: z.array(z.string().min(1)).optional(),
+    highWaterMark: z.number().finite().positive().optional(),
+    maximum: z.number().finite().positive().optional(),
+    outflowPerSecond: z.number().finite().positive().optional(),
+    upFrontCost: nonNegative.optional(),
+    throttleStatus: z.union([z.literal(429), z.literal(403)]).optional(),
+    cost: model.optional(),
+    latencyMs: model.optional(),
+    endpoints: z.partialRecord(z.enum(endpointNames), endpointSettingsSchema).optional(),
+    perPageDefault: z.number().int().min(1).optional(),
+    perPageMax: z.number().int().min(1).optional(),
+    institution: institutionSchema,
+    faults: faultsSchema.optional(),
+    forbidden: z.array(forbiddenRuleSchema).optional(),
+    clock: z.function().optional(),
+    maxSamples: z.number().int().min(1).optional(),
+  })
+  .superRefine((options, ctx) => {
+    const hwm = options.highWaterMark ?? 700;
+    const maximum = options.maximum ?? 800;
+    if (hwm > maximum) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['highWaterMark'],
+        message: `highWaterMark (${hwm}) must not exceed maximum (${maximum})`,
+      });
+    }
+    if ((options.perPageDefault ?? 10) > (options.perPageMax ?? 100)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['perPageDefault'],
+        message: 'perPageDefault must not exceed perPageMax',
+      });
+    }
+  });
+
+/** Formats zod issues as one readable line each, `path: message`. */
+export function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
+  return issues
+    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(root)'}: ${issue.message}`)
+    .join('; ');
+}
+
+/** Size and seed of the generated institution; every field has a default. */
+export interface SimulatedInstitutionOptions {
+  /** Seed of the data (defaults to the simulator's `seed`). */
+  seed?: number;
+  /** Id of the root account. @defaultValue 1 */
+  accountId?: number;
+  /** Number of enrollment terms. @defaultValue 2. Minimum: 1 */
+  terms?: number;
+  /** Number of courses in the account. @defaultValue 12 */
+  courses?: number;
+  /** Sections per course. @defaultValue 2. Minimum: 1 */
+  sectionsPerCourse?: number;
+  /** Size of the student pool. @defaultValue 300 */
+  students?: number;
+  /** Students enrolled in each course (clamped to `students`). @defaultValue 30 */
+  studentsPerCourse?: number;
+  /** Size of the teacher pool. @defaultValue 8. Minimum: 1 */
+  teachers?: number;
+  /** Assignments per course. @defaultValue 5 */
+  assignmentsPerCourse?: number;
+  /** Discussion topics per course. @defaultValue 2 */
+  topicsPerCourse?: number;
+  /** Top-level entries per discussion topic. @defaultValue 10 */
+  entriesPerTopic?: number;
+  /** Page views per user. @defaultValue 20 */
+  pageViewsPerUser?: number;
+  /** Most comments on one submission. @defaultValue 2 */
+  commentsPerSubmission?: number;
+}
+
+/** Cost, latency and up-front cost of one endpoint, overriding the simulator-wide ones. */
+export interface EndpointSettings {
+  /** Cost charged when a request ends (Canvas: CPU + database seconds). */
+  cost?: RequestModel;
+  /** Time the simulator takes to answer, in ms. */
+  latencyMs?: RequestModel;
+  /** Up-front cost for this endpoint (Canvas allows it per path). */
+  upFrontCost?: number;
+}
+
+/**
+ * Options of {@link startCanvasSimulator}. Everything is optional; the defaults
+ * are those of Instructure-hosted Canvas. Invalid options are rejected with a
+ * `TypeError` naming every offending field.
+ */
+export interface CanvasSimulatorOptions {
+  /** Interface to listen on. Loopback only is the intent. @defaultValue '127.0.0.1' */
+  host?: string;
+  /** Port; 0 picks a free one. @defaultValue 0 */
+  port?: number;
+  /** Seed of the generated data and of every random choice (faults, jitter). @defaultValue 1 */
+  seed?: number;
+  /** Valid access tokens (throttled normally). @defaultValue ['canvas-sync-test-token'] */
+  tokens?: string[];
+  /** Valid tokens that are never throttled: remaining is always the high-water mark. */
+  allowlistedTokens?: string[];
+  /** Tokens that are always throttled, with remaining `0.0`. */
+  blockedTokens?: string[];
+  /** Tokens answered 401 `Expired access token.` (after passing the throttle). */
+  expiredTokens?: string[];
+  /** Bucket high-water mark. @defaultValue 700. Must not exceed `maximum`. */
+  highWaterMark?: number;
+  /** Bucket maximum. @defaultValue 800 */
+  maximum?: number;
+  /** Leak rate in units per second. @defaultValue 10. Must be positive. */
+  outflowPerSecond?: number;
+  /** Charge held by each request in flight. @defaultValue 50 */
+  upFrontCost?: number;
+  /** Status of a throttled response: 429 (hosted Canvas) or 403 (self-hosted). @defaultValue 429 */
+  throttleStatus?: 429 | 403;
+  /** Cost of a request. @defaultValue `0.02 + 0.002 × items` */
+  cost?: RequestModel;
+  /** Latency of a request in ms. @defaultValue 0 */
+  latencyMs?: RequestModel;
+  /** Per-endpoint overrides of cost, latency and up-front cost. */
+  endpoints?: Partial<Record<EndpointName, EndpointSettings>>;
+  /** `per_page` when none is asked for. @defaultValue 10 */
+  perPageDefault?: number;
+  /** Largest `per_page`; larger values are clamped. @defaultValue 100 */
+  perPageMax?: number;
+  /** Size of the generated institution. */
+  institution?: SimulatedInstitutionOptions;
+  /** Faults injected from the start; change them later with `setFaults`. */
+  faults?: SimulatorFaults;
+  /** Paths answered 401 without `WWW-Authenticate` (permission denied). */
+  forbidden?: ForbiddenRule[];
+  /** Clock in milliseconds, for deterministic bucket tests. @defaultValue `performance.now()` */
+  clock?: () => number;
+  /** Most level samples kept per token (oldest dropped first). @defaultValue 10000 */
+  maxSamples?: number;
+}

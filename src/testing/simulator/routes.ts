@@ -1,0 +1,259 @@
+import type { Institution } from './data.js';
+import type { EndpointName } from './options.js';
+import type { KeysetList, PageableList } from './pagination.js';
+
+/** What a route answers, before pagination, faults and headers are applied. */
+export type RouteResult =
+  | { readonly kind: 'object'; readonly body: unknown }
+  | {
+      readonly kind: 'collection';
+      readonly style: 'numbered';
+      readonly list: PageableList<unknown>;
+    }
+  | { readonly kind: 'collection'; readonly style: 'bookmark'; readonly list: KeysetList<unknown> }
+  | { readonly kind: 'not_found' };
+
+interface RouteInput {
+  readonly params: readonly string[];
+  readonly searchParams: URLSearchParams;
+  readonly body: unknown;
+}
+
+interface Route {
+  readonly method: string;
+  readonly pattern: RegExp;
+  readonly endpoint: EndpointName;
+  readonly handle: (data: Institution, input: RouteInput) => RouteResult;
+}
+
+const NOT_FOUND: RouteResult = { kind: 'not_found' };
+const ID = '(\\d+)';
+
+function object(body: unknown): RouteResult {
+  return body === undefined ? NOT_FOUND : { kind: 'object', body };
+}
+
+function numbered(list: PageableList<unknown> | undefined): RouteResult {
+  return list === undefined ? NOT_FOUND : { kind: 'collection', style: 'numbered', list };
+}
+
+function bookmarked(list: KeysetList<unknown> | undefined): RouteResult {
+  return list === undefined ? NOT_FOUND : { kind: 'collection', style: 'bookmark', list };
+}
+
+/** A fixed list (small, already filtered) seen through the pageable interface. */
+function arrayList<T>(items: readonly T[]): PageableList<T> {
+  return { length: items.length, at: (index) => items[index] };
+}
+
+function param(input: RouteInput, index: number): string {
+  return input.params[index] ?? '';
+}
+
+/** The service account a token belongs to (`/users/self`). */
+const SELF_USER = Object.freeze({
+  id: 1,
+  name: 'Canvas Sync Service Account',
+  sortable_name: 'Account, Canvas Sync Service',
+  short_name: 'Canvas Sync',
+  created_at: '2024-01-01T00:00:00Z',
+});
+
+function includes(input: RouteInput): Set<string> {
+  return new Set(input.searchParams.getAll('include[]'));
+}
+
+function submissionIncludes(input: RouteInput): { user: boolean; submission_comments: boolean } {
+  const set = includes(input);
+  return { user: set.has('user'), submission_comments: set.has('submission_comments') };
+}
+
+function courseSubmissions(data: Institution, input: RouteInput): RouteResult {
+  const courseId = param(input, 0);
+  const all = data.courseSubmissions(courseId, submissionIncludes(input));
+  if (all === undefined) return NOT_FOUND;
+  const studentIds = input.searchParams.getAll('student_ids[]');
+  // Without student_ids Canvas answers with the caller's own submissions: none for a service account.
+  if (studentIds.length === 0) return numbered(arrayList([]));
+  if (studentIds.includes('all')) return numbered(all);
+  const wanted = new Set(studentIds);
+  const picked: unknown[] = [];
+  for (let i = 0; i < all.length; i++) {
+    const submission = all.at(i);
+    if (submission !== undefined && wanted.has(String(submission.user_id))) picked.push(submission);
+  }
+  return numbered(arrayList(picked));
+}
+
+function accountCourses(data: Institution, input: RouteInput): RouteResult {
+  if (param(input, 0) !== String(data.account.id)) return NOT_FOUND;
+  const term = input.searchParams.get('enrollment_term_id');
+  if (term === null) return numbered(data.courses);
+  const picked: unknown[] = [];
+  for (let i = 0; i < data.courses.length; i++) {
+    const course = data.courses.at(i);
+    if (course !== undefined && String(course.enrollment_term_id) === term) picked.push(course);
+  }
+  return numbered(arrayList(picked));
+}
+
+function updateSubmission(data: Institution, input: RouteInput): RouteResult {
+  const list = data.submissions(param(input, 0), param(input, 1));
+  if (list === undefined) return NOT_FOUND;
+  const index = findByUser(list, param(input, 2));
+  const submission = index >= 0 ? list.at(index) : undefined;
+  if (submission === undefined) return NOT_FOUND;
+  const body = input.body as { submission?: { posted_grade?: unknown } } | undefined;
+  const posted = body?.submission?.posted_grade;
+  if (posted !== undefined) {
+    const score = Number(posted);
+    submission.grade = String(posted);
+    submission.score = Number.isFinite(score) ? score : submission.score;
+    submission.workflow_state = 'graded';
+  }
+  return object(submission);
+}
+
+function findByUser(list: PageableList<{ user_id: number | string }>, userId: string): number {
+  for (let i = 0; i < list.length; i++) {
+    if (String(list.at(i)?.user_id) === userId) return i;
+  }
+  return -1;
+}
+
+const routes: readonly Route[] = [
+  {
+    method: 'GET',
+    pattern: /^\/api\/v1\/users\/self$/,
+    endpoint: 'users.self',
+    handle: () => object({ ...SELF_USER }),
+  },
+  {
+    method: 'GET',
+    pattern: new RegExp(`^/api/v1/users/${ID}$`),
+    endpoint: 'users.show',
+    handle: (data, input) => object(data.user(param(input, 0))),
+  },
+  {
+    method: 'GET',
+    pattern: new RegExp(`^/api/v1/users/${ID}/page_views$`),
+    endpoint: 'users.page_views',
+    handle: (data, input) => bookmarked(data.pageViews(param(input, 0))),
+  },
+  {
+    method: 'GET',
+    pattern: new RegExp(`^/api/v1/accounts/${ID}$`),
+    endpoint: 'accounts.show',
+    handle: (data, input) =>
+      param(input, 0) === String(data.account.id) ? object(data.account) : NOT_FOUND,
+  },
+  {
+    method: 'GET',
+    pattern: new RegExp(`^/api/v1/accounts/${ID}/terms$`),
+    endpoint: 'accounts.terms',
+    handle: (data, input) =>
+      param(input, 0) === String(data.account.id)
+        ? object({ enrollment_terms: data.terms })
+        : NOT_FOUND,
+  },
+  {
+    method: 'GET',
+    pattern: new RegExp(`^/api/v1/accounts/${ID}/courses$`),
+    endpoint: 'accounts.courses',
+    handle: accountCourses,
+  },
+  {
+    method: 'GET',
+    pattern: new RegExp(`^/api/v1/courses/${ID}$`),
+    endpoint: 'courses.show',
+    handle: (data, input) => object(data.course(param(input, 0))),
+  },
+  {
+    method: 'GET',
+    pattern: new RegExp(`^/api/v1/courses/${ID}/users$`),
+    endpoint: 'courses.users',
+    handle: (data, input) => numbered(data.courseUsers(param(input, 0))),
+  },
+  {
+    method: 'GET',
+    pattern: new RegExp(`^/api/v1/courses/${ID}/enrollments$`),
+    endpoint: 'courses.enrollments',
+    handle: (data, input) => bookmarked(data.enrollments(param(input, 0))),
+  },
+  {
+    method: 'GET',
+    pattern: new RegExp(`^/api/v1/courses/${ID}/sections$`),
+    endpoint: 'courses.sections',
+    handle: (data, input) => numbered(data.sections(param(input, 0))),
+  },
+  {
+    method: 'GET',
+    pattern: new RegExp(`^/api/v1/courses/${ID}/assignments$`),
+    endpoint: 'courses.assignments',
+    handle: (data, input) => numbered(data.assignments(param(input, 0))),
+  },
+  {
+    method: 'GET',
+    pattern: new RegExp(`^/api/v1/courses/${ID}/assignments/${ID}$`),
+    endpoint: 'courses.assignment',
+    handle: (data, input) => object(data.assignment(param(input, 0), param(input, 1))),
+  },
+  {
+    method: 'GET',
+    pattern: new RegExp(`^/api/v1/courses/${ID}/students/submissions$`),
+    endpoint: 'courses.students.submissions',
+    handle: courseSubmissions,
+  },
+  {
+    method: 'GET',
+    pattern: new RegExp(`^/api/v1/courses/${ID}/assignments/${ID}/submissions$`),
+    endpoint: 'assignments.submissions',
+    handle: (data, input) =>
+      numbered(data.submissions(param(input, 0), param(input, 1), submissionIncludes(input))),
+  },
+  {
+    method: 'PUT',
+    pattern: new RegExp(`^/api/v1/courses/${ID}/assignments/${ID}/submissions/${ID}$`),
+    endpoint: 'submissions.update',
+    handle: updateSubmission,
+  },
+  {
+    method: 'GET',
+    pattern: new RegExp(`^/api/v1/courses/${ID}/discussion_topics$`),
+    endpoint: 'discussion_topics.index',
+    handle: (data, input) => numbered(data.discussionTopics(param(input, 0))),
+  },
+  {
+    method: 'GET',
+    pattern: new RegExp(`^/api/v1/courses/${ID}/discussion_topics/${ID}/entries$`),
+    endpoint: 'discussion_topics.entries',
+    handle: (data, input) => numbered(data.discussionEntries(param(input, 0), param(input, 1))),
+  },
+  {
+    method: 'GET',
+    pattern: new RegExp(`^/api/v1/courses/${ID}/analytics/student_summaries$`),
+    endpoint: 'analytics.student_summaries',
+    handle: (data, input) => numbered(data.studentSummaries(param(input, 0))),
+  },
+];
+
+/** A request matched to a route, ready to run. */
+export interface MatchedRoute {
+  readonly endpoint: EndpointName;
+  run(data: Institution, searchParams: URLSearchParams, body: unknown): RouteResult;
+}
+
+/** Finds the route for a method and path; `undefined` when none matches (a 404). */
+export function matchRoute(method: string, path: string): MatchedRoute | undefined {
+  for (const route of routes) {
+    if (route.method !== method) continue;
+    const match = route.pattern.exec(path);
+    if (match === null) continue;
+    const params = match.slice(1).map((value) => value ?? '');
+    return {
+      endpoint: route.endpoint,
+      run: (data, searchParams, body) => route.handle(data, { params, searchParams, body }),
+    };
+  }
+  return undefined;
+}

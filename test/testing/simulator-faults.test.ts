@@ -1,0 +1,144 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  type CanvasSimulator,
+  type CanvasSimulatorOptions,
+  startCanvasSimulator,
+} from '../../src/testing/index.js';
+import { call, json, links, nth } from '../support/http.js';
+
+let sim: CanvasSimulator | undefined;
+
+async function start(options: CanvasSimulatorOptions = {}): Promise<CanvasSimulator> {
+  sim = await startCanvasSimulator({
+    cost: 0,
+    institution: { courses: 2, students: 40, studentsPerCourse: 30 },
+    ...options,
+  });
+  return sim;
+}
+
+afterEach(async () => {
+  await sim?.close();
+  sim = undefined;
+});
+
+describe('simulator faults', () => {
+  it('answers 500/502/503 with Canvas error JSON at the configured rate', async () => {
+    const s = await start({ faults: { serverErrorRate: 1 } });
+    const statuses = new Set<number>();
+    for (let i = 0; i < 20; i++) {
+      const res = await call(s, '/api/v1/users/self');
+      statuses.add(res.status);
+      expect(json(res)).toEqual({
+        errors: [{ message: 'An error occurred.', error_code: 'internal_server_error' }],
+      });
+      expect(res.headers.get('x-request-cost')).not.toBeNull();
+    }
+    expect([...statuses].sort()).toEqual([500, 502, 503]);
+    expect(s.faultCounts().serverError).toBe(20);
+    s.setFaults({ serverErrorRate: 1, serverErrorStatuses: [503] });
+    expect((await call(s, '/api/v1/users/self')).status).toBe(503);
+    s.setFaults({});
+    expect((await call(s, '/api/v1/users/self')).status).toBe(200);
+  });
+
+  it('resets the connection in the middle of the body', async () => {
+    const s = await start({ faults: { resetRate: 1 } });
+    await expect(call(s, `/api/v1/courses/${nth(s.data.courses).id}/users`)).rejects.toThrow();
+    expect(s.faultCounts().reset).toBe(1);
+    s.setFaults({});
+    expect((await call(s, '/api/v1/users/self')).status).toBe(200);
+  });
+
+  it('answers slowly enough to trip a client timeout', async () => {
+    const s = await start({ faults: { slowRate: 1, slowMs: 2_000 } });
+    const started = Date.now();
+    await expect(
+      fetch(`${s.url}/api/v1/users/self`, {
+        headers: { Authorization: `Bearer ${s.token}` },
+        signal: AbortSignal.timeout(150),
+      }),
+    ).rejects.toThrow(/timeout|aborted/i);
+    expect(Date.now() - started).toBeLessThan(1_500);
+    expect(s.stats().inFlight).toBe(1);
+  });
+
+  it('cuts JSON bodies short', async () => {
+    const s = await start({ faults: { malformedJsonRate: 1 } });
+    const res = await call(s, `/api/v1/courses/${nth(s.data.courses).id}/enrollments`);
+    expect(res.status).toBe(200);
+    expect(() => JSON.parse(res.text)).toThrow(SyntaxError);
+  });
+
+  it('adds Retry-After to throttled responses, in seconds or as an HTTP date', async () => {
+    const s = await start({ faults: { retryAfterRate: 1, retryAfterSeconds: 3 } });
+    s.setBucketLevel(700);
+    const seconds = await call(s, '/api/v1/users/self');
+    expect(seconds.status).toBe(429);
+    expect(seconds.headers.get('retry-after')).toBe('3');
+    s.setFaults({ retryAfterRate: 1, retryAfterFormat: 'http-date', retryAfterSeconds: 30 });
+    s.setBucketLevel(700);
+    const date = await call(s, '/api/v1/users/self');
+    const when = Date.parse(date.headers.get('retry-after') ?? '');
+    expect(when - Date.now()).toBeGreaterThan(25_000);
+    expect(when - Date.now()).toBeLessThan(35_000);
+    // Served responses never carry it.
+    s.setBucketLevel(0);
+    expect((await call(s, '/api/v1/users/self')).headers.get('retry-after')).toBeNull();
+  });
+
+  it('inserts and deletes records between pages of a numbered collection', async () => {
+    const s = await start({ faults: { mutationRate: 1 } });
+    const courseId = nth(s.data.courses).id;
+    const ids: number[] = [];
+    let next: string | undefined = `${s.url}/api/v1/courses/${courseId}/users?per_page=5`;
+    let pages = 0;
+    while (next !== undefined && pages < 50) {
+      const res = await call(s, next);
+      ids.push(...json<Array<{ id: number }>>(res).map((r) => r.id));
+      next = links(res).next;
+      pages++;
+    }
+    const truth = s.data.courseUsers(courseId);
+    const expected = Array.from({ length: truth?.length ?? 0 }, (_, i) => nth(truth, i).id);
+    const duplicates = ids.length - new Set(ids).size;
+    const skipped = expected.filter((id) => !ids.includes(id)).length;
+    expect(s.faultCounts().mutation).toBe(pages - 1);
+    expect(duplicates + skipped).toBeGreaterThan(0);
+  });
+
+  it('points next links at a foreign origin', async () => {
+    const s = await start({
+      faults: { foreignNextRate: 1, foreignOrigin: 'https://evil.example.net' },
+    });
+    const res = await call(s, `/api/v1/courses/${nth(s.data.courses).id}/enrollments`);
+    const rel = links(res);
+    expect(rel.next).toMatch(/^https:\/\/evil\.example\.net\/api\/v1\/courses\/\d+\/enrollments\?/);
+    expect(rel.current?.startsWith(s.url)).toBe(true);
+  });
+
+  it('limits faults to paths matching pathPattern', async () => {
+    const s = await start({ faults: { serverErrorRate: 1, pathPattern: /\/enrollments$/ } });
+    expect((await call(s, '/api/v1/users/self')).status).toBe(200);
+    const enrollments = await call(s, `/api/v1/courses/${nth(s.data.courses).id}/enrollments`);
+    expect(enrollments.status).toBeGreaterThanOrEqual(500);
+  });
+
+  it('injects the same faults for the same seed and request sequence', async () => {
+    const sequence = async (seed: number): Promise<number[]> => {
+      const s = await startCanvasSimulator({ seed, cost: 0, faults: { serverErrorRate: 0.4 } });
+      try {
+        const statuses: number[] = [];
+        for (let i = 0; i < 30; i++) statuses.push((await call(s, '/api/v1/users/self')).status);
+        return statuses;
+      } finally {
+        await s.close();
+      }
+    };
+    const a = await sequence(7);
+    expect(await sequence(7)).toEqual(a);
+    expect(a.filter((status) => status === 200).length).toBeGreaterThan(5);
+    expect(a.filter((status) => status >= 500).length).toBeGreaterThan(5);
+    expect(await sequence(8)).not.toEqual(a);
+  });
+});

@@ -1,0 +1,132 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CanvasSimulator, startCanvasSimulator } from '../../src/testing/index.js';
+import { call, json, links, nth } from '../support/http.js';
+
+let sim: CanvasSimulator;
+let courseId: number;
+
+beforeAll(async () => {
+  sim = await startCanvasSimulator({
+    cost: 0,
+    institution: { courses: 3, students: 60, studentsPerCourse: 25 },
+  });
+  courseId = nth(sim.data.courses).id;
+});
+afterAll(() => sim.close());
+
+interface Record {
+  id: number;
+}
+
+async function walk(startPath: string): Promise<{ ids: number[]; pages: number }> {
+  const ids: number[] = [];
+  let next: string | undefined = `${sim.url}${startPath}`;
+  let pages = 0;
+  while (next !== undefined && pages < 100) {
+    const res = await call(sim, next);
+    expect(res.status).toBe(200);
+    ids.push(...json<Record[]>(res).map((r) => r.id));
+    next = links(res).next;
+    pages++;
+  }
+  return { ids, pages };
+}
+
+describe('simulator numbered pagination', () => {
+  it('defaults to 10 per page with current, next, first and last links', async () => {
+    const res = await call(sim, `/api/v1/courses/${courseId}/users`);
+    expect(json<Record[]>(res)).toHaveLength(10);
+    const header = res.headers.get('link') ?? '';
+    expect(header).not.toContain(', ');
+    expect(header.match(/rel="(\w+)"/g)).toEqual([
+      'rel="current"',
+      'rel="next"',
+      'rel="first"',
+      'rel="last"',
+    ]);
+    const rel = links(res);
+    expect(rel.current).toBe(`${sim.url}/api/v1/courses/${courseId}/users?page=1&per_page=10`);
+    expect(rel.next).toBe(`${sim.url}/api/v1/courses/${courseId}/users?page=2&per_page=10`);
+    expect(rel.last).toBe(`${sim.url}/api/v1/courses/${courseId}/users?page=3&per_page=10`);
+  });
+
+  it('orders rels current, next, prev, first, last in the middle of a collection', async () => {
+    const res = await call(sim, `/api/v1/courses/${courseId}/users?page=2`);
+    expect((res.headers.get('link') ?? '').match(/rel="(\w+)"/g)).toEqual([
+      'rel="current"',
+      'rel="next"',
+      'rel="prev"',
+      'rel="first"',
+      'rel="last"',
+    ]);
+  });
+
+  it('walks every record exactly once by following next', async () => {
+    const { ids, pages } = await walk(`/api/v1/courses/${courseId}/users?per_page=7`);
+    expect(pages).toBe(Math.ceil(25 / 7));
+    expect(new Set(ids).size).toBe(25);
+    const expected = sim.data.courseUsers(courseId);
+    expect(ids).toEqual(Array.from({ length: 25 }, (_, i) => nth(expected, i).id));
+  });
+
+  it('clamps per_page to 1..100 and answers [] past the end', async () => {
+    const big = await call(sim, `/api/v1/accounts/1/courses?per_page=1000`);
+    expect(links(big).current).toContain('per_page=100');
+    const zero = await call(sim, `/api/v1/courses/${courseId}/users?per_page=0`);
+    expect(json<Record[]>(zero)).toHaveLength(1);
+    const past = await call(sim, `/api/v1/courses/${courseId}/users?page=99`);
+    expect(past.status).toBe(200);
+    expect(json(past)).toEqual([]);
+    expect(links(past).next).toBeUndefined();
+  });
+
+  it('keeps other parameters in links and strips access_token', async () => {
+    const res = await call(
+      sim,
+      `/api/v1/courses/${courseId}/students/submissions?student_ids[]=all&include[]=user&access_token=${sim.token}`,
+      { token: null },
+    );
+    expect(res.status).toBe(200);
+    const next = links(res).next ?? '';
+    expect(next).toContain('student_ids%5B%5D=all');
+    expect(next).toContain('include%5B%5D=user');
+    expect(next).not.toContain('access_token');
+    expect(next).not.toContain(sim.token);
+  });
+});
+
+describe('simulator bookmark pagination (enrollments, page views)', () => {
+  it('uses bookmarks with current, next and first only', async () => {
+    const res = await call(sim, `/api/v1/courses/${courseId}/enrollments`);
+    expect((res.headers.get('link') ?? '').match(/rel="(\w+)"/g)).toEqual([
+      'rel="current"',
+      'rel="next"',
+      'rel="first"',
+    ]);
+    expect(links(res).next).toMatch(/page=bookmark%3A[A-Za-z0-9_-]+&per_page=10$/);
+    expect(links(res).first).toContain('page=first');
+  });
+
+  it('walks every enrollment once, with nested users', async () => {
+    const { ids } = await walk(`/api/v1/courses/${courseId}/enrollments?per_page=6`);
+    const expected = sim.data.enrollments(courseId);
+    expect(expected).toBeDefined();
+    expect(ids).toHaveLength(expected?.length ?? -1);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('restarts at the first page on an invalid bookmark', async () => {
+    const first = await call(sim, `/api/v1/courses/${courseId}/enrollments?per_page=5`);
+    const bogus = await call(
+      sim,
+      `/api/v1/courses/${courseId}/enrollments?per_page=5&page=bookmark:not-valid`,
+    );
+    expect(json(bogus)).toEqual(json(first));
+  });
+
+  it('pages page views by bookmark too', async () => {
+    const userId = nth(sim.data.users).id;
+    const { ids } = await walk(`/api/v1/users/${userId}/page_views?per_page=100`);
+    expect(ids.length).toBe(sim.data.pageViews(userId)?.length);
+  });
+});
