@@ -47,9 +47,9 @@ describe('simulator errors', () => {
       errors: [{ message: 'user not authorized to perform that action' }],
     });
     sim.setForbidden([]);
-    expect((await call(sim, `/api/v1/courses/${courseId}/analytics/student_summaries`)).status).toBe(
-      200,
-    );
+    expect(
+      (await call(sim, `/api/v1/courses/${courseId}/analytics/student_summaries`)).status,
+    ).toBe(200);
   });
 
   it('answers unknown ids and unknown routes 404 with Canvas JSON', async () => {

@@ -325,7 +325,16 @@ export const pronounChoices: readonly string[] = [
 ];
 
 /** Canvas locales. */
-export const locales: readonly string[] = ['en', 'en-GB', 'es', 'fr', 'pt-BR', 'vi', 'de', 'zh-Hans'];
+export const locales: readonly string[] = [
+  'en',
+  'en-GB',
+  'es',
+  'fr',
+  'pt-BR',
+  'vi',
+  'de',
+  'zh-Hans',
+];
 
 /** IANA time zones. */
 export const timeZones: readonly string[] = [
@@ -375,6 +384,7 @@ const FOLD: Readonly<Record<string, string>> = {
   ı: 'i',
   ł: 'l',
   ñ: 'n',
+  ń: 'n',
   ó: 'o',
   ò: 'o',
   ô: 'o',
@@ -406,13 +416,18 @@ const FOLD: Readonly<Record<string, string>> = {
  * table rather than Unicode normalization so the result never depends on the ICU version.
  */
 export function asciiFold(name: string): string {
+  const cached = foldCache.get(name);
+  if (cached !== undefined) return cached;
   let out = '';
   for (const ch of name.toLowerCase()) {
     if (ch >= 'a' && ch <= 'z') out += ch;
     else out += FOLD[ch] ?? '';
   }
+  if (foldCache.size < 10_000) foldCache.set(name, out);
   return out;
 }
+
+const foldCache = new Map<string, string>();
 
 /** Replaces `{key}` placeholders in `template`. */
 export function fill(template: string, values: Readonly<Record<string, string | number>>): string {
@@ -421,3 +436,20 @@ export function fill(template: string, values: Readonly<Record<string, string | 
     return value === undefined ? whole : String(value);
   });
 }
+
+/** Desktop platform tokens of user agents. */
+export const desktopPlatforms: readonly string[] = [
+  'Windows NT 10.0; Win64; x64',
+  'Macintosh; Intel Mac OS X 10_15_7',
+  'X11; Linux x86_64',
+  'X11; CrOS x86_64 14541.0.0',
+];
+
+/** Android phone models of user agents. */
+export const phoneModels: readonly string[] = [
+  'Pixel 7',
+  'Pixel 8',
+  'SM-S918B',
+  'SM-A546E',
+  'moto g power 5G',
+];

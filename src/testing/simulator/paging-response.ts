@@ -60,7 +60,11 @@ export function paginate(
   context: PagingContext,
 ): PageOutcome {
   const params = context.url.searchParams;
-  const perPage = resolvePerPage(params.get('per_page'), context.perPageDefault, context.perPageMax);
+  const perPage = resolvePerPage(
+    params.get('per_page'),
+    context.perPageDefault,
+    context.perPageMax,
+  );
   const links: LinkEntry[] = [];
   let page: Page<unknown>;
   let nextPage: string | undefined;
@@ -75,7 +79,10 @@ export function paginate(
     links.push({ rel: 'current', url: pageUrl(context, context.baseUrl, String(number), perPage) });
     if (page.hasNext) nextPage = String(number + 1);
     if (number > 1) {
-      links.push({ rel: 'prev', url: pageUrl(context, context.baseUrl, String(number - 1), perPage) });
+      links.push({
+        rel: 'prev',
+        url: pageUrl(context, context.baseUrl, String(number - 1), perPage),
+      });
     }
     links.push({ rel: 'first', url: pageUrl(context, context.baseUrl, '1', perPage) });
     const last = String(lastPageNumber(view.length, perPage));

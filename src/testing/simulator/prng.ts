@@ -82,7 +82,10 @@ function mixString(h: number, s: string): number {
 export function hashSeed(...parts: readonly (string | number)[]): number {
   let h = 0x9747_b28c;
   for (const part of parts) {
-    h = typeof part === 'number' ? mixHash(mixWord(h, 0x6e), part) : mixString(mixWord(h, 0x73), part);
+    h =
+      typeof part === 'number'
+        ? mixHash(mixWord(h, 0x6e), part)
+        : mixString(mixWord(h, 0x73), part);
   }
   return fmix32(h ^ parts.length);
 }
@@ -105,7 +108,42 @@ export interface Prng {
   hex(length: number): string;
 }
 
-const HEX = '0123456789abcdef';
+const HEX_BYTES: readonly string[] = Array.from({ length: 256 }, (_, i) =>
+  i.toString(16).padStart(2, '0'),
+);
+
+/**
+ * The 8 lower-case hex digits of a 32-bit word, zero-padded (`0x1f` → `"0000001f"`). A table
+ * lookup, much faster than `Number#toString(16)`.
+ */
+export function hex32(word: number): string {
+  const w = word >>> 0;
+  return (
+    (HEX_BYTES[w >>> 24] ?? '') +
+    (HEX_BYTES[(w >>> 16) & 255] ?? '') +
+    (HEX_BYTES[(w >>> 8) & 255] ?? '') +
+    (HEX_BYTES[w & 255] ?? '')
+  );
+}
+
+const pairTables = new Map<string, readonly string[]>();
+
+/** All `alphabet.length ** 2` two-character strings of an alphabet (cached; alphabets of up to 256 characters). */
+function pairTable(alphabet: string): readonly string[] {
+  let table = pairTables.get(alphabet);
+  if (table === undefined) {
+    const radix = alphabet.length;
+    if (radix === 0 || radix > 256)
+      throw new RangeError('chars() needs an alphabet of 1..256 characters');
+    const pairs: string[] = [];
+    for (let i = 0; i < radix * radix; i++) {
+      pairs.push(alphabet.charAt(i % radix) + alphabet.charAt(Math.floor(i / radix)));
+    }
+    table = pairs;
+    if (pairTables.size < 16) pairTables.set(alphabet, table);
+  }
+  return table;
+}
 
 /**
  * Creates a splitmix32 generator: a Weyl sequence (`+= 0x9e3779b9`) passed through
@@ -115,50 +153,62 @@ const HEX = '0123456789abcdef';
  * @param seed - any number; only its low 32 bits are used.
  */
 export function createPrng(seed: number): Prng {
-  let state = seed | 0;
-  const uint32 = (): number => {
-    state = (state + 0x9e37_79b9) | 0;
-    let z = state;
+  return new SplitMix32(seed);
+}
+
+// A class rather than closures: creating one is a single small allocation, which matters since
+// the generator creates one per record (and some transpilers wrap every closure).
+class SplitMix32 implements Prng {
+  #state: number;
+
+  constructor(seed: number) {
+    this.#state = seed | 0;
+  }
+
+  uint32(): number {
+    this.#state = (this.#state + 0x9e37_79b9) | 0;
+    let z = this.#state;
     z = Math.imul(z ^ (z >>> 16), 0x21f0_aaad);
     z = Math.imul(z ^ (z >>> 15), 0x735a_2d97);
     return (z ^ (z >>> 15)) >>> 0;
-  };
-  const float = (): number => uint32() / TWO_POW_32;
-  const int = (min: number, max: number): number =>
-    max <= min ? min : min + Math.floor(float() * (max - min + 1));
-  return {
-    uint32,
-    float,
-    int,
-    chance: (p) => float() < p,
-    pick<T>(items: readonly T[]): T {
-      const item = items[Math.floor(float() * items.length)];
-      if (item === undefined) throw new RangeError('pick() needs a non-empty array');
-      return item;
-    },
-    chars(length, alphabet) {
-      // Several characters per 32-bit draw (base-`alphabet.length` digits of the word).
-      const radix = alphabet.length;
-      let perWord = 1;
-      for (let acc = radix * radix; acc <= TWO_POW_32; acc *= radix) perWord++;
-      let out = '';
-      let word = 0;
-      for (let i = 0; i < length; i++) {
-        if (i % perWord === 0) word = uint32();
-        out += alphabet.charAt(word % radix);
-        word = Math.floor(word / radix);
-      }
-      return out;
-    },
-    hex(length) {
-      let out = '';
-      let word = 0;
-      for (let i = 0; i < length; i++) {
-        if (i % 8 === 0) word = uint32();
-        out += HEX.charAt(word & 15);
-        word >>>= 4;
-      }
-      return out;
-    },
-  };
+  }
+
+  float(): number {
+    return this.uint32() / TWO_POW_32;
+  }
+
+  int(min: number, max: number): number {
+    return max <= min ? min : min + Math.floor(this.float() * (max - min + 1));
+  }
+
+  chance(p: number): boolean {
+    return this.float() < p;
+  }
+
+  pick<T>(items: readonly T[]): T {
+    const item = items[Math.floor(this.float() * items.length)];
+    if (item === undefined) throw new RangeError('pick() needs a non-empty array');
+    return item;
+  }
+
+  chars(length: number, alphabet: string): string {
+    // Four characters per 32-bit draw: each 16-bit half is scaled (multiply-shift, integer-only
+    // arithmetic) to an index into a table of all two-character strings of the alphabet.
+    const pairs = pairTable(alphabet);
+    const square = pairs.length;
+    let out = '';
+    while (out.length < length) {
+      const word = this.uint32();
+      out +=
+        (pairs[((word & 0xffff) * square) >>> 16] ?? '') +
+        (pairs[((word >>> 16) * square) >>> 16] ?? '');
+    }
+    return out.length === length ? out : out.slice(0, length);
+  }
+
+  hex(length: number): string {
+    let out = '';
+    while (out.length < length) out += hex32(this.uint32());
+    return out.length === length ? out : out.slice(0, length);
+  }
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
@@ -16,8 +17,9 @@ import {
   type SimulatorFaults,
   simulatorOptionsSchema,
 } from './options.js';
-import { readBody } from './request-body.js';
 import { type PageOutcome, paginate } from './paging-response.js';
+import { createPrng, hashSeed } from './prng.js';
+import { readBody } from './request-body.js';
 import {
   errorResponse,
   jsonResponse,
@@ -28,10 +30,9 @@ import {
   throttledResponse,
   truncateJson,
 } from './responses.js';
-import { matchRoute } from './routes.js';
-import { createPrng, hashSeed } from './prng.js';
-import { TokenMeter, type TokenStats } from './token-meter.js';
+import { type MatchedRoute, matchRoute } from './routes.js';
 import { formatRubyFloat } from './ruby-float.js';
+import { TokenMeter, type TokenStats } from './token-meter.js';
 
 /** A running Canvas simulator. */
 export interface CanvasSimulator {
@@ -161,6 +162,8 @@ export async function startCanvasSimulator(
   const buckets = new Map<string, LeakyBucket>();
   const meters = new Map<string, TokenMeter>();
   const shutdown = new AbortController();
+  // Every delayed response listens for shutdown; there may be many at once.
+  setMaxListeners(0, shutdown.signal);
 
   const bucketOf = (token: string): LeakyBucket => {
     let bucket = buckets.get(token);
@@ -190,7 +193,7 @@ export async function startCanvasSimulator(
     req: IncomingMessage,
     url: URL,
     token: string,
-    endpoint: EndpointName | undefined,
+    route: MatchedRoute | undefined,
   ): Promise<{ response: SimulatedResponse; items: number; reset: boolean }> => {
     const path = url.pathname;
     const faulty = faults.appliesTo(path);
@@ -206,7 +209,6 @@ export async function startCanvasSimulator(
       });
       return { response, items: 0, reset: false };
     }
-    const route = matchRoute(req.method ?? 'GET', path);
     const body = route === undefined ? undefined : await readBody(req);
     const result = route?.run(data, url.searchParams, body) ?? { kind: 'not_found' as const };
     if (result.kind === 'not_found') {
@@ -218,9 +220,14 @@ export async function startCanvasSimulator(
     }
     const serverError = faulty ? faults.serverError() : undefined;
     if (serverError !== undefined) {
-      const response = errorResponse(serverError, 'An error occurred.', {}, {
-        error_code: 'internal_server_error',
-      });
+      const response = errorResponse(
+        serverError,
+        'An error occurred.',
+        {},
+        {
+          error_code: 'internal_server_error',
+        },
+      );
       return { response, items: 0, reset: false };
     }
     let outcome: PageOutcome;
@@ -249,14 +256,12 @@ export async function startCanvasSimulator(
     const token = tokenOf(req, url);
     url.searchParams.delete('access_token');
     if (token === undefined) {
-      send(
-        res,
-        errorResponse(401, 'user authorization required', { status: 'unauthenticated' }),
-      );
+      send(res, errorResponse(401, 'user authorization required', { status: 'unauthenticated' }));
       return;
     }
     const method = (req.method ?? 'GET').toUpperCase();
-    const endpoint = matchRoute(method, url.pathname)?.endpoint;
+    const route = matchRoute(method, url.pathname);
+    const endpoint = route?.endpoint;
     const meter = meterOf(token);
     meter.requests++;
     const contextId = randomUUID();
@@ -293,7 +298,7 @@ export async function startCanvasSimulator(
     let cost = 0;
     let outcome: Awaited<ReturnType<typeof answer>>;
     try {
-      outcome = await answer(req, url, token, endpoint);
+      outcome = await answer(req, url, token, route);
       const request: SimulatedRequest = {
         method,
         path: url.pathname,
@@ -303,15 +308,23 @@ export async function startCanvasSimulator(
         random: jitter,
       };
       cost = evaluate(endpointSetting(endpoint, 'cost') ?? options.cost ?? defaultCost, request);
-      const latency = evaluate(endpointSetting(endpoint, 'latencyMs') ?? options.latencyMs ?? 0, request);
+      const latency = evaluate(
+        endpointSetting(endpoint, 'latencyMs') ?? options.latencyMs ?? 0,
+        request,
+      );
       const slow = faults.appliesTo(url.pathname) ? faults.slowMs() : 0;
       await sleep(latency + slow, shutdown.signal);
     } catch (error) {
       outcome = {
-        response: errorResponse(500, 'An error occurred.', {}, {
-          error_code: 'internal_server_error',
-          simulator_error: error instanceof Error ? error.message : String(error),
-        }),
+        response: errorResponse(
+          500,
+          'An error occurred.',
+          {},
+          {
+            error_code: 'internal_server_error',
+            simulator_error: error instanceof Error ? error.message : String(error),
+          },
+        ),
         items: 0,
         reset: false,
       };

@@ -1,0 +1,15 @@
+/**
+ * `npm run bench`: every benchmark, one after the other, each printing ratios
+ * measured side by side in the same run.
+ */
+import { benchSimulator } from './simulator.js';
+
+const benches: Record<string, () => Promise<void>> = {
+  simulator: benchSimulator,
+};
+
+const only = process.argv.slice(2);
+for (const [name, run] of Object.entries(benches)) {
+  if (only.length > 0 && !only.includes(name)) continue;
+  await run();
+}
