@@ -54,10 +54,7 @@ const endpointSettingsSchema = z.strictObject({
   upFrontCost: nonNegative.optional(),
 });
 
-/**
- * Faults the simulator injects, each at a rate in `[0, 1]` drawn from the seeded
- * fault stream. Unknown keys are rejected.
- */
+/** Validates {@link SimulatorFaults}; unknown keys are rejected. */
 export const faultsSchema = z.strictObject({
   /** Share of requests answered 500, 502 or 503 (JSON error body, cost charged). */
   serverErrorRate: rate.optional(),
@@ -93,8 +90,46 @@ export const faultsSchema = z.strictObject({
   pathPattern: z.instanceof(RegExp).optional(),
 });
 
-/** Fault injection settings; see {@link faultsSchema} for each field. */
-export type SimulatorFaults = z.input<typeof faultsSchema>;
+/**
+ * Faults the simulator injects, each at a rate in `[0, 1]` drawn from the seeded
+ * fault stream, so a given seed and request sequence always meets the same faults.
+ */
+export interface SimulatorFaults {
+  /** Share of requests answered 500, 502 or 503 (Canvas error JSON, cost charged). */
+  serverErrorRate?: number | undefined;
+  /** Which statuses a server error uses, picked at random. @defaultValue [500, 502, 503] */
+  serverErrorStatuses?: (500 | 502 | 503)[] | undefined;
+  /** Share of requests whose connection is reset after the headers and part of the body. */
+  resetRate?: number | undefined;
+  /** Share of requests delayed by `slowMs` on top of their latency. */
+  slowRate?: number | undefined;
+  /** Extra delay of a slow response, in ms. @defaultValue 30000 */
+  slowMs?: number | undefined;
+  /** Share of 200 responses whose JSON body is cut short. */
+  malformedJsonRate?: number | undefined;
+  /** Share of throttled responses that carry a `Retry-After` header. */
+  retryAfterRate?: number | undefined;
+  /** How `Retry-After` is written. @defaultValue 'seconds' */
+  retryAfterFormat?: 'seconds' | 'http-date' | undefined;
+  /** The `Retry-After` value in seconds. @defaultValue 1 */
+  retryAfterSeconds?: number | undefined;
+  /**
+   * Share of requests for page 2 or later of a numbered collection before which a
+   * record is inserted at (duplicates) or deleted from (skips) the head of the collection.
+   */
+  mutationRate?: number | undefined;
+  /** Share of paginated responses whose `next` link points at `foreignOrigin`. */
+  foreignNextRate?: number | undefined;
+  /** Origin used by `foreignNextRate`. @defaultValue 'https://attacker.example' */
+  foreignOrigin?: string | undefined;
+  /** Only requests whose path matches this expression get faults. @defaultValue every path */
+  pathPattern?: RegExp | undefined;
+}
+
+// The schema and the documented interface must describe the same shape.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const faultsShapeMatches: Same<z.output<typeof faultsSchema>, SimulatorFaults> = true;
+void faultsShapeMatches;
 
 /** A permission rule: matching requests get a 401 without `WWW-Authenticate`. */
 export interface ForbiddenRule {
