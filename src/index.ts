@@ -1,7 +1,60 @@
 /**
  * canvas-sync: pull data out of Canvas LMS at institution scale, paced by
- * Canvas's own rate-limit headers, with student identifiers pseudonymized.
+ * Canvas's own rate-limit headers.
  *
  * @packageDocumentation
  */
-export const VERSION = '0.1.0';
+
+export type { ClientStats, PaginateOptions, RequestOptions } from './client.js';
+export { CanvasSyncClient } from './client.js';
+export type { CanvasSyncClientOptions, FetchLike } from './client-options.js';
+export type {
+  CanvasAuthErrorReason,
+  CanvasErrorBody,
+  CanvasPaginationErrorReason,
+  CanvasSyncErrorCode,
+  CanvasSyncErrorJSON,
+  OptionsIssue,
+  SanitizedError,
+} from './errors.js';
+export {
+  CanvasAbortError,
+  CanvasAuthError,
+  CanvasClientClosedError,
+  CanvasHttpError,
+  CanvasNetworkError,
+  CanvasOptionsError,
+  CanvasPaginationError,
+  CanvasRateLimitError,
+  CanvasResponseError,
+  CanvasSyncError,
+  CanvasTimeoutError,
+} from './errors.js';
+export type {
+  CanvasSyncEvents,
+  PacedEvent,
+  RequestEvent,
+  ResponseEvent,
+  RetryEvent,
+  ThrottledEvent,
+} from './events.js';
+export type { LinkRels } from './http/link-header.js';
+export { parseLinkHeader } from './http/link-header.js';
+export type { CanvasPage } from './http/paginator.js';
+export type { RateLimitHeaders } from './http/rate-limit-headers.js';
+export { parseCanvasFloat, parseRateLimitHeaders } from './http/rate-limit-headers.js';
+export type { SearchParamsInput, SearchParamValue } from './http/urls.js';
+export type { BucketEstimate } from './pacing/bucket-model.js';
+export type { PacingOptions } from './pacing/canvas-pacer.js';
+export { defaultPacingOptions } from './pacing/canvas-pacer.js';
+export type { CanvasResponse } from './request-runner.js';
+export type { Outcome, RetryDecision, RetryInput, RetryOptions } from './retry/retry-policy.js';
+export {
+  backoffDelay,
+  classifyStatus,
+  decideRetry,
+  defaultRetryOptions,
+  IDEMPOTENT_METHODS,
+  isThrottleResponse,
+  parseRetryAfter,
+} from './retry/retry-policy.js';

@@ -1,0 +1,178 @@
+import { z } from 'zod';
+import { CanvasOptionsError } from './errors.js';
+import { isLoopbackHost } from './http/urls.js';
+import {
+  defaultPacingOptions,
+  type PacingOptions,
+  type ResolvedPacingOptions,
+} from './pacing/canvas-pacer.js';
+import {
+  defaultRetryOptions,
+  type RetryOptions,
+  retryOptionsSchema,
+} from './retry/retry-policy.js';
+
+/** A `fetch` implementation (the global one by default). */
+export type FetchLike = (input: Request | string | URL, init?: RequestInit) => Promise<Response>;
+
+/** Options of {@link CanvasSyncClient}. Only `baseUrl` and `token` are required. */
+export interface CanvasSyncClientOptions {
+  /**
+   * Root of the Canvas instance, e.g. `https://school.instructure.com`. Must be
+   * `https://`, except for loopback hosts (`localhost`, `127.0.0.1`, `::1`).
+   */
+  baseUrl: string | URL;
+  /** The access token. Never logged, never put in an error, event or URL it returns. */
+  token: string;
+  /**
+   * How the token is sent: `'header'` (`Authorization: Bearer`, recommended) or
+   * `'query'` (`access_token` parameter, re-added to every `next` link, which
+   * Canvas strips). @defaultValue 'header'
+   */
+  authMode?: 'header' | 'query';
+  /** Pacing against the token's rate-limit bucket. */
+  pacing?: PacingOptions;
+  /** Retries of throttled and failed requests. */
+  retry?: Partial<RetryOptions>;
+  /** Time allowed for one attempt (headers and body), in ms. @defaultValue 30000 */
+  timeoutMs?: number;
+  /** `per_page` asked for by `pages` and `paginate` unless given. @defaultValue 100. Range: 1..100 */
+  perPage?: number;
+  /**
+   * Ask Canvas for ids as strings (`Accept: application/json+canvas-string-ids`),
+   * safe beyond 2^53. @defaultValue false
+   */
+  stringIds?: boolean;
+  /** Aborting it cancels every request of the client and closes it. */
+  signal?: AbortSignal;
+  /** A custom `fetch`, e.g. for tests or a proxy agent. @defaultValue globalThis.fetch */
+  fetch?: FetchLike;
+  /** Extra headers sent with every request (not `Authorization`). */
+  headers?: Record<string, string>;
+  /** Random source for backoff jitter, in `[0, 1)`. @defaultValue Math.random */
+  random?: () => number;
+}
+
+/** Options with every default filled in (the token kept apart). */
+export interface ResolvedClientOptions {
+  readonly baseUrl: URL;
+  readonly authMode: 'header' | 'query';
+  readonly pacing: ResolvedPacingOptions;
+  readonly retry: RetryOptions;
+  readonly timeoutMs: number;
+  readonly perPage: number;
+  readonly stringIds: boolean;
+  readonly signal: AbortSignal | undefined;
+  readonly fetch: FetchLike;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly random: () => number;
+}
+
+const positive = z.number().finite().positive();
+const nonNegative = z.number().finite().nonnegative();
+
+const pacingSchema = z.strictObject({
+  highWaterMark: positive.optional(),
+  upFrontCost: nonNegative.optional(),
+  outflowPerSecond: positive.optional(),
+  safetyMargin: nonNegative.optional(),
+  maxConcurrent: z.number().int().min(1).max(1_000).optional(),
+  observationWindowMs: nonNegative.optional(),
+});
+
+const baseUrlSchema = z.union([z.string(), z.instanceof(URL)]).transform((value, ctx) => {
+  let url: URL;
+  try {
+    url = new URL(String(value));
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'must be an absolute URL' });
+    return z.NEVER;
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    ctx.addIssue({ code: 'custom', message: 'must use https://' });
+    return z.NEVER;
+  }
+  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `must use https:// (http:// is allowed for loopback hosts only, got ${url.hostname})`,
+    });
+    return z.NEVER;
+  }
+  if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') {
+    ctx.addIssue({ code: 'custom', message: 'must not carry credentials, a query or a fragment' });
+    return z.NEVER;
+  }
+  url.pathname = url.pathname.replace(/\/+$/, '');
+  return url;
+});
+
+const clientOptionsSchema = z.strictObject({
+  baseUrl: baseUrlSchema,
+  token: z
+    .string({ error: 'must be a string' })
+    .trim()
+    .min(1, { error: 'must not be empty' })
+    .refine((token) => !/\s/.test(token), { error: 'must not contain whitespace' }),
+  authMode: z.enum(['header', 'query']).optional(),
+  pacing: pacingSchema.optional(),
+  retry: retryOptionsSchema.optional(),
+  timeoutMs: z.number().int().positive().optional(),
+  perPage: z.number().int().min(1).max(100).optional(),
+  stringIds: z.boolean().optional(),
+  signal: z.instanceof(AbortSignal).optional(),
+  fetch: z.function().optional(),
+  headers: z
+    .record(z.string(), z.string())
+    .refine(
+      (headers) => !Object.keys(headers).some((name) => name.toLowerCase() === 'authorization'),
+      {
+        error: 'must not set Authorization (pass the token as `token`)',
+      },
+    )
+    .optional(),
+  random: z.function().optional(),
+});
+
+/** `defaults` overridden by the fields of `given` that are not `undefined`. */
+function withDefaults<T extends object>(
+  defaults: T,
+  given: { [K in keyof T]?: T[K] | undefined } = {},
+): T {
+  const out = { ...defaults };
+  for (const key of Object.keys(given) as (keyof T)[]) {
+    const value = given[key];
+    if (value !== undefined) out[key] = value;
+  }
+  return out;
+}
+
+/**
+ * Validates client options at construction.
+ *
+ * @throws CanvasOptionsError naming every invalid field; the token's value is never part of it.
+ */
+export function resolveClientOptions(options: CanvasSyncClientOptions): {
+  resolved: ResolvedClientOptions;
+  token: string;
+} {
+  const parsed = clientOptionsSchema.safeParse(options);
+  if (!parsed.success) throw CanvasOptionsError.fromZod(parsed.error, 'CanvasSyncClient options');
+  const value = parsed.data;
+  return {
+    token: value.token,
+    resolved: {
+      baseUrl: value.baseUrl,
+      authMode: value.authMode ?? 'header',
+      pacing: withDefaults(defaultPacingOptions, value.pacing),
+      retry: withDefaults(defaultRetryOptions, value.retry),
+      timeoutMs: value.timeoutMs ?? 30_000,
+      perPage: value.perPage ?? 100,
+      stringIds: value.stringIds ?? false,
+      signal: value.signal,
+      fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
+      headers: { ...value.headers },
+      random: options.random ?? Math.random,
+    },
+  };
+}

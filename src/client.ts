@@ -1,0 +1,228 @@
+import { setMaxListeners } from 'node:events';
+import {
+  type CanvasSyncClientOptions,
+  type ResolvedClientOptions,
+  resolveClientOptions,
+} from './client-options.js';
+import { CanvasClientClosedError, CanvasSyncError } from './errors.js';
+import { type CanvasSyncEvents, TypedEmitter } from './events.js';
+import { type CanvasPage, followPages } from './http/paginator.js';
+import { Transport } from './http/transport.js';
+import { resolveRequestUrl, type SearchParamsInput, withAccessToken } from './http/urls.js';
+import { CanvasPacer } from './pacing/canvas-pacer.js';
+import {
+  type CanvasResponse,
+  type RunnerContext,
+  type RunnerCounters,
+  runRequest,
+} from './request-runner.js';
+
+const USER_AGENT = 'canvas-sync/0.1.0';
+
+/** The client's shutdown signal: every waiting request listens to it. */
+function closingController(): AbortController {
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  return controller;
+}
+
+/** Options of one request. */
+export interface RequestOptions {
+  /** Query parameters; arrays become repeated keys (`{ 'include[]': ['user'] }`). */
+  searchParams?: SearchParamsInput;
+  /** Body, sent as JSON. */
+  json?: unknown;
+  /** Extra headers (not `Authorization`). */
+  headers?: Record<string, string>;
+  /** Cancels the request, queued or in flight, and its pending retries. */
+  signal?: AbortSignal;
+}
+
+/** Options of `pages` and `paginate`. */
+export interface PaginateOptions {
+  /** Query parameters of the first page. */
+  searchParams?: SearchParamsInput;
+  /** `per_page` (unless `searchParams` has one). @defaultValue the client's `perPage` (100) */
+  perPage?: number;
+  /** Cancels the walk. */
+  signal?: AbortSignal;
+  /**
+   * Picks the records out of a page body, for endpoints that wrap them
+   * (`/accounts/:id/terms` answers `{ enrollment_terms: [...] }`). @defaultValue the body, which must be an array
+   */
+  itemsOf?: (body: unknown) => unknown[] | undefined;
+}
+
+/** A snapshot of what the client has done and believes. */
+export interface ClientStats {
+  /** Attempts sent. */
+  readonly requests: number;
+  /** Responses received (any status). */
+  readonly responses: number;
+  /** Throttled responses (429, or 403 `Rate Limit Exceeded`). */
+  readonly throttled: number;
+  /** Attempts repeated after a throttle or a transient failure. */
+  readonly retries: number;
+  /** Requests that ended in an error. */
+  readonly failures: number;
+  /** Requests in flight now. */
+  readonly inFlight: number;
+  /** Most requests in flight at once. */
+  readonly maxInFlight: number;
+  /** Requests waiting for their turn. */
+  readonly queued: number;
+  /** Last `X-Rate-Limit-Remaining` seen. */
+  readonly remaining: number | undefined;
+  /** Estimated headroom of the bucket (`hwm` minus unleaked cost). */
+  readonly headroom: number | undefined;
+  /** Current estimate of the bucket's high-water mark. */
+  readonly highWaterMark: number;
+}
+
+/**
+ * A Canvas REST API client that paces itself by Canvas's own rate-limit
+ * headers: as many requests in flight as the token's bucket allows, none that
+ * it would refuse. Retries throttles (without using up attempts) and transient
+ * failures, follows `Link` pagination as a stream, and fails with typed errors
+ * that never carry the token.
+ *
+ * @example
+ * ```ts
+ * const canvas = new CanvasSyncClient({ baseUrl: 'https://school.instructure.com', token });
+ * for await (const enrollment of canvas.paginate('/api/v1/courses/42/enrollments')) {
+ *   console.log(enrollment);
+ * }
+ * await canvas.close();
+ * ```
+ */
+export class CanvasSyncClient extends TypedEmitter<CanvasSyncEvents> {
+  readonly #options: ResolvedClientOptions;
+  readonly #context: RunnerContext;
+  readonly #pacer: CanvasPacer;
+  readonly #closing = closingController();
+  readonly #counters: RunnerCounters = {
+    requests: 0,
+    responses: 0,
+    throttled: 0,
+    retries: 0,
+    failures: 0,
+  };
+  #closed: Promise<void> | undefined;
+
+  /** @throws CanvasOptionsError when an option is invalid (the token's value is never quoted). */
+  constructor(options: CanvasSyncClientOptions) {
+    super();
+    const { resolved, token } = resolveClientOptions(options);
+    this.#options = resolved;
+    this.#pacer = new CanvasPacer(resolved.pacing);
+    const accept = resolved.stringIds ? 'application/json+canvas-string-ids' : 'application/json';
+    const baseHeaders = { 'User-Agent': USER_AGENT, Accept: accept, ...resolved.headers };
+    this.#context = {
+      options: resolved,
+      transport: new Transport(resolved.fetch),
+      pacer: this.#pacer,
+      counters: this.#counters,
+      closing: this.#closing.signal,
+      emit: (event, ...args) => this.emit(event, ...args),
+      headersFor:
+        resolved.authMode === 'query'
+          ? (url) => ({ url: withAccessToken(url, token), headers: baseHeaders })
+          : (url) => ({ url, headers: { ...baseHeaders, Authorization: `Bearer ${token}` } }),
+    };
+    resolved.signal?.addEventListener('abort', () => void this.close(), { once: true });
+  }
+
+  /**
+   * Sends one request and returns the whole response.
+   *
+   * @param method - HTTP method.
+   * @param path - `/api/v1/...` relative to `baseUrl`, or an absolute URL on its origin.
+   * @throws CanvasHttpError, CanvasAuthError, CanvasRateLimitError, CanvasNetworkError,
+   *   CanvasTimeoutError, CanvasResponseError, CanvasAbortError, CanvasClientClosedError
+   */
+  async request<T = unknown>(
+    method: string,
+    path: string,
+    options: RequestOptions = {},
+  ): Promise<CanvasResponse<T>> {
+    if (this.#closing.signal.aborted) throw new CanvasClientClosedError();
+    return runRequest<T>(this.#context, {
+      method,
+      url: this.#resolve(path, options.searchParams),
+      json: options.json,
+      headers: options.headers,
+      signal: options.signal,
+    });
+  }
+
+  /** `GET`s `path` and returns the parsed body. */
+  async get<T = unknown>(path: string, options: Omit<RequestOptions, 'json'> = {}): Promise<T> {
+    return (await this.request<T>('GET', path, options)).data;
+  }
+
+  /**
+   * Walks a collection page by page, following `rel="next"`, asking for
+   * `per_page=100` unless told otherwise.
+   *
+   * @throws CanvasPaginationError when a `next` link leaves the origin or repeats.
+   */
+  async *pages<T = unknown>(
+    path: string,
+    options: PaginateOptions = {},
+  ): AsyncGenerator<CanvasPage<T>> {
+    const first = this.#resolve(path, options.searchParams);
+    if (!first.searchParams.has('per_page')) {
+      first.searchParams.set('per_page', String(options.perPage ?? this.#options.perPage));
+    }
+    const fetchPage = (url: URL) =>
+      this.request<unknown>(
+        'GET',
+        url.toString(),
+        options.signal ? { signal: options.signal } : {},
+      );
+    const itemsOf = options.itemsOf as ((body: unknown) => T[] | undefined) | undefined;
+    yield* followPages<T>(fetchPage, first, itemsOf);
+  }
+
+  /** Walks a collection record by record, across pages (see {@link CanvasSyncClient.pages}). */
+  async *paginate<T = unknown>(path: string, options: PaginateOptions = {}): AsyncGenerator<T> {
+    for await (const page of this.pages<T>(path, options)) yield* page.items;
+  }
+
+  /** Counters and the pacer's view of the bucket. */
+  stats(): ClientStats {
+    const snapshot = this.#pacer.snapshot();
+    return {
+      ...this.#counters,
+      inFlight: snapshot.inFlight,
+      maxInFlight: snapshot.maxInFlight,
+      queued: snapshot.queued,
+      remaining: snapshot.bucket.lastRemaining,
+      headroom: snapshot.bucket.headroom,
+      highWaterMark: snapshot.bucket.highWaterMark,
+    };
+  }
+
+  /**
+   * Stops the client: queued requests and pending retries fail with
+   * {@link CanvasClientClosedError}, requests in flight are cancelled. Resolves
+   * once everything has ended. Idempotent.
+   */
+  close(): Promise<void> {
+    this.#closed ??= (async () => {
+      const reason = new CanvasClientClosedError();
+      this.#closing.abort(reason);
+      await this.#pacer.close(reason);
+    })();
+    return this.#closed;
+  }
+
+  #resolve(path: string, searchParams: SearchParamsInput | undefined): URL {
+    try {
+      return resolveRequestUrl(this.#options.baseUrl, path, searchParams);
+    } catch (error) {
+      if (error instanceof CanvasSyncError) throw error;
+      throw new TypeError(error instanceof Error ? error.message : String(error));
+    }
+  }
+}

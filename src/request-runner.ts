@@ -1,0 +1,279 @@
+import type { ResolvedClientOptions } from './client-options.js';
+import {
+  CanvasAbortError,
+  CanvasAuthError,
+  CanvasClientClosedError,
+  CanvasHttpError,
+  CanvasRateLimitError,
+  CanvasResponseError,
+  CanvasSyncError,
+} from './errors.js';
+import type { CanvasSyncEvents } from './events.js';
+import { parseRateLimitHeaders } from './http/rate-limit-headers.js';
+import type { AttemptResult, Transport } from './http/transport.js';
+import { redactUrl } from './http/urls.js';
+import type { CanvasPacer } from './pacing/canvas-pacer.js';
+import {
+  classifyStatus,
+  decideRetry,
+  type Outcome,
+  parseRetryAfter,
+} from './retry/retry-policy.js';
+
+/** A request as the client runs it. */
+export interface RequestSpec {
+  readonly method: string;
+  /** Full URL, token not included (the runner adds it). */
+  readonly url: URL;
+  readonly json?: unknown;
+  readonly headers?: Readonly<Record<string, string>> | undefined;
+  readonly signal?: AbortSignal | undefined;
+}
+
+/** What a successful request returns. */
+export interface CanvasResponse<T> {
+  /** The parsed JSON body (`undefined` for an empty body). */
+  readonly data: T;
+  readonly status: number;
+  readonly headers: Headers;
+  /** The URL requested, `access_token` removed. */
+  readonly url: string;
+  /** Canvas's rate-limit headers of this response. */
+  readonly rateLimit: { readonly remaining: number | undefined; readonly cost: number | undefined };
+  /** `X-Request-Context-Id`, worth quoting to Instructure support. */
+  readonly requestContextId: string | undefined;
+  /** Attempts it took, throttled ones included. */
+  readonly attempts: number;
+}
+
+/** Counters the runner keeps up to date. */
+export interface RunnerCounters {
+  requests: number;
+  responses: number;
+  throttled: number;
+  retries: number;
+  failures: number;
+}
+
+/** What the runner needs from the client. */
+export interface RunnerContext {
+  readonly options: ResolvedClientOptions;
+  readonly transport: Transport;
+  readonly pacer: CanvasPacer;
+  readonly counters: RunnerCounters;
+  /** Headers of every attempt: auth and defaults. */
+  readonly headersFor: (url: URL) => { url: URL; headers: Record<string, string> };
+  /** Aborted when the client closes. */
+  readonly closing: AbortSignal;
+  readonly emit: <K extends keyof CanvasSyncEvents>(event: K, ...args: CanvasSyncEvents[K]) => void;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  if (ms <= 0) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/**
+ * Runs one request to its end: paced, retried by the retry policy, and
+ * finished as a {@link CanvasResponse} or exactly one typed error.
+ */
+export async function runRequest<T>(
+  context: RunnerContext,
+  spec: RequestSpec,
+): Promise<CanvasResponse<T>> {
+  const { options, counters } = context;
+  const signal =
+    spec.signal === undefined ? context.closing : AbortSignal.any([spec.signal, context.closing]);
+  const url = redactUrl(spec.url);
+  const method = spec.method.toUpperCase();
+  let attempt = 0;
+  let failures = 0;
+  let throttles = 0;
+
+  const stopped = (): CanvasSyncError =>
+    context.closing.aborted && !spec.signal?.aborted
+      ? new CanvasClientClosedError()
+      : new CanvasAbortError({ method, url });
+
+  for (;;) {
+    if (signal.aborted) throw stopped();
+    attempt++;
+    let result: AttemptResult | undefined;
+    let failure: CanvasSyncError | undefined;
+    try {
+      result = await sendPaced(context, spec, method, url, attempt, throttles, signal);
+    } catch (error) {
+      if (signal.aborted) throw stopped();
+      if (!(error instanceof CanvasSyncError)) {
+        throw context.closing.aborted ? new CanvasClientClosedError() : error;
+      }
+      if (error.code !== 'NETWORK_ERROR' && error.code !== 'TIMEOUT') throw error;
+      failure = error;
+    }
+
+    let outcome: Exclude<Outcome, 'success'> = 'retryable';
+    let retryAfterMs: number | undefined;
+    if (result !== undefined) {
+      const classified = classifyStatus(result.status, result.text);
+      const rateLimit = parseRateLimitHeaders(result.headers);
+      const base = {
+        status: result.status,
+        method,
+        url,
+        requestContextId: rateLimit.requestContextId,
+        attempts: attempt,
+      };
+      if (classified === 'success') {
+        try {
+          const data = (result.text === '' ? undefined : JSON.parse(result.text)) as T;
+          return {
+            data,
+            status: result.status,
+            headers: result.headers,
+            url,
+            rateLimit: { remaining: rateLimit.remaining, cost: rateLimit.cost },
+            requestContextId: rateLimit.requestContextId,
+            attempts: attempt,
+          };
+        } catch {
+          failure = new CanvasResponseError(base);
+        }
+      } else {
+        outcome = classified;
+        retryAfterMs = parseRetryAfter(result.headers.get('retry-after'), Date.now());
+        if (classified === 'throttled') {
+          throttles++;
+          counters.throttled++;
+          context.emit('throttled', {
+            method,
+            url,
+            status: result.status,
+            remaining: rateLimit.remaining,
+            retryAfterMs,
+            throttles,
+          });
+          failure = new CanvasRateLimitError({
+            ...base,
+            body: undefined,
+            remaining: rateLimit.remaining,
+            retryAfterMs,
+            throttleRetries: throttles - 1,
+          });
+        } else if (result.status === 401 && result.headers.has('www-authenticate')) {
+          failure = new CanvasAuthError({ ...base, body: result.text });
+        } else {
+          failure = new CanvasHttpError({ ...base, body: result.text });
+        }
+      }
+    }
+    if (outcome === 'retryable') failures++;
+
+    const decision = decideRetry({
+      method,
+      outcome,
+      failures,
+      throttles,
+      retryAfterMs,
+      options: options.retry,
+      random: options.random,
+    });
+    if (!decision.retry) {
+      counters.failures++;
+      throw failure ?? new CanvasAbortError({ method, url });
+    }
+    counters.retries++;
+    context.emit('retry', {
+      method,
+      url,
+      attempt,
+      delayMs: decision.delayMs,
+      reason: outcome === 'throttled' ? 'throttled' : failureReason(failure, result),
+      consumesAttempt: decision.consumesAttempt,
+    });
+    try {
+      await sleep(decision.delayMs, signal);
+    } catch {
+      throw stopped();
+    }
+  }
+}
+
+function failureReason(failure: CanvasSyncError | undefined, result: AttemptResult | undefined) {
+  if (failure !== undefined && failure.code !== 'HTTP_ERROR') return failure.code;
+  return result === undefined ? 'UNKNOWN' : String(result.status);
+}
+
+/** One attempt through the pacer: waits for room, sends, feeds the headers to the model. */
+function sendPaced(
+  context: RunnerContext,
+  spec: RequestSpec,
+  method: string,
+  url: string,
+  attempt: number,
+  throttles: number,
+  signal: AbortSignal,
+): Promise<AttemptResult> {
+  const { pacer, transport, options, counters } = context;
+  return pacer.run(
+    async (lease) => {
+      if (lease.waitedMs > 0) {
+        const snapshot = pacer.snapshot();
+        context.emit('paced', {
+          method,
+          url,
+          waitMs: lease.waitedMs,
+          reason: lease.byLeak ? 'leak' : 'in-flight',
+          inFlight: snapshot.inFlight,
+          headroom: snapshot.bucket.headroom,
+        });
+      }
+      counters.requests++;
+      context.emit('request', { method, url, attempt });
+      const target = context.headersFor(spec.url);
+      let rateLimit: ReturnType<typeof parseRateLimitHeaders> | undefined;
+      const result = await transport.send({
+        method,
+        url: target.url,
+        headers: { ...target.headers, ...spec.headers },
+        json: spec.json,
+        attempt,
+        signal,
+        timeoutMs: options.timeoutMs,
+        onHeaders: (response) => {
+          rateLimit = parseRateLimitHeaders(response.headers);
+          // A 403 is a throttle only if its body says so: settle after reading it.
+          if (response.status !== 403) {
+            lease.settle(rateLimit.remaining, response.status === 429);
+          }
+        },
+      });
+      lease.settle(
+        rateLimit?.remaining,
+        classifyStatus(result.status, result.text) === 'throttled',
+      );
+      counters.responses++;
+      context.emit('response', {
+        method,
+        url,
+        status: result.status,
+        attempt,
+        durationMs: result.durationMs,
+        remaining: rateLimit?.remaining,
+        cost: rateLimit?.cost,
+        requestContextId: rateLimit?.requestContextId,
+      });
+      return result;
+    },
+    { priority: throttles > 0 ? 0 : 5, signal },
+  );
+}

@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { BucketModel, type BucketModelSettings } from '../../src/pacing/bucket-model.js';
+
+const hosted: BucketModelSettings = {
+  highWaterMark: 700,
+  upFrontCost: 50,
+  outflowPerSecond: 10,
+  safetyMargin: 20,
+  windowMs: 250,
+};
+
+function model(overrides: Partial<BucketModelSettings> = {}): BucketModel {
+  return new BucketModel({ ...hosted, ...overrides });
+}
+
+describe('BucketModel', () => {
+  it('sends a single probe before it has seen any header', () => {
+    const m = model();
+    expect(m.headroom(0)).toBeUndefined();
+    expect(m.allowedInFlight(0)).toBe(1);
+    expect(m.msUntilRoom(0, 0)).toBe(0);
+    expect(m.msUntilRoom(1, 0)).toBeUndefined();
+  });
+
+  it('allows 13 in flight on an idle hosted bucket (13 × 50 + 20 ≤ 700 < 14 × 50 + 20)', () => {
+    const m = model();
+    m.observe({ remaining: 699.98, othersInFlight: 0, throttled: false, nowMs: 0 });
+    expect(m.allowedInFlight(0)).toBe(13);
+  });
+
+  it('counts the up-front cost held by the client’s other requests as headroom', () => {
+    const m = model();
+    // 12 others hold 600; remaining 99.5 means only 0.5 of real cost is unleaked.
+    m.observe({ remaining: 99.5, othersInFlight: 12, throttled: false, nowMs: 0 });
+    expect(m.headroom(0)).toBeCloseTo(699.5, 10);
+    expect(m.allowedInFlight(0)).toBe(13);
+  });
+
+  it('computes the exact leak wait for the next slot', () => {
+    const m = model();
+    // Another process filled the bucket: remaining 10 with nothing of ours in flight.
+    m.observe({ remaining: 10, othersInFlight: 0, throttled: true, nowMs: 1_000 });
+    expect(m.allowedInFlight(1_000)).toBe(0);
+    // Needs 50 + 20 = 70 of headroom: 60 more at 10/s = 6 s.
+    expect(m.msUntilRoom(0, 1_000)).toBe(6_000);
+    expect(m.allowedInFlight(6_999)).toBe(0);
+    expect(m.allowedInFlight(7_000)).toBe(1);
+    // With one in flight the next needs 120: 11 s after the observation.
+    expect(m.msUntilRoom(1, 7_000)).toBe(5_000);
+  });
+
+  it('caps the leak at the high-water mark and says when only a response can help', () => {
+    const m = model();
+    m.observe({ remaining: 690, othersInFlight: 0, throttled: false, nowMs: 0 });
+    expect(m.headroom(60_000)).toBe(700);
+    // 14 in flight would need 14 × 50 + 20 = 720 > 700: no leak can make room.
+    expect(m.msUntilRoom(13, 60_000)).toBeUndefined();
+  });
+
+  it('keeps the lowest recent observation, so one that overstates the headroom is outvoted', () => {
+    const m = model();
+    m.observe({ remaining: 300, othersInFlight: 2, throttled: false, nowMs: 0 }); // headroom 400
+    // A request counted as in flight that Canvas had not received yet: +50 too much.
+    m.observe({ remaining: 300, othersInFlight: 3, throttled: false, nowMs: 1 });
+    expect(m.headroom(1)).toBeCloseTo(400.01, 10);
+    // Once the first observation leaves the window, the newer one speaks alone.
+    expect(m.headroom(300)).toBeCloseTo(452.99, 10);
+  });
+
+  it('learns a larger high-water mark from the largest remaining seen', () => {
+    const m = model();
+    m.observe({ remaining: 1_000, othersInFlight: 0, throttled: false, nowMs: 0 });
+    expect(m.highWaterMark).toBe(1_000);
+    expect(m.allowedInFlight(0)).toBe(19);
+    expect(m.estimate(0)).toMatchObject({ maxRemainingSeen: 1_000, lastRemaining: 1_000 });
+  });
+
+  it('lowers a high-water mark guessed too high when a throttle proves it wrong', () => {
+    const m = model();
+    // Self-hosted Canvas with hwm 600: idle responses say 599.9, the guess stays 700.
+    m.observe({ remaining: 599.9, othersInFlight: 0, throttled: false, nowMs: 0 });
+    expect(m.headroom(20_000)).toBe(700); // leak growth capped by the wrong guess
+    // 12 of ours were let through; Canvas refused the 12th: remaining 50 with 11 others.
+    m.observe({ remaining: 50, othersInFlight: 11, throttled: true, nowMs: 20_000 });
+    expect(m.highWaterMark).toBeCloseTo(600, 10);
+    expect(m.headroom(60_000)).toBeCloseTo(600, 10);
+    expect(m.allowedInFlight(60_000)).toBe(11);
+  });
+
+  it('never lowers the high-water mark below a remaining it has seen', () => {
+    const m = model();
+    m.observe({ remaining: 699, othersInFlight: 0, throttled: false, nowMs: 0 });
+    // Another process filled the bucket: the throttle is no proof against 699.
+    m.observe({ remaining: 0, othersInFlight: 0, throttled: true, nowMs: 100_000 });
+    expect(m.highWaterMark).toBe(699);
+  });
+});
