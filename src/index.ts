@@ -9,12 +9,24 @@ export type { ClientStats, PaginateOptions, RequestOptions } from './client.js';
 export { CanvasSyncClient } from './client.js';
 export type { CanvasSyncClientOptions, FetchLike } from './client-options.js';
 export type {
+  CanvasAbortErrorOptions,
+  CanvasAuthErrorOptions,
   CanvasAuthErrorReason,
+  CanvasClientClosedErrorOptions,
   CanvasErrorBody,
+  CanvasHttpErrorOptions,
+  CanvasNetworkErrorOptions,
+  CanvasOptionsErrorOptions,
+  CanvasPaginationErrorOptions,
   CanvasPaginationErrorReason,
+  CanvasRateLimitErrorOptions,
+  CanvasResponseErrorOptions,
   CanvasSyncErrorCode,
   CanvasSyncErrorJSON,
+  CanvasSyncErrorOptions,
+  CanvasTimeoutErrorOptions,
   OptionsIssue,
+  RequestErrorContext,
   SanitizedError,
 } from './errors.js';
 export {
@@ -29,6 +41,7 @@ export {
   CanvasResponseError,
   CanvasSyncError,
   CanvasTimeoutError,
+  extractCanvasErrorMessages,
 } from './errors.js';
 export type {
   CanvasSyncEvents,
@@ -38,14 +51,14 @@ export type {
   RetryEvent,
   ThrottledEvent,
 } from './events.js';
-export type { LinkRels } from './http/link-header.js';
+export type { CanvasLinkRel, LinkRels } from './http/link-header.js';
 export { parseLinkHeader } from './http/link-header.js';
 export type { CanvasPage } from './http/paginator.js';
 export type { RateLimitHeaders } from './http/rate-limit-headers.js';
 export { parseCanvasFloat, parseRateLimitHeaders } from './http/rate-limit-headers.js';
 export type { SearchParamsInput, SearchParamValue } from './http/urls.js';
 export type { BucketEstimate } from './pacing/bucket-model.js';
-export type { PacingOptions } from './pacing/canvas-pacer.js';
+export type { PacingOptions, ResolvedPacingOptions } from './pacing/canvas-pacer.js';
 export { defaultPacingOptions } from './pacing/canvas-pacer.js';
 export type { CanvasResponse } from './request-runner.js';
 export type { Outcome, RetryDecision, RetryInput, RetryOptions } from './retry/retry-policy.js';

@@ -117,6 +117,17 @@ describe('simulator faults', () => {
     expect(rel.current?.startsWith(s.url)).toBe(true);
   });
 
+  it('puts an invalid bookmark in next links, which restarts the collection', async () => {
+    const s = await start({ faults: { invalidBookmarkRate: 1 } });
+    const path = `/api/v1/courses/${nth(s.data.courses).id}/enrollments?per_page=5`;
+    const first = await call(s, path);
+    const next = links(first).next ?? '';
+    expect(next).toContain('page=bookmark%3Anot-a-bookmark');
+    const again = await call(s, next);
+    expect(json(again)).toEqual(json(first));
+    expect(s.faultCounts().invalidBookmark).toBe(2);
+  });
+
   it('limits faults to paths matching pathPattern', async () => {
     const s = await start({ faults: { serverErrorRate: 1, pathPattern: /\/enrollments$/ } });
     expect((await call(s, '/api/v1/users/self')).status).toBe(200);

@@ -8,7 +8,8 @@ export type FaultKind =
   | 'malformedJson'
   | 'retryAfter'
   | 'mutation'
-  | 'foreignNext';
+  | 'foreignNext'
+  | 'invalidBookmark';
 
 /** How many faults of each kind were injected. */
 export type FaultCounts = Record<FaultKind, number>;
@@ -26,6 +27,7 @@ interface ResolvedFaults {
   readonly mutationRate: number;
   readonly foreignNextRate: number;
   readonly foreignOrigin: string;
+  readonly invalidBookmarkRate: number;
   readonly pathPattern: RegExp | undefined;
 }
 
@@ -52,6 +54,7 @@ function resolve(faults: SimulatorFaults): ResolvedFaults {
     mutationRate: faults.mutationRate ?? 0,
     foreignNextRate: faults.foreignNextRate ?? 0,
     foreignOrigin: faults.foreignOrigin ?? 'https://attacker.example',
+    invalidBookmarkRate: faults.invalidBookmarkRate ?? 0,
     pathPattern: faults.pathPattern,
   };
 }
@@ -65,6 +68,7 @@ function emptyCounts(): FaultCounts {
     retryAfter: 0,
     mutation: 0,
     foreignNext: 0,
+    invalidBookmark: 0,
   };
 }
 
@@ -144,6 +148,11 @@ export class FaultInjector {
     return this.#roll('foreignNext', this.#faults.foreignNextRate)
       ? this.#faults.foreignOrigin
       : undefined;
+  }
+
+  /** Whether to replace a `next` bookmark by an invalid one. */
+  invalidBookmark(): boolean {
+    return this.#roll('invalidBookmark', this.#faults.invalidBookmarkRate);
   }
 
   #roll(kind: FaultKind, rate: number): boolean {

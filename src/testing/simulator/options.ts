@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { InstitutionOptions } from './data.js';
 
 /** The endpoints the simulator serves, by name (used to tune cost and latency per endpoint). */
 export const endpointNames = [
@@ -84,6 +85,8 @@ export const faultsSchema = z.strictObject({
   mutationRate: rate.optional(),
   /** Share of paginated responses whose `next` link points at `foreignOrigin`. */
   foreignNextRate: rate.optional(),
+  /** Share of bookmark pages whose `next` link carries an invalid bookmark (Canvas restarts at page 1). */
+  invalidBookmarkRate: rate.optional(),
   /** Origin used by `foreignNextRate`. @defaultValue 'https://attacker.example' */
   foreignOrigin: z.url().optional(),
   /** Only requests whose path matches this expression get faults. @defaultValue every path */
@@ -120,6 +123,11 @@ export interface SimulatorFaults {
   mutationRate?: number | undefined;
   /** Share of paginated responses whose `next` link points at `foreignOrigin`. */
   foreignNextRate?: number | undefined;
+  /**
+   * Share of bookmark pages whose `next` link carries an invalid bookmark: following
+   * it silently restarts at the first page, as Canvas does.
+   */
+  invalidBookmarkRate?: number | undefined;
   /** Origin used by `foreignNextRate`. @defaultValue 'https://attacker.example' */
   foreignOrigin?: string | undefined;
   /** Only requests whose path matches this expression get faults. @defaultValue every path */
@@ -215,33 +223,9 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
 }
 
 /** Size and seed of the generated institution; every field has a default. */
-export interface SimulatedInstitutionOptions {
-  /** Seed of the data (defaults to the simulator's `seed`). */
+export interface SimulatedInstitutionOptions extends InstitutionOptions {
+  /** Seed of the data. @defaultValue the simulator's `seed` */
   seed?: number;
-  /** Id of the root account. @defaultValue 1 */
-  accountId?: number;
-  /** Number of enrollment terms. @defaultValue 2. Minimum: 1 */
-  terms?: number;
-  /** Number of courses in the account. @defaultValue 12 */
-  courses?: number;
-  /** Sections per course. @defaultValue 2. Minimum: 1 */
-  sectionsPerCourse?: number;
-  /** Size of the student pool. @defaultValue 300 */
-  students?: number;
-  /** Students enrolled in each course (clamped to `students`). @defaultValue 30 */
-  studentsPerCourse?: number;
-  /** Size of the teacher pool. @defaultValue 8. Minimum: 1 */
-  teachers?: number;
-  /** Assignments per course. @defaultValue 5 */
-  assignmentsPerCourse?: number;
-  /** Discussion topics per course. @defaultValue 2 */
-  topicsPerCourse?: number;
-  /** Top-level entries per discussion topic. @defaultValue 10 */
-  entriesPerTopic?: number;
-  /** Page views per user. @defaultValue 20 */
-  pageViewsPerUser?: number;
-  /** Most comments on one submission. @defaultValue 2 */
-  commentsPerSubmission?: number;
 }
 
 /** Cost, latency and up-front cost of one endpoint, overriding the simulator-wide ones. */

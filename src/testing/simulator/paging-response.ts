@@ -14,6 +14,9 @@ import {
 } from './pagination.js';
 import type { RouteResult } from './routes.js';
 
+/** What the `invalidBookmarkRate` fault puts in a `next` link. */
+const INVALID_BOOKMARK = 'bookmark:not-a-bookmark';
+
 /** The body and `Link` header of one page. */
 export interface PageOutcome {
   readonly body: unknown;
@@ -94,7 +97,9 @@ export function paginate(
     const current = afterId === undefined ? 'first' : (raw ?? 'first');
     links.push({ rel: 'current', url: pageUrl(context, context.baseUrl, current, perPage) });
     const lastId = idOf(page.items.at(-1));
-    if (page.hasNext && lastId !== undefined) nextPage = encodeBookmark(lastId);
+    if (page.hasNext && lastId !== undefined) {
+      nextPage = context.faults?.invalidBookmark() ? INVALID_BOOKMARK : encodeBookmark(lastId);
+    }
     links.push({ rel: 'first', url: pageUrl(context, context.baseUrl, 'first', perPage) });
   }
 
