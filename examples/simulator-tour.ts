@@ -1,9 +1,11 @@
 /**
- * A tour of the Canvas simulator: what a paged walk looks like, and what
- * happens to a naive client that fires requests in parallel.
+ * A tour: what a paged walk of Canvas looks like, what happens to a naive
+ * script that fires requests in parallel, and the same burst through
+ * canvas-sync's paced client. Runs against the embedded Canvas simulator.
  *
  *   npm run example
  */
+import { CanvasSyncClient } from '../src/index.js';
 import { startCanvasSimulator } from '../src/testing/index.js';
 
 const sim = await startCanvasSimulator({
@@ -49,7 +51,22 @@ try {
   const throttled = burst.find((res) => res.status === 429);
   if (throttled !== undefined)
     console.log(`  a throttled body: ${JSON.stringify(await throttled.text())}`);
-  console.log("\ncanvas-sync's client paces itself from these headers so that this never happens.");
+
+  // 3. The same burst, ten times bigger, through the paced client: nothing throttled.
+  sim.resetStats();
+  const canvas = new CanvasSyncClient({ baseUrl: sim.url, token: sim.token });
+  const started = performance.now();
+  await Promise.all(Array.from({ length: 400 }, () => canvas.get('/api/v1/users/self')));
+  const seconds = (performance.now() - started) / 1000;
+  const client = canvas.stats();
+  console.log('\n400 requests at once through CanvasSyncClient:');
+  console.log(
+    `  ${client.responses} responses in ${seconds.toFixed(1)} s (${(400 / seconds).toFixed(0)}/s), ${sim.stats().throttled} throttled, at most ${client.maxInFlight} in flight`,
+  );
+  let enrollments = 0;
+  for await (const _ of canvas.paginate(`/api/v1/courses/${course.id}/enrollments`)) enrollments++;
+  console.log(`  paginate() streamed ${enrollments} enrollments at per_page=100`);
+  await canvas.close();
 } finally {
   await sim.close();
 }
