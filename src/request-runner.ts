@@ -274,6 +274,6 @@ function sendPaced(
       });
       return result;
     },
-    { priority: throttles > 0 ? 0 : 5, signal },
+    { priority: throttles > 0 ? 1 : 0, signal },
   );
 }

@@ -1,4 +1,4 @@
-import Bottleneck from 'bottleneck';
+import PQueue from 'p-queue';
 import { BucketGate, type GateClock, type GateLease, systemClock } from './bucket-gate.js';
 import { type BucketEstimate, BucketModel } from './bucket-model.js';
 
@@ -31,7 +31,7 @@ export const defaultPacingOptions: ResolvedPacingOptions = Object.freeze({
   observationWindowMs: 250,
 });
 
-/** Jobs Bottleneck starts beyond the in-flight limit, so that one waits at the gate, ready. */
+/** Jobs started beyond the in-flight limit, so that one always waits at the gate, ready. */
 const PREFETCH = 4;
 
 /** What the pacer is doing now. */
@@ -48,26 +48,22 @@ export interface PacerSnapshot {
 
 /** How to run one job. */
 export interface PacerJobOptions {
-  /** 0 (first) to 9 (last). Retries after a throttle go first. @defaultValue 5 */
+  /** Higher goes first; retries after a throttle use 1. @defaultValue 0 */
   readonly priority?: number;
-  /** Abandons the job while it waits. */
+  /** Abandons the job while it waits: it leaves the queue at once. */
   readonly signal?: AbortSignal | undefined;
 }
 
 /**
- * Paces one access token's requests. Bottleneck keeps the queue, the
+ * Paces one access token's requests. A p-queue keeps the queue, the
  * priorities and the overall concurrency cap; a {@link BucketGate} driven by a
  * {@link BucketModel} decides the exact moment each request may go, from what
- * Canvas's headers say about the bucket.
- *
- * Bottleneck's local store yields a timer tick on every operation (about 1 ms
- * each, three per job), so admitting at the gate rather than through
- * Bottleneck's own reservoir keeps that delay off the critical path: a few
- * jobs are always started and waiting at the gate, and one goes the moment
- * a response frees its slot.
+ * Canvas's headers say about the bucket. A few jobs beyond the in-flight
+ * limit are always started and waiting at the gate, so one goes the moment a
+ * response frees its slot.
  */
 export class CanvasPacer {
-  readonly #limiter: Bottleneck;
+  readonly #queue: PQueue;
   readonly #gate: BucketGate;
   readonly #model: BucketModel;
   readonly #clock: GateClock;
@@ -82,7 +78,7 @@ export class CanvasPacer {
       windowMs: options.observationWindowMs,
     });
     this.#gate = new BucketGate(this.#model, { maxInFlight: options.maxConcurrent, clock });
-    this.#limiter = new Bottleneck({ maxConcurrent: options.maxConcurrent + PREFETCH });
+    this.#queue = new PQueue({ concurrency: options.maxConcurrent + PREFETCH });
   }
 
   /**
@@ -92,40 +88,35 @@ export class CanvasPacer {
    */
   run<T>(task: (lease: GateLease) => Promise<T>, options: PacerJobOptions = {}): Promise<T> {
     const { signal } = options;
-    const job = async (): Promise<T> => {
-      const lease = await this.#gate.acquire(signal);
-      try {
-        return await task(lease);
-      } finally {
-        lease.settle(undefined, false);
-      }
-    };
-    const scheduled = this.#limiter.schedule({ priority: options.priority ?? 5 }, job);
-    if (signal === undefined) return scheduled;
-    // A job still queued in Bottleneck cannot be removed, but its caller need not wait:
-    // it settles at once, and the job returns immediately when its turn comes.
-    return new Promise<T>((resolve, reject) => {
-      const onAbort = (): void => reject(signal.reason);
-      if (signal.aborted) onAbort();
-      else signal.addEventListener('abort', onAbort, { once: true });
-      scheduled.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-    });
+    return this.#queue.add(
+      async () => {
+        const lease = await this.#gate.acquire(signal);
+        try {
+          return await task(lease);
+        } finally {
+          lease.settle(undefined, false);
+        }
+      },
+      { priority: options.priority ?? 0, ...(signal === undefined ? {} : { signal }) },
+    );
   }
 
   /** A snapshot for stats. */
   snapshot(): PacerSnapshot {
-    const counts = this.#limiter.counts();
     return {
       inFlight: this.#gate.inFlight,
       maxInFlight: this.#gate.maxInFlight,
-      queued: (counts.QUEUED ?? 0) + (counts.RECEIVED ?? 0) + this.#gate.waiting,
+      queued: this.#queue.size + this.#gate.waiting,
       bucket: this.#model.estimate(this.#clock.now()),
     };
   }
 
-  /** Rejects everything waiting with `reason` and resolves when running jobs have ended. */
+  /**
+   * Rejects everything waiting at the gate with `reason` and resolves when
+   * running jobs have ended. Queued jobs leave through their own signals.
+   */
   async close(reason: unknown): Promise<void> {
     this.#gate.close(reason);
-    await this.#limiter.stop({ dropWaitingJobs: true, dropErrorMessage: String(reason) });
+    await this.#queue.onIdle();
   }
 }
