@@ -2,10 +2,12 @@
  * `npm run bench`: every benchmark, one after the other, each printing ratios
  * measured side by side in the same run.
  */
+import { benchPacing } from './pacing.js';
 import { benchSimulator } from './simulator.js';
 
 const benches: Record<string, () => Promise<void>> = {
   simulator: benchSimulator,
+  pacing: benchPacing,
 };
 
 const only = process.argv.slice(2);

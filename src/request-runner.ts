@@ -253,7 +253,7 @@ function sendPaced(
           rateLimit = parseRateLimitHeaders(response.headers);
           // A 403 is a throttle only if its body says so: settle after reading it.
           if (response.status !== 403) {
-            lease.settle(rateLimit.remaining, response.status === 429);
+            lease.settle(rateLimit.remaining, response.status === 429, rateLimit.cost);
           }
         },
       });

@@ -23,10 +23,10 @@ export interface GateLease {
   /**
    * Feeds the response's `X-Rate-Limit-Remaining` to the model and frees the
    * slot: the request no longer holds Canvas's up-front cost once its response
-   * has arrived. Idempotent; `remaining` may be `undefined` when the header was
-   * missing.
+   * has arrived. Idempotent; `remaining` and `cost` may be `undefined` when
+   * the headers were missing.
    */
-  settle(remaining: number | undefined, throttled: boolean): void;
+  settle(remaining: number | undefined, throttled: boolean, cost?: number): void;
 }
 
 interface Waiter {
@@ -137,7 +137,7 @@ export class BucketGate {
     waiter.admit({
       waitedMs: now - waiter.since,
       byLeak,
-      settle: (remaining, throttled) => {
+      settle: (remaining, throttled, cost) => {
         if (settled) return;
         settled = true;
         if (remaining !== undefined) {
@@ -145,6 +145,7 @@ export class BucketGate {
             remaining,
             othersInFlight: this.#inFlight - 1,
             throttled,
+            cost: cost ?? 0,
             nowMs: this.#clock.now(),
           });
         }

@@ -3,22 +3,29 @@
  * `X-Rate-Limit-Remaining` header of every response. Pure: the caller passes
  * the time.
  *
- * Canvas's bucket holds `count = R + upFront × K`, where `K` requests are in
- * flight (each holding the up-front cost) and `R` is the real cost not yet
- * leaked. A response reports `remaining = hwm − count`. The client knows how
- * many of its own requests were in flight when the response arrived, so each
- * response yields the *headroom* `hwm − R = remaining + upFront × others`,
- * which only grows by leaking at `outflow` units per second. A new request
- * can start when `upFront × (inFlight + 1) + safetyMargin ≤ headroom`.
+ * Canvas's bucket holds one number, `count`; a request adds the up-front cost
+ * when it starts and swaps it for its real cost when it ends, and the whole
+ * count leaks at `outflow` units per second (never below 0). A response
+ * reports `remaining = hwm − count`. The client knows how many of its own
+ * requests were still in flight when a response arrived, so each response
+ * yields the *headroom* `H = remaining + upFront × others`: the room there
+ * would be if none of them held anything. A new request may start when
+ * `upFront × (inFlight + 1) + safetyMargin ≤ H`.
+ *
+ * Between responses `H` grows with the leak, for as long as the count is
+ * above 0. The up-front charges of requests in flight leak too, which is why
+ * a long run at 13 in flight eventually has room for a 14th; the model
+ * believes in at most one such extra slot.
  *
  * Two refinements keep the estimate safe:
  * - The headroom is the minimum over the observations of the last
- *   `windowMs`, each grown by the leak since it was taken. A single
+ *   `windowMs`, each grown by the leak since it was taken and reduced by the
+ *   costs later responses reported (`X-Request-Cost`). A single
  *   observation that overstates it (a request counted as in flight that had
  *   not reached Canvas yet) is outvoted by its neighbours.
- * - Leak growth is capped by the high-water mark, learned as the largest
- *   `remaining` ever seen (it can only be larger than any `remaining`), and
- *   lowered again when a throttle shows the guess was too high.
+ * - The high-water mark is learned as the largest `remaining` ever seen (no
+ *   `remaining` can exceed it), and lowered again when a throttle shows that a
+ *   guess let the headroom grow too far.
  */
 export interface BucketModelSettings {
   /** First guess of the high-water mark; learned upward from headers. Hosted Canvas: 700. */
@@ -41,12 +48,18 @@ export interface BucketObservation {
   readonly othersInFlight: number;
   /** Whether the response was a throttle. */
   readonly throttled: boolean;
+  /** `X-Request-Cost` of the response. @defaultValue 0 (absent, as on throttles) */
+  readonly cost?: number;
   /** When it arrived, in ms. */
   readonly nowMs: number;
 }
 
 interface Sample {
   readonly headroom: number;
+  /** The client's other requests in flight when it was taken. */
+  readonly others: number;
+  /** Sum of the costs reported up to and including this observation. */
+  readonly costs: number;
   readonly atMs: number;
 }
 
@@ -69,6 +82,7 @@ export class BucketModel {
   #maxRemaining: number | undefined;
   #lastRemaining: number | undefined;
   #samples: Sample[] = [];
+  #costs = 0;
 
   constructor(settings: BucketModelSettings) {
     this.#settings = settings;
@@ -83,6 +97,7 @@ export class BucketModel {
   /** Takes in one response's headers. */
   observe(observation: BucketObservation): void {
     const { remaining, othersInFlight, throttled, nowMs } = observation;
+    this.#costs += Math.max(0, observation.cost ?? 0);
     const { upFrontCost } = this.#settings;
     const predicted = this.headroom(nowMs);
     const headroom = remaining + upFrontCost * Math.max(0, othersInFlight);
@@ -98,22 +113,48 @@ export class BucketModel {
     this.#samples = this.#samples.filter(
       (sample) => nowMs - sample.atMs <= this.#settings.windowMs,
     );
-    this.#samples.push({ headroom: Math.min(headroom, this.#highWaterMark), atMs: nowMs });
+    const others = Math.max(0, othersInFlight);
+    this.#samples.push({
+      headroom: Math.min(headroom, this.#ceiling(others)),
+      others,
+      costs: this.#costs,
+      atMs: nowMs,
+    });
   }
 
-  /** Estimated headroom (`hwm − R`) at `nowMs`; `undefined` before any observation. */
+  /** Estimated headroom at `nowMs` (see the module comment); `undefined` before any observation. */
   headroom(nowMs: number): number | undefined {
-    if (this.#samples.length === 0) return undefined;
-    const { outflowPerSecond, windowMs } = this.#settings;
-    const newest = this.#samples[this.#samples.length - 1];
-    let lowest = Number.POSITIVE_INFINITY;
-    for (const sample of this.#samples) {
-      // Samples older than the window stop counting, but the newest always counts.
-      if (sample !== newest && nowMs - sample.atMs > windowMs) continue;
-      const grown = sample.headroom + (outflowPerSecond * Math.max(0, nowMs - sample.atMs)) / 1000;
-      lowest = Math.min(lowest, grown);
+    let lowest: number | undefined;
+    for (const sample of this.#current(nowMs)) {
+      // Grown by the leak since, less the costs charged since (reported by later responses).
+      const grown =
+        sample.headroom +
+        (this.#settings.outflowPerSecond * Math.max(0, nowMs - sample.atMs)) / 1000 -
+        (this.#costs - sample.costs);
+      const capped = Math.min(grown, this.#ceiling(sample.others));
+      lowest = lowest === undefined ? capped : Math.min(lowest, capped);
     }
-    return Math.min(this.#highWaterMark, lowest);
+    return lowest;
+  }
+
+  /**
+   * The largest headroom the model will believe with `others` requests in
+   * flight. Their up-front charges leak too, so the true bound is
+   * `hwm + upFront × others` (all of them leaked); the model trusts at most one
+   * such charge, since a request counted as in flight may not have reached
+   * Canvas yet, and overstating the headroom by several charges would let a
+   * burst through.
+   */
+  #ceiling(others: number): number {
+    return this.#highWaterMark + this.#settings.upFrontCost * Math.min(others, 1);
+  }
+
+  /** Samples that still count: those of the window, and always the newest. */
+  #current(nowMs: number): Sample[] {
+    const newest = this.#samples[this.#samples.length - 1];
+    return this.#samples.filter(
+      (sample) => sample === newest || nowMs - sample.atMs <= this.#settings.windowMs,
+    );
   }
 
   /**
@@ -140,7 +181,10 @@ export class BucketModel {
     const { upFrontCost, safetyMargin, outflowPerSecond } = this.#settings;
     const needed = upFrontCost * (inFlight + 1) + safetyMargin;
     if (needed <= headroom) return 0;
-    if (needed > this.#highWaterMark) return undefined;
+    const reachable = Math.min(
+      ...this.#current(nowMs).map((sample) => this.#ceiling(sample.others)),
+    );
+    if (needed > reachable) return undefined;
     return Math.ceil(((needed - headroom) / outflowPerSecond) * 1000);
   }
 

@@ -10,7 +10,7 @@ export interface PacingOptions {
   upFrontCost?: number;
   /** Leak rate of the bucket, units per second. @defaultValue 10 */
   outflowPerSecond?: number;
-  /** Units of headroom kept free beyond what the next request needs. @defaultValue 20 */
+  /** Units of headroom kept free beyond what the next request needs. @defaultValue 5 */
   safetyMargin?: number;
   /** Most requests in flight at once, whatever the bucket allows. @defaultValue 64. Minimum: 1 */
   maxConcurrent?: number;
@@ -26,7 +26,7 @@ export const defaultPacingOptions: ResolvedPacingOptions = Object.freeze({
   highWaterMark: 700,
   upFrontCost: 50,
   outflowPerSecond: 10,
-  safetyMargin: 20,
+  safetyMargin: 5,
   maxConcurrent: 64,
   observationWindowMs: 250,
 });

@@ -83,8 +83,33 @@ describe('BucketModel', () => {
     // 12 of ours were let through; Canvas refused the 12th: remaining 50 with 11 others.
     m.observe({ remaining: 50, othersInFlight: 11, throttled: true, nowMs: 20_000 });
     expect(m.highWaterMark).toBeCloseTo(600, 10);
+    expect(m.headroom(20_000)).toBeCloseTo(600, 10);
+    expect(m.allowedInFlight(20_000)).toBe(11);
+    // Idle again: the leak now stops at the corrected mark.
+    m.observe({ remaining: 599.9, othersInFlight: 0, throttled: false, nowMs: 21_000 });
     expect(m.headroom(60_000)).toBeCloseTo(600, 10);
-    expect(m.allowedInFlight(60_000)).toBe(11);
+  });
+
+  it('lets the up-front charges of long-running requests leak, trusting one extra slot', () => {
+    const m = model();
+    // 12 others in flight hold 600; 50 of real cost: headroom 650.
+    m.observe({ remaining: 50, othersInFlight: 12, throttled: false, nowMs: 0 });
+    expect(m.allowedInFlight(0)).toBe(12);
+    // 10 s later the count has leaked 100: room for a 14th in flight.
+    expect(m.headroom(10_000)).toBeCloseTo(750, 10);
+    expect(m.allowedInFlight(10_000)).toBe(14);
+    // Canvas's true bound would be 700 + 12 × 50; the model believes 700 + 50 at most.
+    expect(m.headroom(1_000_000)).toBe(750);
+    expect(m.msUntilRoom(14, 1_000_000)).toBeUndefined();
+  });
+
+  it('subtracts the costs later responses report from older observations', () => {
+    const m = model();
+    m.observe({ remaining: 300, othersInFlight: 0, throttled: false, nowMs: 0, cost: 1 });
+    // A second response 1 ms later claims more room than the first allows, but
+    // reports a cost of 40 charged since: the first observation says 300 + 0.01 − 40.
+    m.observe({ remaining: 400, othersInFlight: 0, throttled: false, nowMs: 1, cost: 40 });
+    expect(m.headroom(1)).toBeCloseTo(260.01, 10);
   });
 
   it('never lowers the high-water mark below a remaining it has seen', () => {

@@ -1,0 +1,165 @@
+import { describe, expect, it } from 'vitest';
+import type { CanvasSyncClient } from '../../src/index.js';
+import { createClient, eventsOf, recordEvents, sleep, startSim } from '../support/client.js';
+
+const SELF = '/api/v1/users/self';
+
+/** `count` concurrent GETs of `/users/self`; resolves when all have succeeded. */
+async function burst(client: CanvasSyncClient, count: number): Promise<void> {
+  const results = await Promise.all(
+    Array.from({ length: count }, () => client.get<{ id: number }>(SELF)),
+  );
+  expect(results.every((body) => body.id === 1)).toBe(true);
+}
+
+describe('CanvasSyncClient pacing', () => {
+  it('runs a burst of 300 GETs without a single throttle, 10 to 14 in flight', async () => {
+    const sim = await startSim({ latencyMs: 20 });
+    const client = createClient(sim);
+    const events = recordEvents(client);
+    let queuedSeen = 0;
+    client.on('request', () => {
+      queuedSeen = Math.max(queuedSeen, client.stats().queued);
+    });
+    await burst(client, 300);
+
+    expect(sim.stats().throttled).toBe(0);
+    expect(sim.stats().requests).toBe(300);
+    // 13 × 50 = 650 fits under 700; a 14th fits once the in-flight charges have leaked a little
+    // (the model trusts one such leaked charge), never a 15th.
+    expect(sim.stats().maxInFlight).toBeLessThanOrEqual(14);
+    const stats = client.stats();
+    expect(stats.maxInFlight).toBeGreaterThanOrEqual(10);
+    expect(stats.maxInFlight).toBeLessThanOrEqual(14);
+    expect(stats).toMatchObject({
+      requests: 300,
+      responses: 300,
+      throttled: 0,
+      retries: 0,
+      failures: 0,
+      inFlight: 0,
+      queued: 0,
+    });
+    expect(queuedSeen).toBeGreaterThan(0);
+    expect(eventsOf(events, 'request')).toHaveLength(300);
+    expect(eventsOf(events, 'response')).toHaveLength(300);
+    const paced = eventsOf(events, 'paced');
+    expect(paced.some((event) => event.reason === 'in-flight')).toBe(true);
+    for (const event of paced) {
+      expect(event.inFlight).toBeLessThanOrEqual(14);
+      expect(event.method).toBe('GET');
+      expect(event.url).toBe(`${sim.url}${SELF}`);
+    }
+  });
+
+  it('sends the first request alone, as a probe of the bucket', async () => {
+    const sim = await startSim({ latencyMs: 20 });
+    const client = createClient(sim);
+    await burst(client, 5);
+    // The simulator samples the level at every change: the probe's up-front charge, then its
+    // settlement, before any other request is charged.
+    const [charged, settled] = sim.stats().samples;
+    expect(charged?.level).toBeCloseTo(50, 0);
+    expect(settled?.level).toBeLessThan(1);
+    expect(sim.stats().maxInFlight).toBeGreaterThan(1);
+  });
+
+  it('emits no paced event for a request that was sent at once', async () => {
+    const sim = await startSim();
+    const client = createClient(sim);
+    const events = recordEvents(client);
+    await client.get(SELF);
+    await client.get(SELF);
+    expect(events.map((event) => event.name)).toEqual([
+      'request',
+      'response',
+      'request',
+      'response',
+    ]);
+  });
+
+  it('holds a request until the bucket has leaked enough (paced by leak)', async () => {
+    // Leak 100 units/s on both sides so the wait is short.
+    const sim = await startSim({ outflowPerSecond: 100, cost: 0 });
+    const client = createClient(sim, { pacing: { outflowPerSecond: 100, safetyMargin: 20 } });
+    const events = recordEvents(client);
+    await client.get(SELF); // learns the bucket is empty
+    sim.setBucketLevel(640); // another process used the token
+    const first = await client.request('GET', SELF);
+    // 640 + 50 < 700: served, with about 60 left: less than 50 + the 20 margin.
+    expect(first.rateLimit.remaining).toBeLessThan(70);
+    const started = performance.now();
+    await client.get(SELF);
+    const waited = performance.now() - started;
+    const leak = eventsOf(events, 'paced').filter((event) => event.reason === 'leak');
+    expect(leak).toHaveLength(1);
+    const needed = ((70 - (first.rateLimit.remaining ?? 0)) / 100) * 1000;
+    expect(leak[0]?.waitMs).toBeGreaterThanOrEqual(needed - 5);
+    expect(waited).toBeGreaterThanOrEqual(needed - 5);
+    expect(waited).toBeLessThan(needed + 500);
+    expect(sim.stats().throttled).toBe(0);
+  });
+
+  it('gets through a bucket another process filled (690) with at most one throttle', async () => {
+    // Leak 100 units/s on both sides so that draining 690 units takes seconds, not minutes.
+    const sim = await startSim({ latencyMs: 10, outflowPerSecond: 100 });
+    sim.setBucketLevel(690);
+    const client = createClient(sim, { pacing: { outflowPerSecond: 100 } });
+    await burst(client, 60);
+    expect(sim.stats().throttled).toBeLessThanOrEqual(1);
+    expect(client.stats().throttled).toBe(sim.stats().throttled);
+    expect(client.stats().failures).toBe(0);
+    expect(sim.stats().requests).toBe(60 + sim.stats().throttled);
+  });
+
+  it('learns a high-water mark above its guess and uses it', async () => {
+    const sim = await startSim({ latencyMs: 20, highWaterMark: 1000, maximum: 1100 });
+    const client = createClient(sim);
+    await burst(client, 300);
+    expect(sim.stats().throttled).toBe(0);
+    expect(client.stats().maxInFlight).toBeGreaterThanOrEqual(15);
+    expect(sim.stats().maxInFlight).toBeLessThanOrEqual(20);
+    expect(client.stats().highWaterMark).toBeGreaterThan(999);
+    expect(client.stats().highWaterMark).toBeLessThanOrEqual(1000);
+  });
+
+  it('lowers a high-water-mark guess that is too high after a throttle', async () => {
+    // Canvas's source default is 600; the client guesses 700 (hosted Canvas). The guess only
+    // matters once the bucket has been idle long enough for the model to believe it is fuller
+    // than 600: leak 100 units/s on both sides and idle 1.2 s between bursts.
+    const sim = await startSim({ latencyMs: 20, highWaterMark: 600, outflowPerSecond: 100 });
+    const client = createClient(sim, { pacing: { outflowPerSecond: 100 } });
+    await burst(client, 60);
+    await sleep(1_200);
+    await burst(client, 60);
+    await sleep(1_200);
+    await burst(client, 60);
+    expect(client.stats().failures).toBe(0);
+    expect(sim.stats().throttled).toBeLessThanOrEqual(3);
+    expect(client.stats().throttled).toBe(sim.stats().throttled);
+    expect(client.stats().highWaterMark).toBeLessThanOrEqual(600.5);
+    expect(client.stats().highWaterMark).toBeGreaterThanOrEqual(550);
+  });
+
+  it('respects pacing.maxConcurrent', async () => {
+    const sim = await startSim({ latencyMs: 10 });
+    const client = createClient(sim, { pacing: { maxConcurrent: 3 } });
+    await burst(client, 40);
+    expect(sim.stats().maxInFlight).toBeLessThanOrEqual(3);
+    expect(client.stats().maxInFlight).toBe(3);
+    expect(sim.stats().throttled).toBe(0);
+  });
+
+  it('shares a token between two clients without failing a request', async () => {
+    const sim = await startSim({ latencyMs: 20 });
+    const a = createClient(sim);
+    const b = createClient(sim);
+    await Promise.all([burst(a, 150), burst(b, 150)]);
+    expect(a.stats().failures + b.stats().failures).toBe(0);
+    // Each pacer sees the other's load only through the headers, and both probes find an empty
+    // bucket, so some throttles are expected (9 to 16 seen per 300 requests), but no runaway.
+    expect(sim.stats().maxInFlight).toBeLessThanOrEqual(14);
+    expect(sim.stats().throttled).toBeLessThanOrEqual(30);
+    expect(a.stats().throttled + b.stats().throttled).toBe(sim.stats().throttled);
+  });
+});

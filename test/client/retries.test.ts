@@ -1,0 +1,470 @@
+import { describe, expect, it } from 'vitest';
+import {
+  CanvasAuthError,
+  CanvasHttpError,
+  CanvasNetworkError,
+  CanvasRateLimitError,
+  CanvasResponseError,
+  CanvasTimeoutError,
+  type FetchLike,
+} from '../../src/index.js';
+import type { CanvasSimulator } from '../../src/testing/index.js';
+import {
+  createClient,
+  deadUrl,
+  eventsOf,
+  recordEvents,
+  rejectionOf,
+  startSim,
+  startStubServer,
+} from '../support/client.js';
+import { nth } from '../support/http.js';
+
+const SELF = '/api/v1/users/self';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** Fills the bucket of `sim` just before the first attempt goes out, so that it is throttled. */
+function fillBucketBeforeFirstAttempt(
+  client: ReturnType<typeof createClient>,
+  sim: CanvasSimulator,
+  token = sim.token,
+): void {
+  client.on('request', (event) => {
+    if (event.attempt === 1) sim.setBucketLevel(sim.bucket.highWaterMark, token);
+  });
+}
+
+/** Turns the simulator's faults off once `retries` retries have been announced. */
+function healAfterRetries(
+  client: ReturnType<typeof createClient>,
+  sim: CanvasSimulator,
+  retries: number,
+): void {
+  let seen = 0;
+  client.on('retry', () => {
+    seen++;
+    if (seen === retries) sim.setFaults({});
+  });
+}
+
+/** Canvas's 5xx error body. */
+const SERVER_ERROR_BODY = JSON.stringify({
+  errors: [{ message: 'An error occurred.', error_code: 'internal_server_error' }],
+});
+
+describe('CanvasSyncClient retries: throttling', () => {
+  for (const throttleStatus of [429, 403] as const) {
+    it(`retries a ${throttleStatus} throttle without using up an attempt`, async () => {
+      // The bucket leaks 200 units/s on both sides so the wait after the throttle is short.
+      const sim = await startSim({ throttleStatus, outflowPerSecond: 200 });
+      const client = createClient(sim, {
+        retry: { maxAttempts: 1 },
+        pacing: { outflowPerSecond: 200 },
+      });
+      const events = recordEvents(client);
+      fillBucketBeforeFirstAttempt(client, sim);
+      const response = await client.request('GET', SELF);
+      expect(response.status).toBe(200);
+      expect(response.attempts).toBe(2);
+      expect(sim.stats().throttled).toBe(1);
+      expect(sim.stats().requests).toBe(2);
+      const [throttled] = eventsOf(events, 'throttled');
+      expect(throttled).toMatchObject({ status: throttleStatus, throttles: 1, method: 'GET' });
+      expect(throttled?.remaining).toBeGreaterThanOrEqual(0);
+      expect(throttled?.remaining).toBeLessThan(50); // count + 50 reached the high-water mark
+      expect(throttled?.retryAfterMs).toBeUndefined();
+      expect(eventsOf(events, 'retry')).toEqual([
+        expect.objectContaining({ reason: 'throttled', consumesAttempt: false, attempt: 1 }),
+      ]);
+      expect(client.stats()).toMatchObject({ throttled: 1, retries: 1, failures: 0 });
+    });
+  }
+
+  it('retries a throttled POST (Canvas refused it before running it)', async () => {
+    const sim = await startSim({ outflowPerSecond: 200 });
+    const client = createClient(sim, { pacing: { outflowPerSecond: 200 } });
+    fillBucketBeforeFirstAttempt(client, sim);
+    // The simulator has no POST route: once through the throttle, the POST gets a 404.
+    const error = await rejectionOf(client.request('POST', SELF, { json: { a: 1 } }));
+    expect(error).toBeInstanceOf(CanvasHttpError);
+    expect((error as CanvasHttpError).status).toBe(404);
+    expect((error as CanvasHttpError).attempts).toBe(2);
+    expect(sim.stats()).toMatchObject({ requests: 2, throttled: 1 });
+  });
+
+  for (const throttleStatus of [429, 403] as const) {
+    it(`gives up on a blocked token with CanvasRateLimitError (${throttleStatus})`, async () => {
+      const sim = await startSim({ throttleStatus, blockedTokens: ['blocked-token-1'] });
+      const client = createClient(sim, {
+        token: 'blocked-token-1',
+        retry: { maxThrottleRetries: 2 },
+        pacing: { outflowPerSecond: 1_000 },
+      });
+      const events = recordEvents(client);
+      const error = await rejectionOf(client.get(SELF));
+      expect(error).toBeInstanceOf(CanvasRateLimitError);
+      const limited = error as CanvasRateLimitError;
+      expect(limited).toBeInstanceOf(CanvasHttpError);
+      expect(limited.code).toBe('RATE_LIMITED');
+      expect(limited.status).toBe(throttleStatus);
+      expect(limited.throttleRetries).toBe(2);
+      expect(limited.remaining).toBe(0);
+      expect(limited.requestContextId).toMatch(UUID);
+      expect(limited.body).toBeUndefined();
+      expect(sim.stats('blocked-token-1').requests).toBe(3);
+      expect(eventsOf(events, 'throttled')).toHaveLength(3);
+      expect(eventsOf(events, 'retry')).toHaveLength(2);
+      expect(client.stats()).toMatchObject({ throttled: 3, retries: 2, failures: 1 });
+    });
+  }
+
+  it('honours Retry-After (seconds) before retrying a throttled request', async () => {
+    const sim = await startSim({
+      outflowPerSecond: 1_000,
+      faults: { retryAfterRate: 1, retryAfterSeconds: 1 },
+    });
+    const client = createClient(sim, { pacing: { outflowPerSecond: 1_000 } });
+    const events = recordEvents(client);
+    fillBucketBeforeFirstAttempt(client, sim);
+    const response = await client.request('GET', SELF);
+    expect(response.status).toBe(200);
+    expect(response.attempts).toBe(2);
+    const [throttled] = events.filter((event) => event.name === 'throttled');
+    const second = events.find((event) => event.name === 'request' && event.payload.attempt === 2);
+    expect(throttled?.name === 'throttled' && throttled.payload.retryAfterMs).toBe(1_000);
+    expect(eventsOf(events, 'retry')[0]).toMatchObject({ delayMs: 1_000, reason: 'throttled' });
+    expect((second?.at ?? 0) - (throttled?.at ?? 0)).toBeGreaterThanOrEqual(990);
+    expect(sim.faultCounts().retryAfter).toBe(1);
+  });
+
+  it('reads a Retry-After given as an HTTP date', async () => {
+    const sim = await startSim({
+      outflowPerSecond: 1_000,
+      faults: { retryAfterRate: 1, retryAfterFormat: 'http-date', retryAfterSeconds: 2 },
+    });
+    const client = createClient(sim, { pacing: { outflowPerSecond: 1_000 } });
+    const events = recordEvents(client);
+    fillBucketBeforeFirstAttempt(client, sim);
+    await client.get(SELF);
+    // An HTTP date has whole seconds: 2 s from now is 1 to 2 s away.
+    const delay = eventsOf(events, 'throttled')[0]?.retryAfterMs ?? -1;
+    expect(delay).toBeGreaterThan(900);
+    expect(delay).toBeLessThanOrEqual(2_000);
+    expect(eventsOf(events, 'retry')[0]?.delayMs).toBe(delay);
+  });
+
+  it('caps Retry-After at maxRetryAfterMs', async () => {
+    const sim = await startSim({
+      outflowPerSecond: 1_000,
+      faults: { retryAfterRate: 1, retryAfterSeconds: 30 },
+    });
+    const client = createClient(sim, {
+      retry: { maxRetryAfterMs: 200 },
+      pacing: { outflowPerSecond: 1_000 },
+    });
+    const events = recordEvents(client);
+    fillBucketBeforeFirstAttempt(client, sim);
+    const started = performance.now();
+    await client.get(SELF);
+    const elapsed = performance.now() - started;
+    expect(eventsOf(events, 'throttled')[0]?.retryAfterMs).toBe(30_000);
+    expect(eventsOf(events, 'retry')[0]?.delayMs).toBe(200);
+    expect(elapsed).toBeGreaterThanOrEqual(195);
+    expect(elapsed).toBeLessThan(2_000);
+  });
+});
+
+describe('CanvasSyncClient retries: server errors', () => {
+  it('retries a GET after 5xx with exponential backoff, then succeeds', async () => {
+    const sim = await startSim({ faults: { serverErrorRate: 1, serverErrorStatuses: [503] } });
+    const client = createClient(sim, {
+      retry: { baseDelayMs: 20, maxDelayMs: 50, maxAttempts: 5 },
+      random: () => 0.5,
+    });
+    const events = recordEvents(client);
+    healAfterRetries(client, sim, 3);
+    const response = await client.request('GET', SELF);
+    expect(response.status).toBe(200);
+    expect(response.attempts).toBe(4);
+    const retries = eventsOf(events, 'retry');
+    // Full jitter with random() = 0.5: half of 20, 40, then the 50 cap.
+    expect(retries.map((retry) => retry.delayMs)).toEqual([10, 20, 25]);
+    expect(retries.every((retry) => retry.reason === '503' && retry.consumesAttempt)).toBe(true);
+    const sends = events.filter((event) => event.name === 'request').map((event) => event.at);
+    expect(sends).toHaveLength(4);
+    for (const [index, retry] of retries.entries()) {
+      const gap = (sends[index + 1] ?? 0) - (sends[index] ?? 0);
+      expect(gap).toBeGreaterThanOrEqual(retry.delayMs - 1);
+    }
+    expect(sim.faultCounts().serverError).toBe(3);
+    expect(client.stats()).toMatchObject({ requests: 4, responses: 4, retries: 3, failures: 0 });
+  });
+
+  it('ends in CanvasHttpError after maxAttempts 5xx answers', async () => {
+    const sim = await startSim({ faults: { serverErrorRate: 1, serverErrorStatuses: [502] } });
+    const client = createClient(sim, { retry: { maxAttempts: 3 } });
+    const events = recordEvents(client);
+    const error = await rejectionOf(client.get(SELF));
+    expect(error).toBeInstanceOf(CanvasHttpError);
+    expect(error).not.toBeInstanceOf(CanvasAuthError);
+    expect(error).not.toBeInstanceOf(CanvasRateLimitError);
+    const http = error as CanvasHttpError;
+    expect(http.code).toBe('HTTP_ERROR');
+    expect(http.status).toBe(502);
+    expect(http.attempts).toBe(3);
+    expect(http.method).toBe('GET');
+    expect(http.url).toBe(`${sim.url}${SELF}`);
+    expect(http.requestContextId).toMatch(UUID);
+    expect(http.requestContextId).toBe(eventsOf(events, 'response').at(-1)?.requestContextId);
+    expect(http.body).toEqual({ errors: ['An error occurred.'] });
+    expect(http.message).toContain('502');
+    expect(sim.stats().requests).toBe(3);
+    expect(client.stats()).toMatchObject({ requests: 3, responses: 3, retries: 2, failures: 1 });
+  });
+
+  it('retries an idempotent PUT after a 5xx', async () => {
+    const sim = await startSim({ faults: { serverErrorRate: 1, serverErrorStatuses: [500] } });
+    const client = createClient(sim, { retry: { maxAttempts: 2 } });
+    const course = nth(sim.data.courses);
+    const assignment = nth(sim.data.assignments(course.id));
+    const student = nth(sim.data.submissions(course.id, assignment.id));
+    const path = `/api/v1/courses/${course.id}/assignments/${assignment.id}/submissions/${student.user_id}`;
+    const error = await rejectionOf(
+      client.request('PUT', path, { json: { submission: { posted_grade: '70' } } }),
+    );
+    expect((error as CanvasHttpError).status).toBe(500);
+    expect((error as CanvasHttpError).attempts).toBe(2);
+    expect(sim.stats().requests).toBe(2);
+  });
+
+  it('does not retry a POST or PATCH after a 5xx unless retryNonIdempotent', async () => {
+    // The simulator has no POST route that can fail with 5xx: a plain local server does.
+    const stub = await startStubServer((_request, res) => {
+      res.writeHead(503, { 'Content-Type': 'application/json' });
+      res.end(SERVER_ERROR_BODY);
+    });
+    const client = createClient(stub.url, { retry: { maxAttempts: 3 } });
+    for (const method of ['POST', 'PATCH']) {
+      const error = await rejectionOf(client.request(method, '/api/v1/things', { json: {} }));
+      expect(error).toBeInstanceOf(CanvasHttpError);
+      expect((error as CanvasHttpError).status).toBe(503);
+      expect((error as CanvasHttpError).attempts).toBe(1);
+    }
+    expect(stub.requests.map((request) => request.method)).toEqual(['POST', 'PATCH']);
+
+    const eager = createClient(stub.url, { retry: { maxAttempts: 3, retryNonIdempotent: true } });
+    const error = await rejectionOf(eager.request('POST', '/api/v1/things', { json: { n: 1 } }));
+    expect((error as CanvasHttpError).attempts).toBe(3);
+    expect(stub.requests).toHaveLength(5);
+    expect(stub.requests.at(-1)?.body).toBe('{"n":1}');
+  });
+
+  it('does not retry a POST after a network error', async () => {
+    const stub = await startStubServer((_request, res) => {
+      res.socket?.destroy();
+    });
+    const client = createClient(stub.url, { retry: { maxAttempts: 3 } });
+    const error = await rejectionOf(client.request('POST', '/api/v1/things', { json: {} }));
+    expect(error).toBeInstanceOf(CanvasNetworkError);
+    expect((error as CanvasNetworkError).attempts).toBe(1);
+    expect(stub.requests).toHaveLength(1);
+  });
+
+  it('retries 408 and 504 but not 422', async () => {
+    const statuses = [408, 504, 200];
+    const stub = await startStubServer((_request, res) => {
+      const status = statuses.shift() ?? 422;
+      res.writeHead(status, { 'Content-Type': 'application/json' });
+      res.end(status === 200 ? '{"done":true}' : '{"errors":[{"message":"nope"}]}');
+    });
+    const client = createClient(stub.url);
+    const response = await client.request('GET', '/api/v1/slow');
+    expect(response.attempts).toBe(3);
+    expect(response.data).toEqual({ done: true });
+    const error = await rejectionOf(client.get('/api/v1/invalid'));
+    expect((error as CanvasHttpError).status).toBe(422);
+    expect((error as CanvasHttpError).body).toEqual({ errors: ['nope'] });
+    expect(stub.requests).toHaveLength(4);
+  });
+});
+
+describe('CanvasSyncClient retries: transport failures', () => {
+  it('retries after a connection reset, then succeeds', async () => {
+    const sim = await startSim({ faults: { resetRate: 1 } });
+    const client = createClient(sim);
+    const events = recordEvents(client);
+    healAfterRetries(client, sim, 1);
+    const response = await client.request('GET', SELF);
+    expect(response.attempts).toBe(2);
+    expect(eventsOf(events, 'retry')[0]).toMatchObject({
+      reason: 'NETWORK_ERROR',
+      consumesAttempt: true,
+    });
+    expect(sim.faultCounts().reset).toBe(1);
+  });
+
+  it('ends in CanvasNetworkError when the connection keeps being reset', async () => {
+    const sim = await startSim({ faults: { resetRate: 1 } });
+    const client = createClient(sim, { retry: { maxAttempts: 3 } });
+    const error = await rejectionOf(client.get(SELF));
+    expect(error).toBeInstanceOf(CanvasNetworkError);
+    const network = error as CanvasNetworkError;
+    expect(network.code).toBe('NETWORK_ERROR');
+    expect(network.attempts).toBe(3);
+    expect(network.method).toBe('GET');
+    expect(network.url).toBe(`${sim.url}${SELF}`);
+    expect(network.cause).toBeInstanceOf(Error);
+    expect(sim.stats().requests).toBe(3);
+    // The headers arrived each time, the body never did.
+    expect(client.stats()).toMatchObject({ requests: 3, responses: 0, retries: 2, failures: 1 });
+  });
+
+  it('ends in CanvasNetworkError when nothing listens', async () => {
+    const client = createClient(await deadUrl(), { retry: { maxAttempts: 2 } });
+    const error = await rejectionOf(client.get(SELF));
+    expect(error).toBeInstanceOf(CanvasNetworkError);
+    expect((error as CanvasNetworkError).attempts).toBe(2);
+    expect((error as CanvasNetworkError).cause.code).toBe('ECONNREFUSED');
+    expect((error as CanvasNetworkError).message).toContain('ECONNREFUSED');
+  });
+
+  it('times out slow attempts with CanvasTimeoutError', async () => {
+    const sim = await startSim({ faults: { slowRate: 1, slowMs: 5_000 } });
+    const client = createClient(sim, { timeoutMs: 200, retry: { maxAttempts: 2 } });
+    const events = recordEvents(client);
+    const started = performance.now();
+    const error = await rejectionOf(client.get(SELF));
+    const elapsed = performance.now() - started;
+    expect(error).toBeInstanceOf(CanvasTimeoutError);
+    const timeout = error as CanvasTimeoutError;
+    expect(timeout.code).toBe('TIMEOUT');
+    expect(timeout.timeoutMs).toBe(200);
+    expect(timeout.attempts).toBe(2);
+    expect(timeout.url).toBe(`${sim.url}${SELF}`);
+    expect(eventsOf(events, 'retry')[0]?.reason).toBe('TIMEOUT');
+    expect(elapsed).toBeGreaterThanOrEqual(395);
+    expect(elapsed).toBeLessThan(1_500);
+    expect(sim.stats().requests).toBe(2);
+  });
+
+  it('retries a timed-out attempt and succeeds once the server is fast again', async () => {
+    const sim = await startSim({ faults: { slowRate: 1, slowMs: 5_000 } });
+    const client = createClient(sim, { timeoutMs: 200 });
+    healAfterRetries(client, sim, 1);
+    const response = await client.request('GET', SELF);
+    expect(response.attempts).toBe(2);
+  });
+
+  it('retries malformed JSON, then ends in CanvasResponseError', async () => {
+    const sim = await startSim({ faults: { malformedJsonRate: 1 } });
+    const client = createClient(sim, { retry: { maxAttempts: 3 } });
+    const events = recordEvents(client);
+    const error = await rejectionOf(client.get(SELF));
+    expect(error).toBeInstanceOf(CanvasResponseError);
+    const invalid = error as CanvasResponseError;
+    expect(invalid.code).toBe('INVALID_RESPONSE');
+    expect(invalid.status).toBe(200);
+    expect(invalid.attempts).toBe(3);
+    expect(invalid.detail).toBe('not valid JSON');
+    expect(invalid.requestContextId).toMatch(UUID);
+    expect(eventsOf(events, 'retry').map((retry) => retry.reason)).toEqual([
+      'INVALID_RESPONSE',
+      'INVALID_RESPONSE',
+    ]);
+    expect(sim.stats().requests).toBe(3);
+  });
+
+  it('recovers from one malformed JSON body', async () => {
+    const sim = await startSim({ faults: { malformedJsonRate: 1 } });
+    const client = createClient(sim);
+    healAfterRetries(client, sim, 1);
+    const response = await client.request('GET', SELF);
+    expect(response.attempts).toBe(2);
+    expect(response.data).toMatchObject({ id: 1 });
+  });
+});
+
+describe('CanvasSyncClient retries: permanent errors', () => {
+  it('fails an invalid token with CanvasAuthError (invalid), without retrying', async () => {
+    const sim = await startSim();
+    const client = createClient(sim, { token: 'not-a-valid-token' });
+    const events = recordEvents(client);
+    const error = await rejectionOf(client.get(SELF));
+    expect(error).toBeInstanceOf(CanvasAuthError);
+    const auth = error as CanvasAuthError;
+    expect(auth.code).toBe('AUTH_ERROR');
+    expect(auth.status).toBe(401);
+    expect(auth.reason).toBe('invalid');
+    expect(auth.attempts).toBe(1);
+    expect(auth.body).toEqual({ errors: ['Invalid access token.'] });
+    expect(sim.stats('not-a-valid-token').requests).toBe(1);
+    expect(eventsOf(events, 'retry')).toHaveLength(0);
+  });
+
+  it('fails an expired token with CanvasAuthError (expired)', async () => {
+    const sim = await startSim({ expiredTokens: ['expired-token-1'] });
+    const client = createClient(sim, { token: 'expired-token-1' });
+    const error = await rejectionOf(client.get(SELF));
+    expect(error).toBeInstanceOf(CanvasAuthError);
+    expect((error as CanvasAuthError).reason).toBe('expired');
+    expect((error as CanvasAuthError).message).toMatch(/expired/);
+    expect(sim.stats('expired-token-1').requests).toBe(1);
+  });
+
+  it('fails a 401 permission error (no WWW-Authenticate) as CanvasHttpError, not auth', async () => {
+    const sim = await startSim({ forbidden: [{ path: /\/enrollments$/ }] });
+    const client = createClient(sim);
+    const course = nth(sim.data.courses);
+    const error = await rejectionOf(client.get(`/api/v1/courses/${course.id}/enrollments`));
+    expect(error).toBeInstanceOf(CanvasHttpError);
+    expect(error).not.toBeInstanceOf(CanvasAuthError);
+    expect((error as CanvasHttpError).status).toBe(401);
+    expect((error as CanvasHttpError).body).toEqual({
+      errors: ['user not authorized to perform that action'],
+    });
+    expect(sim.stats().requests).toBe(1);
+    // Other paths still work with the same token.
+    await expect(client.get(SELF)).resolves.toMatchObject({ id: 1 });
+  });
+
+  it('fails a 404 with the Canvas error message, without retrying', async () => {
+    const sim = await startSim();
+    const client = createClient(sim);
+    const error = await rejectionOf(client.get('/api/v1/courses/999999999'));
+    expect(error).toBeInstanceOf(CanvasHttpError);
+    const http = error as CanvasHttpError;
+    expect(http.status).toBe(404);
+    expect(http.attempts).toBe(1);
+    expect(http.body).toEqual({ errors: ['The specified resource does not exist.'] });
+    expect(http.requestContextId).toMatch(UUID);
+    expect(sim.stats().requests).toBe(1);
+  });
+
+  it('does not retry a permission 403 that is not a throttle', async () => {
+    // Canvas can answer a permission problem with a JSON 403; the simulator never does, so a
+    // fetch wrapper turns the first real response into one.
+    const sim = await startSim();
+    let calls = 0;
+    const forbidOnce: FetchLike = async (input, init) => {
+      calls++;
+      const real = await fetch(input, init);
+      if (calls > 1) return real;
+      await real.text();
+      const headers = new Headers(real.headers);
+      headers.set('Content-Type', 'application/json; charset=utf-8');
+      headers.delete('Content-Length');
+      return new Response('{"errors":[{"message":"forbidden"}]}', { status: 403, headers });
+    };
+    const client = createClient(sim, { fetch: forbidOnce });
+    const events = recordEvents(client);
+    const error = await rejectionOf(client.get(SELF));
+    expect(error).toBeInstanceOf(CanvasHttpError);
+    expect(error).not.toBeInstanceOf(CanvasRateLimitError);
+    expect((error as CanvasHttpError).status).toBe(403);
+    expect((error as CanvasHttpError).body).toEqual({ errors: ['forbidden'] });
+    expect(calls).toBe(1);
+    expect(sim.stats().requests).toBe(1);
+    expect(eventsOf(events, 'throttled')).toHaveLength(0);
+    expect(client.stats()).toMatchObject({ throttled: 0, retries: 0, failures: 1 });
+  });
+});

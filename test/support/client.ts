@@ -1,0 +1,183 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { inspect } from 'node:util';
+import { onTestFinished } from 'vitest';
+import {
+  CanvasSyncClient,
+  type CanvasSyncClientOptions,
+  type CanvasSyncEvents,
+} from '../../src/index.js';
+import {
+  type CanvasSimulator,
+  type CanvasSimulatorOptions,
+  startCanvasSimulator,
+} from '../../src/testing/index.js';
+
+/** Retries that never sleep long: tests stay fast. */
+export const FAST_RETRY = { baseDelayMs: 5, maxDelayMs: 50 } as const;
+
+/** A small institution: cheap to generate, enough for a few pages. */
+export const SMALL_INSTITUTION = {
+  courses: 2,
+  students: 40,
+  studentsPerCourse: 30,
+  assignmentsPerCourse: 2,
+  topicsPerCourse: 1,
+  entriesPerTopic: 2,
+  pageViewsPerUser: 2,
+} as const;
+
+/** Starts a simulator on 127.0.0.1 (small institution) and closes it when the test ends. */
+export async function startSim(options: CanvasSimulatorOptions = {}): Promise<CanvasSimulator> {
+  const sim = await startCanvasSimulator({ institution: SMALL_INSTITUTION, ...options });
+  onTestFinished(() => sim.close());
+  return sim;
+}
+
+/** Client options for tests: everything but `baseUrl` and `token` optional. */
+export type TestClientOptions = Partial<CanvasSyncClientOptions>;
+
+/**
+ * A client of `target` (a simulator, or a base URL) using its first token and
+ * {@link FAST_RETRY} (merged under `options.retry`); closed when the test ends.
+ */
+export function createClient(
+  target: CanvasSimulator | string,
+  options: TestClientOptions = {},
+): CanvasSyncClient {
+  const baseUrl = typeof target === 'string' ? target : target.url;
+  const token = typeof target === 'string' ? 'stub-token' : target.token;
+  const client = new CanvasSyncClient({
+    baseUrl,
+    token,
+    ...options,
+    retry: { ...FAST_RETRY, ...options.retry },
+  });
+  onTestFinished(() => client.close());
+  return client;
+}
+
+/** Names of every client event. */
+export const EVENT_NAMES = ['request', 'response', 'throttled', 'retry', 'paced'] as const;
+
+/** One event the client emitted, with the time it was emitted (`performance.now()`). */
+export type RecordedEvent = {
+  [K in keyof CanvasSyncEvents]: { name: K; payload: CanvasSyncEvents[K][0]; at: number };
+}[keyof CanvasSyncEvents];
+
+/** Records every event of `client`, in order. */
+export function recordEvents(client: CanvasSyncClient): RecordedEvent[] {
+  const events: RecordedEvent[] = [];
+  client.on('request', (payload) => events.push({ name: 'request', payload, at: now() }));
+  client.on('response', (payload) => events.push({ name: 'response', payload, at: now() }));
+  client.on('throttled', (payload) => events.push({ name: 'throttled', payload, at: now() }));
+  client.on('retry', (payload) => events.push({ name: 'retry', payload, at: now() }));
+  client.on('paced', (payload) => events.push({ name: 'paced', payload, at: now() }));
+  return events;
+}
+
+/** The recorded events named `name`, payloads only. */
+export function eventsOf<K extends keyof CanvasSyncEvents>(
+  events: readonly RecordedEvent[],
+  name: K,
+): CanvasSyncEvents[K][0][] {
+  return events
+    .filter((event) => event.name === name)
+    .map((event) => event.payload as CanvasSyncEvents[K][0]);
+}
+
+/** `performance.now()`, for measuring waits. */
+export function now(): number {
+  return performance.now();
+}
+
+/** Awaits `promise` and returns what it rejected with; fails when it resolves. */
+export async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('Expected the promise to reject, but it resolved');
+}
+
+/** Every way an error is commonly turned into text: where a secret must never show. */
+export function renderings(error: unknown): string[] {
+  const out = [String(error), inspect(error, { depth: 10 }), JSON.stringify(error) ?? ''];
+  if (error instanceof Error) {
+    out.push(error.message, error.stack ?? '');
+    if (error.cause !== undefined) out.push(inspect(error.cause, { depth: 10 }));
+  }
+  return out;
+}
+
+/** One request a {@link StubServer} received. */
+export interface StubRequest {
+  readonly method: string;
+  /** Path and query as sent. */
+  readonly url: string;
+  readonly headers: IncomingMessage['headers'];
+  readonly body: string;
+}
+
+/** A plain local HTTP server that records what it receives. */
+export interface StubServer {
+  /** `http://127.0.0.1:<port>`. */
+  readonly url: string;
+  readonly requests: StubRequest[];
+  close(): Promise<void>;
+}
+
+/** Answers a stub request; the default answers `200 []`. */
+export type StubHandler = (request: StubRequest, res: ServerResponse) => void;
+
+/**
+ * Starts a local HTTP server on 127.0.0.1 that records every request and
+ * answers with `handler`; closed when the test ends.
+ */
+export async function startStubServer(
+  handler: StubHandler = (_request, res) => {
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    res.end('[]');
+  },
+): Promise<StubServer> {
+  const requests: StubRequest[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const request: StubRequest = {
+        method: req.method ?? 'GET',
+        url: req.url ?? '/',
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+      };
+      requests.push(request);
+      handler(request, res);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  let closed: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closed ??= new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+    return closed;
+  };
+  onTestFinished(close);
+  return { url: `http://127.0.0.1:${port}`, requests, close };
+}
+
+/** A URL on 127.0.0.1 where nothing listens (a server was started there, then closed). */
+export async function deadUrl(): Promise<string> {
+  const stub = await startStubServer();
+  await stub.close();
+  return stub.url;
+}
+
+/** Waits `ms` milliseconds. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
