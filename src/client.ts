@@ -4,7 +4,7 @@ import {
   type ResolvedClientOptions,
   resolveClientOptions,
 } from './client-options.js';
-import { CanvasClientClosedError, CanvasSyncError } from './errors.js';
+import { CanvasClientClosedError, CanvasOptionsError, CanvasSyncError } from './errors.js';
 import { type CanvasSyncEvents, TypedEmitter } from './events.js';
 import { type CanvasPage, followPages } from './http/paginator.js';
 import { Transport } from './http/transport.js';
@@ -63,7 +63,7 @@ export interface ClientStats {
   readonly throttled: number;
   /** Attempts repeated after a throttle or a transient failure. */
   readonly retries: number;
-  /** Requests that ended in an error. */
+  /** Requests that ended in an error once sent (aborted and cancelled ones are not counted). */
   readonly failures: number;
   /** Requests in flight now. */
   readonly inFlight: number;
@@ -129,7 +129,8 @@ export class CanvasSyncClient extends TypedEmitter<CanvasSyncEvents> {
           ? (url) => ({ url: withAccessToken(url, token), headers: baseHeaders })
           : (url) => ({ url, headers: { ...baseHeaders, Authorization: `Bearer ${token}` } }),
     };
-    resolved.signal?.addEventListener('abort', () => void this.close(), { once: true });
+    if (resolved.signal?.aborted) void this.close();
+    else resolved.signal?.addEventListener('abort', () => void this.close(), { once: true });
   }
 
   /**
@@ -146,6 +147,14 @@ export class CanvasSyncClient extends TypedEmitter<CanvasSyncEvents> {
     options: RequestOptions = {},
   ): Promise<CanvasResponse<T>> {
     if (this.#closing.signal.aborted) throw new CanvasClientClosedError();
+    if (Object.keys(options.headers ?? {}).some((name) => name.toLowerCase() === 'authorization')) {
+      throw new CanvasOptionsError({
+        what: 'request options',
+        issues: [
+          { path: 'headers', message: 'must not set Authorization (the client sends the token)' },
+        ],
+      });
+    }
     return runRequest<T>(this.#context, {
       method,
       url: this.#resolve(path, options.searchParams),

@@ -72,7 +72,7 @@ export interface RequestErrorContext {
   method: string;
   /** The request URL; any `access_token` is removed by the error. */
   url: string | URL;
-  /** Attempts made, the failing one included (throttled attempts not counted). */
+  /** Attempts made, the failing one and throttled ones included. */
   attempts: number;
   /** Canvas's `X-Request-Context-Id` of the last response, if any. */
   requestContextId?: string | undefined;

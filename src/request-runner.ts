@@ -244,7 +244,7 @@ function sendPaced(
       const result = await transport.send({
         method,
         url: target.url,
-        headers: { ...target.headers, ...spec.headers },
+        headers: { ...spec.headers, ...target.headers },
         json: spec.json,
         attempt,
         signal,

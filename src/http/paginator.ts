@@ -80,8 +80,20 @@ export async function* followPages<T>(
       });
     }
     const links = parseLinkHeader(response.headers.get('link'));
+    // A repeated `next` is caught before the page is yielded, so that a collection
+    // that starts over yields nothing twice; a foreign one after, as its page is sound.
+    let next: URL | undefined;
+    let refused: CanvasPaginationError | undefined;
+    try {
+      next = nextUrl(links.next, url, followed);
+    } catch (error) {
+      if (!(error instanceof CanvasPaginationError) || error.reason !== 'foreign-origin')
+        throw error;
+      refused = error;
+    }
     yield { items, pageNumber, url: response.url, links, response };
-    url = nextUrl(links.next, url, followed);
+    if (refused !== undefined) throw refused;
+    url = next;
   }
 }
 

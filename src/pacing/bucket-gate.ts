@@ -76,6 +76,13 @@ export class BucketGate {
   acquire(signal?: AbortSignal): Promise<GateLease> {
     if (this.#closedReason !== undefined) return Promise.reject(this.#closedReason);
     if (signal?.aborted) return Promise.reject(signal.reason);
+    const now = this.#clock.now();
+    if (this.#waiters.length === 0 && this.#hasRoom(now)) {
+      // Room now and nobody ahead: no wait at all.
+      return new Promise<GateLease>((resolve) => {
+        this.#admit({ since: now, admit: resolve, reject: () => undefined }, now, false);
+      });
+    }
     return new Promise<GateLease>((resolve, reject) => {
       const onAbort = (): void => {
         const index = this.#waiters.indexOf(waiter);
@@ -84,7 +91,7 @@ export class BucketGate {
         this.#pump();
       };
       const waiter: Waiter = {
-        since: this.#clock.now(),
+        since: now,
         admit: (lease) => {
           signal?.removeEventListener('abort', onAbort);
           resolve(lease);

@@ -216,9 +216,10 @@ describe('CanvasSyncClient pagination', () => {
     expect(error).toBeInstanceOf(CanvasPaginationError);
     expect((error as CanvasPaginationError).reason).toBe('loop');
     expect((error as CanvasPaginationError).nextUrl).toContain('page=bookmark%3Anot-a-bookmark');
-    // The bad bookmark restarts at page 1; the repeat of its next link is caught on page 2.
+    // The bad bookmark restarts at page 1; the repeat of its next link is caught on page 2,
+    // before that page is yielded: no record comes out twice.
     expect(sim.stats().requests).toBe(2);
-    expect(ids.length).toBeLessThanOrEqual(20);
+    expect(ids).toEqual(idsOf(sim.data.enrollments(courseId)).slice(0, 10));
   });
 
   it('re-adds the access_token on every page in query auth mode, and never shows it', async () => {
