@@ -221,13 +221,7 @@ export class CanvasAuthError extends CanvasHttpError {
 }
 
 /** Options of the {@link CanvasNetworkError} constructor. */
-export interface CanvasNetworkErrorOptions {
-  /** HTTP method (upper-cased by the error). */
-  method: string;
-  /** The request URL; any `access_token` is removed by the error. */
-  url: string | URL;
-  /** Attempts made, the failing one included. */
-  attempts: number;
+export interface CanvasNetworkErrorOptions extends Omit<RequestErrorContext, 'requestContextId'> {
   /** The underlying error (e.g. undici's `TypeError: fetch failed`). */
   cause: unknown;
 }
@@ -281,13 +275,7 @@ export class CanvasNetworkError extends CanvasSyncError {
 }
 
 /** Options of the {@link CanvasTimeoutError} constructor. */
-export interface CanvasTimeoutErrorOptions {
-  /** HTTP method (upper-cased by the error). */
-  method: string;
-  /** The request URL; any `access_token` is removed by the error. */
-  url: string | URL;
-  /** Attempts made, the failing one included. */
-  attempts: number;
+export interface CanvasTimeoutErrorOptions extends Omit<RequestErrorContext, 'requestContextId'> {
   /** The per-attempt timeout that expired, in milliseconds. */
   timeoutMs: number;
 }

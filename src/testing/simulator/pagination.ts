@@ -36,7 +36,11 @@ export function resolvePageNumber(raw: string | null): number {
 
 /** Cuts page `page` (1-based) of `perPage` records; past the end it is empty. */
 export function numberedPage<T>(list: PageableList<T>, page: number, perPage: number): Page<T> {
-  const start = (page - 1) * perPage;
+  return cut(list, (page - 1) * perPage, perPage);
+}
+
+/** The `perPage` records from `start`, and whether more follow. */
+function cut<T>(list: PageableList<T>, start: number, perPage: number): Page<T> {
   const end = Math.min(list.length, start + perPage);
   const items: T[] = [];
   for (let i = start; i < end; i++) {
@@ -79,14 +83,7 @@ export function keysetPage<T>(
   afterId: number | string | undefined,
   perPage: number,
 ): Page<T> {
-  const start = afterId === undefined ? 0 : list.indexAfterId(afterId);
-  const end = Math.min(list.length, start + perPage);
-  const items: T[] = [];
-  for (let i = start; i < end; i++) {
-    const item = list.at(i);
-    if (item !== undefined) items.push(item);
-  }
-  return { items, hasNext: end < list.length };
+  return cut(list, afterId === undefined ? 0 : list.indexAfterId(afterId), perPage);
 }
 
 /** One entry of a `Link` header. */
