@@ -15,6 +15,14 @@ import {
 /** A `fetch` implementation (the global one by default). */
 export type FetchLike = (input: Request | string | URL, init?: RequestInit) => Promise<Response>;
 
+/**
+ * Anything that turns a parsed response body into what may leave the client,
+ * such as `FerpaSanitizer`. Must be pure and must not mutate its input.
+ */
+export interface ResponseSanitizer {
+  sanitize(value: unknown): unknown;
+}
+
 /** Options of {@link CanvasSyncClient}. Only `baseUrl` and `token` are required. */
 export interface CanvasSyncClientOptions {
   /**
@@ -51,6 +59,12 @@ export interface CanvasSyncClientOptions {
   headers?: Record<string, string>;
   /** Random source for backoff jitter, in `[0, 1)`. @defaultValue Math.random */
   random?: () => number;
+  /**
+   * Applied to every parsed body before `get`, `request`, `pages` or `paginate`
+   * return it, e.g. a `FerpaSanitizer`; `false` to return bodies as Canvas sent
+   * them. @defaultValue false
+   */
+  sanitize?: ResponseSanitizer | false;
 }
 
 /** Options with every default filled in (the token kept apart). */
@@ -66,6 +80,7 @@ export interface ResolvedClientOptions {
   readonly fetch: FetchLike;
   readonly headers: Readonly<Record<string, string>>;
   readonly random: () => number;
+  readonly sanitize: ResponseSanitizer | undefined;
 }
 
 const positive = z.number().finite().positive();
@@ -132,6 +147,18 @@ const clientOptionsSchema = z.strictObject({
     )
     .optional(),
   random: z.function().optional(),
+  sanitize: z
+    .union([
+      z.literal(false),
+      z.custom<ResponseSanitizer>(
+        (value) =>
+          typeof value === 'object' &&
+          value !== null &&
+          typeof (value as { sanitize?: unknown }).sanitize === 'function',
+        { error: 'must be false or an object with a sanitize(value) method' },
+      ),
+    ])
+    .optional(),
 });
 
 /** `defaults` overridden by the fields of `given` that are not `undefined`. */
@@ -173,6 +200,7 @@ export function resolveClientOptions(options: CanvasSyncClientOptions): {
       fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
       headers: { ...value.headers },
       random: options.random ?? Math.random,
+      sanitize: options.sanitize === false ? undefined : options.sanitize,
     },
   };
 }

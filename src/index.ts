@@ -7,7 +7,7 @@
 
 export type { ClientStats, PaginateOptions, RequestOptions } from './client.js';
 export { CanvasSyncClient } from './client.js';
-export type { CanvasSyncClientOptions, FetchLike } from './client-options.js';
+export type { CanvasSyncClientOptions, FetchLike, ResponseSanitizer } from './client-options.js';
 export type {
   CanvasAbortErrorOptions,
   CanvasAuthErrorOptions,

@@ -134,10 +134,11 @@ export async function runRequest<T>(
         attempts: attempt,
       };
       if (classified === 'success') {
-        try {
-          const data = (result.text === '' ? undefined : JSON.parse(result.text)) as T;
+        const parsed = parseJson(result.text);
+        if (parsed.ok) {
+          const { sanitize } = options;
           return {
-            data,
+            data: (sanitize === undefined ? parsed.value : sanitize.sanitize(parsed.value)) as T,
             status: result.status,
             headers: result.headers,
             url,
@@ -145,9 +146,8 @@ export async function runRequest<T>(
             requestContextId: rateLimit.requestContextId,
             attempts: attempt,
           };
-        } catch {
-          failure = new CanvasResponseError(base);
         }
+        failure = new CanvasResponseError(base);
       } else {
         outcome = classified;
         retryAfterMs = parseRetryAfter(result.headers.get('retry-after'), Date.now());
@@ -205,6 +205,16 @@ export async function runRequest<T>(
     } catch {
       throw stopped();
     }
+  }
+}
+
+/** Parses a body: empty is `undefined`; the parser's error is dropped (its message quotes the body). */
+function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
+  if (text === '') return { ok: true, value: undefined };
+  try {
+    return { ok: true, value: JSON.parse(text) as unknown };
+  } catch {
+    return { ok: false };
   }
 }
 
