@@ -22,7 +22,8 @@ export type CanvasSyncErrorCode =
   | 'INVALID_RESPONSE'
   | 'PAGINATION_ERROR'
   | 'INVALID_OPTIONS'
-  | 'CLIENT_CLOSED';
+  | 'CLIENT_CLOSED'
+  | 'SINK_CLOSED';
 
 /** What `toJSON()` of a {@link CanvasSyncError} returns: name, code, message and data fields. */
 export interface CanvasSyncErrorJSON {

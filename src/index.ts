@@ -71,3 +71,12 @@ export {
   isThrottleResponse,
   parseRetryAfter,
 } from './retry/retry-policy.js';
+export type {
+  CanvasSinkClosedErrorOptions,
+  JsonlFileSinkOptions,
+  JsonlRecovery,
+  Sink,
+  SinkUpsertOptions,
+  SinkWriteResult,
+} from './sink/index.js';
+export { CanvasSinkClosedError, JsonlFileSink, MemorySink } from './sink/index.js';
