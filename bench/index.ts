@@ -3,11 +3,13 @@
  * measured side by side in the same run.
  */
 import { benchPacing } from './pacing.js';
+import { benchSanitize } from './sanitize.js';
 import { benchSimulator } from './simulator.js';
 
 const benches: Record<string, () => Promise<void>> = {
   simulator: benchSimulator,
   pacing: benchPacing,
+  sanitize: benchSanitize,
 };
 
 const only = process.argv.slice(2);

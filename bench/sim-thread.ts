@@ -3,8 +3,9 @@
  * benchmark's client and the simulator do not share one event loop. Talks to
  * the worker by `postMessage`: one request, one reply, matched by id.
  */
+
 import { Worker } from 'node:worker_threads';
-import type { TokenStats } from '../src/testing/index.js';
+import type { SimulatedInstitutionOptions, TokenStats } from '../src/testing/index.js';
 
 /** Simulator settings that can cross a thread boundary (no functions). */
 export interface SimSpec {
@@ -18,6 +19,10 @@ export interface SimSpec {
   readonly latencyMs: number | { readonly min: number; readonly max: number };
   readonly tokens: readonly string[];
   readonly seed: number;
+  /** Size of the generated institution. @defaultValue one course of ten students */
+  readonly institution?: SimulatedInstitutionOptions;
+  /** Tokens never throttled. */
+  readonly allowlistedTokens?: readonly string[];
 }
 
 /** A token's stats without the level series (kept small for `postMessage`). */

@@ -42,7 +42,8 @@ const sim = await startCanvasSimulator({
   tokens: [...spec.tokens],
   seed: spec.seed,
   maxSamples: 1,
-  institution: { courses: 1, students: 10, studentsPerCourse: 10 },
+  allowlistedTokens: [...(spec.allowlistedTokens ?? [])],
+  institution: spec.institution ?? { courses: 1, students: 10, studentsPerCourse: 10 },
 });
 port.on('message', (command: SimCommand) => {
   execute(sim, command).then(

@@ -60,6 +60,25 @@ export type { SearchParamsInput, SearchParamValue } from './http/urls.js';
 export type { BucketEstimate } from './pacing/bucket-model.js';
 export type { PacingOptions, ResolvedPacingOptions } from './pacing/canvas-pacer.js';
 export { defaultPacingOptions } from './pacing/canvas-pacer.js';
+export type {
+  FerpaSanitizerOptions,
+  FreeTextPolicy,
+  PiiAction,
+  PiiCategory,
+  PiiFieldEntry,
+  PiiObjectType,
+} from './privacy/index.js';
+export {
+  EMAIL_MARKER,
+  FerpaSanitizer,
+  MIN_KEY_BYTES,
+  personMarkerFields,
+  personObjectKeys,
+  piiActions,
+  piiCatalog,
+  REDACTED,
+  renderPiiCatalogMarkdown,
+} from './privacy/index.js';
 export type { CanvasResponse } from './request-runner.js';
 export type { Outcome, RetryDecision, RetryInput, RetryOptions } from './retry/retry-policy.js';
 export {

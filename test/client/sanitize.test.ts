@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CanvasOptionsError, type ResponseSanitizer } from '../../src/index.js';
+import { CanvasOptionsError, FerpaSanitizer, type ResponseSanitizer } from '../../src/index.js';
 import { createClient, startSim } from '../support/client.js';
 
 /** Drops `email` wherever it is and counts its calls: enough to see the wiring. */
@@ -71,5 +71,28 @@ describe('CanvasSyncClient sanitize option', () => {
     });
     await expect(client.get('/api/v1/users/self')).rejects.toThrow(RangeError);
     expect(sim.stats().requests).toBe(1);
+  });
+});
+
+describe('CanvasSyncClient with FerpaSanitizer', () => {
+  it('returns no raw student identifier from any page of enrollments or submissions', async () => {
+    const sim = await startSim();
+    const sanitizer = new FerpaSanitizer({ key: 'k'.repeat(40), keyId: 'test' });
+    const client = createClient(sim, { sanitize: sanitizer });
+    const courseId = sim.data.courses.at(0)?.id ?? 0;
+    const pages: unknown[] = [];
+    for await (const page of client.pages(`/api/v1/courses/${courseId}/enrollments`)) {
+      pages.push(page.items);
+    }
+    for await (const page of client.pages(`/api/v1/courses/${courseId}/students/submissions`, {
+      searchParams: { 'student_ids[]': 'all', 'include[]': ['user', 'submission_comments'] },
+    })) {
+      pages.push(page.items);
+    }
+    const text = JSON.stringify(pages);
+    const raw = sim.data.studentPii().filter((value) => value.length >= 8);
+    expect(raw.length).toBeGreaterThan(100);
+    expect(raw.filter((value) => text.includes(value))).toEqual([]);
+    expect(text).toContain('ps_test_');
   });
 });
