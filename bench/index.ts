@@ -5,11 +5,13 @@
 import { benchPacing } from './pacing.js';
 import { benchSanitize } from './sanitize.js';
 import { benchSimulator } from './simulator.js';
+import { benchStream } from './stream.js';
 
 const benches: Record<string, () => Promise<void>> = {
   simulator: benchSimulator,
   pacing: benchPacing,
   sanitize: benchSanitize,
+  stream: benchStream,
 };
 
 const only = process.argv.slice(2);
