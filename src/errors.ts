@@ -23,7 +23,8 @@ export type CanvasSyncErrorCode =
   | 'PAGINATION_ERROR'
   | 'INVALID_OPTIONS'
   | 'CLIENT_CLOSED'
-  | 'SINK_CLOSED';
+  | 'SINK_CLOSED'
+  | 'TASK_VALIDATION';
 
 /** What `toJSON()` of a {@link CanvasSyncError} returns: name, code, message and data fields. */
 export interface CanvasSyncErrorJSON {

@@ -79,6 +79,34 @@ export {
   REDACTED,
   renderPiiCatalogMarkdown,
 } from './privacy/index.js';
+export type {
+  AckResult,
+  CloseOptions,
+  ConsumeOptions,
+  DeadLetter,
+  DeadLetterResult,
+  EnqueueOptions,
+  HandlerResult,
+  QueueAdapter,
+  QueueCapabilities,
+  QueueStats,
+  RetryResult,
+  TaskDelivery,
+  TaskHandler,
+} from './queue/adapter.js';
+export {
+  DEFAULT_HANDLER_ERROR_DELAY_MS,
+  MAX_DEAD_LETTER_RAW_BYTES,
+  rawForDeadLetter,
+  readHandlerResult,
+  taskForRetry,
+} from './queue/delivery.js';
+export type { MemoryQueueAdapterOptions } from './queue/memory-adapter.js';
+export { MemoryQueueAdapter } from './queue/memory-adapter.js';
+export type { CreateTaskInput, SyncTask, TaskKind } from './queue/task.js';
+export { createTask, parseTask, syncTaskSchema, taskKinds } from './queue/task.js';
+export type { TaskIssue, TaskValidationErrorOptions } from './queue/task-validation-error.js';
+export { TaskValidationError } from './queue/task-validation-error.js';
 export type { CanvasResponse } from './request-runner.js';
 export type { Outcome, RetryDecision, RetryInput, RetryOptions } from './retry/retry-policy.js';
 export {

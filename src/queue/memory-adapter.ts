@@ -1,0 +1,383 @@
+/**
+ * The in-process queue adapter, the default: tasks live in memory, handlers run with p-queue's
+ * concurrency control. Nothing survives the process; use a broker adapter for that.
+ *
+ * @module
+ */
+import PQueue from 'p-queue';
+import { CanvasOptionsError } from '../errors.js';
+import type {
+  CloseOptions,
+  ConsumeOptions,
+  DeadLetter,
+  EnqueueOptions,
+  HandlerResult,
+  QueueAdapter,
+  QueueCapabilities,
+  QueueStats,
+  TaskHandler,
+} from './adapter.js';
+import {
+  DEFAULT_HANDLER_ERROR_DELAY_MS,
+  rawForDeadLetter,
+  readHandlerResult,
+  taskForRetry,
+} from './delivery.js';
+import { parseTask, type SyncTask } from './task.js';
+import { TaskValidationError } from './task-validation-error.js';
+
+/** Options of {@link MemoryQueueAdapter}. */
+export interface MemoryQueueAdapterOptions {
+  /**
+   * Delay before redelivering a task whose handler threw (or returned something that is not a
+   * `HandlerResult`), in milliseconds. Minimum: 0.
+   * @defaultValue 1000
+   */
+  handlerErrorDelayMs?: number | undefined;
+  /**
+   * Called with what a handler threw (or its invalid result, wrapped in an `Error`) and the task,
+   * before the task is retried. For logging: the error may hold anything the handler put in it.
+   * If it throws, that is ignored.
+   */
+  onHandlerError?: ((error: unknown, task: SyncTask) => void) | undefined;
+  /** The clock, for `createdAt`-style timestamps (`deadAt`, `notBefore`). @defaultValue `() => new Date()` */
+  now?: (() => Date) | undefined;
+}
+
+interface Message {
+  /** The task (after `enqueue`) or anything (after `enqueueRaw`); parsed on every delivery. */
+  payload: unknown;
+  deliveries: number;
+}
+
+type State = 'open' | 'draining' | 'closed';
+
+/**
+ * An in-memory {@link QueueAdapter} with every optional capability.
+ *
+ * - FIFO: at concurrency 1, ready tasks are delivered in the order they became ready (enqueue
+ *   order; a delayed task or a retry joins the back when its delay has passed).
+ * - At-least-once within the process: a task stays until its handler acks or dead-letters it.
+ * - Delays (delayed enqueue, a task's `notBefore`, retries) use unref'd timers: they never keep
+ *   the process alive.
+ * - Tasks are validated on `enqueue` (a `TaskValidationError` rejects the whole batch) and again
+ *   on every delivery; a malformed payload (see {@link MemoryQueueAdapter.enqueueRaw}) is
+ *   dead-lettered with reason `'invalid-task'` and never reaches the handler.
+ * - `close()` stops new deliveries and waits for the handlers in flight. `close({ drain: true })`
+ *   first keeps delivering until nothing is ready or in flight: retries with no delay, and
+ *   delayed tasks that fall due while draining, are delivered; tasks still delayed at that point
+ *   are not waited for and stay queued (visible in `stats().delayed`).
+ * - After `close()`, `enqueue` still accepts tasks (they stay queued) and the dead-letter
+ *   capabilities keep working, but `consume` cannot be called again.
+ *
+ * @example
+ * ```ts
+ * const queue = new MemoryQueueAdapter();
+ * await queue.enqueue(createTask({ kind: 'course.users', path: '/api/v1/courses/42/users' }));
+ * await queue.consume(async ({ task }) => {
+ *   await syncOne(task);
+ *   return { type: 'ack' };
+ * }, { concurrency: 4 });
+ * await queue.close({ drain: true });
+ * ```
+ */
+export class MemoryQueueAdapter implements QueueAdapter {
+  /** Delivery order is enqueue order at concurrency 1. */
+  readonly capabilities: QueueCapabilities = { fifo: true };
+
+  readonly #handlerErrorDelayMs: number;
+  readonly #onHandlerError: ((error: unknown, task: SyncTask) => void) | undefined;
+  readonly #now: () => Date;
+  readonly #ready: Message[] = [];
+  readonly #delayed = new Map<Message, NodeJS.Timeout>();
+  readonly #dead: DeadLetter[] = [];
+  readonly #waiters = new Set<{ done: () => boolean; resolve: () => void }>();
+  #handler: TaskHandler | undefined;
+  #pool: PQueue | undefined;
+  #concurrency = 0;
+  #active = 0;
+  #state: State = 'open';
+  #closing: Promise<void> | undefined;
+
+  /**
+   * @param options - See {@link MemoryQueueAdapterOptions}.
+   * @throws CanvasOptionsError if an option is invalid.
+   */
+  constructor(options: MemoryQueueAdapterOptions = {}) {
+    const delay = options.handlerErrorDelayMs ?? DEFAULT_HANDLER_ERROR_DELAY_MS;
+    if (typeof delay !== 'number' || !Number.isFinite(delay) || delay < 0) {
+      throw invalidOptions('handlerErrorDelayMs', 'Expected a finite number ≥ 0');
+    }
+    if (options.onHandlerError !== undefined && typeof options.onHandlerError !== 'function') {
+      throw invalidOptions('onHandlerError', 'Expected a function');
+    }
+    if (options.now !== undefined && typeof options.now !== 'function') {
+      throw invalidOptions('now', 'Expected a function');
+    }
+    this.#handlerErrorDelayMs = delay;
+    this.#onHandlerError = options.onHandlerError;
+    this.#now = options.now ?? (() => new Date());
+  }
+
+  /**
+   * Validates and adds tasks, in order. A task whose `notBefore` is in the future waits until
+   * then (or `delayMs`, whichever is later).
+   *
+   * @throws TaskValidationError if a task is invalid; then none is enqueued. Issue paths are
+   *   prefixed with the task's index (`[2].path`) when an array is given.
+   * @throws CanvasOptionsError if `delayMs` is not a finite number ≥ 0.
+   */
+  async enqueue(
+    tasks: SyncTask | readonly SyncTask[],
+    options: EnqueueOptions = {},
+  ): Promise<void> {
+    const delayMs = options.delayMs ?? 0;
+    if (typeof delayMs !== 'number' || !Number.isFinite(delayMs) || delayMs < 0) {
+      throw invalidOptions('delayMs', 'Expected a finite number ≥ 0', 'enqueue options');
+    }
+    const list: readonly unknown[] = Array.isArray(tasks) ? tasks : [tasks];
+    const parsed = list.map((task, index) => {
+      try {
+        return parseTask(task);
+      } catch (error) {
+        if (!(error instanceof TaskValidationError) || !Array.isArray(tasks)) throw error;
+        throw new TaskValidationError({
+          issues: error.issues.map((issue) => ({
+            path: issue.path === '(root)' ? `[${index}]` : `[${index}].${issue.path}`,
+            message: issue.message,
+          })),
+        });
+      }
+    });
+    const now = this.#now().getTime();
+    for (const task of parsed) {
+      const notBefore = task.notBefore === undefined ? now : Date.parse(task.notBefore);
+      const wait = Math.max(delayMs, notBefore - now);
+      const payload: SyncTask =
+        delayMs > 0 ? { ...task, notBefore: new Date(now + wait).toISOString() } : task;
+      this.#schedule({ payload, deliveries: 0 }, wait);
+    }
+  }
+
+  /**
+   * Adds a payload without validating it, as a broker would hand over whatever was published:
+   * for testing how malformed messages are handled. It is validated when delivered.
+   */
+  async enqueueRaw(payload: unknown): Promise<void> {
+    this.#schedule({ payload, deliveries: 0 }, 0);
+  }
+
+  /**
+   * Starts delivering tasks to `handler`, at most `concurrency` at once.
+   *
+   * @throws CanvasOptionsError if `concurrency` is not a positive integer, or the adapter already
+   *   has a consumer or is closed.
+   */
+  async consume(handler: TaskHandler, options: ConsumeOptions): Promise<void> {
+    if (typeof handler !== 'function') {
+      throw invalidOptions('handler', 'Expected a function', 'consume arguments');
+    }
+    const concurrency = options?.concurrency;
+    if (typeof concurrency !== 'number' || !Number.isInteger(concurrency) || concurrency < 1) {
+      throw invalidOptions('concurrency', 'Expected a positive integer', 'consume options');
+    }
+    if (this.#state !== 'open') {
+      throw invalidOptions('(root)', 'The adapter is closed', 'consume call');
+    }
+    if (this.#handler !== undefined) {
+      throw invalidOptions('(root)', 'The adapter already has a consumer', 'consume call');
+    }
+    this.#handler = handler;
+    this.#concurrency = concurrency;
+    this.#pool = new PQueue({ concurrency });
+    this.#pump();
+  }
+
+  /**
+   * Stops delivering and waits for the handlers in flight; with `drain: true`, first delivers
+   * everything ready (see the class notes on delayed tasks). Idempotent: a second call waits for
+   * the first.
+   */
+  close(options: CloseOptions = {}): Promise<void> {
+    this.#closing ??= this.#close(options.drain === true);
+    return this.#closing;
+  }
+
+  async #close(drain: boolean): Promise<void> {
+    if (drain && this.#handler !== undefined) {
+      this.#state = 'draining';
+      this.#pump();
+      await this.#until(() => this.#ready.length === 0 && this.#active === 0);
+    }
+    this.#state = 'closed';
+    await this.#until(() => this.#active === 0);
+    await this.#pool?.onIdle();
+  }
+
+  /** The dead letters, oldest first (copies). */
+  async deadLetters(): Promise<DeadLetter[]> {
+    return this.#dead.map((letter) => structuredClone(letter));
+  }
+
+  /**
+   * Moves the dead letters holding a valid task back to the back of the queue, with `attempts`
+   * reset to zero and `notBefore` removed. Malformed payloads stay dead.
+   *
+   * @returns How many tasks were moved.
+   */
+  async replayDeadLetters(): Promise<number> {
+    const keep: DeadLetter[] = [];
+    const replay: SyncTask[] = [];
+    for (const letter of this.#dead) {
+      if (letter.task === undefined) keep.push(letter);
+      else replay.push(letter.task);
+    }
+    this.#dead.splice(0, this.#dead.length, ...keep);
+    for (const task of replay) {
+      const { notBefore: _notBefore, ...rest } = task;
+      this.#schedule(
+        { payload: { ...rest, attempts: { failures: 0, throttles: 0 } }, deliveries: 0 },
+        0,
+      );
+    }
+    return replay.length;
+  }
+
+  /** Current counts. */
+  async stats(): Promise<QueueStats> {
+    return {
+      queued: this.#ready.length,
+      inFlight: this.#active,
+      deadLetters: this.#dead.length,
+      delayed: this.#delayed.size,
+    };
+  }
+
+  #schedule(message: Message, delayMs: number): void {
+    if (delayMs <= 0) {
+      this.#ready.push(message);
+      this.#pump();
+      return;
+    }
+    const timer = setTimeout(() => {
+      this.#delayed.delete(message);
+      this.#ready.push(message);
+      this.#pump();
+    }, delayMs);
+    timer.unref();
+    this.#delayed.set(message, timer);
+  }
+
+  #pump(): void {
+    const pool = this.#pool;
+    if (pool !== undefined && this.#state !== 'closed') {
+      while (this.#active < this.#concurrency) {
+        const message = this.#ready.shift();
+        if (message === undefined) break;
+        this.#active++;
+        void pool.add(() => this.#deliver(message));
+      }
+    }
+    this.#notify();
+  }
+
+  async #deliver(message: Message): Promise<void> {
+    try {
+      let task: SyncTask;
+      try {
+        task = parseTask(message.payload);
+      } catch (error) {
+        this.#deadLetterInvalid(message, error);
+        return;
+      }
+      message.deliveries++;
+      const result = await this.#run(task, message.deliveries);
+      this.#settle(message, task, result);
+    } finally {
+      this.#active--;
+      this.#pump();
+    }
+  }
+
+  async #run(task: SyncTask, attempt: number): Promise<HandlerResult> {
+    let error: unknown;
+    try {
+      const handler = this.#handler;
+      if (handler === undefined) throw new Error('No consumer');
+      const value: unknown = await handler({ task, attempt });
+      const result = readHandlerResult(value);
+      if (result !== undefined) return result;
+      error = new TypeError('The task handler did not resolve to a HandlerResult');
+    } catch (thrown) {
+      error = thrown;
+    }
+    try {
+      this.#onHandlerError?.(error, task);
+    } catch {
+      // A failing error hook must not lose the task.
+    }
+    return { type: 'retry', delayMs: this.#handlerErrorDelayMs, countsAsFailure: true };
+  }
+
+  #settle(message: Message, task: SyncTask, result: HandlerResult): void {
+    switch (result.type) {
+      case 'ack':
+        return;
+      case 'retry':
+        message.payload = taskForRetry(task, result, this.#now());
+        this.#schedule(message, result.delayMs);
+        return;
+      case 'dead-letter': {
+        const letter: DeadLetter = {
+          task,
+          reason: result.reason,
+          attempts: message.deliveries,
+          deadAt: this.#now().toISOString(),
+        };
+        if (result.code !== undefined) letter.code = result.code;
+        if (result.detail !== undefined) letter.detail = result.detail;
+        this.#dead.push(letter);
+        return;
+      }
+    }
+  }
+
+  #deadLetterInvalid(message: Message, error: unknown): void {
+    const issues =
+      error instanceof TaskValidationError
+        ? error.issues.map((issue) => ({ ...issue }))
+        : [{ path: '(root)', message: 'Could not be validated' }];
+    this.#dead.push({
+      raw: rawForDeadLetter(message.payload),
+      reason: 'invalid-task',
+      code: 'TASK_VALIDATION',
+      issues,
+      attempts: message.deliveries,
+      deadAt: this.#now().toISOString(),
+    });
+  }
+
+  #until(done: () => boolean): Promise<void> {
+    if (done()) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.#waiters.add({ done, resolve });
+    });
+  }
+
+  #notify(): void {
+    for (const waiter of this.#waiters) {
+      if (waiter.done()) {
+        this.#waiters.delete(waiter);
+        waiter.resolve();
+      }
+    }
+  }
+}
+
+function invalidOptions(
+  path: string,
+  message: string,
+  what = 'memory queue options',
+): CanvasOptionsError {
+  return new CanvasOptionsError({ what, issues: [{ path, message }] });
+}

@@ -1,0 +1,97 @@
+/**
+ * The error thrown (and dead-lettered) when a queue payload is not a valid `SyncTask`.
+ *
+ * @module
+ */
+import type { z } from 'zod';
+import { CanvasSyncError, type CanvasSyncErrorJSON } from '../errors.js';
+
+/** One problem found in a task payload. */
+export interface TaskIssue {
+  /** Where, as a dotted path (`attempts.failures`, `searchParams.include[]`); `(root)` for the whole. */
+  path: string;
+  /** What is wrong. Never quotes the offending value. */
+  message: string;
+}
+
+/** Options of the {@link TaskValidationError} constructor. */
+export interface TaskValidationErrorOptions {
+  /** The problems found; at least one is expected. */
+  issues: readonly TaskIssue[];
+}
+
+const MAX_MESSAGE_ISSUES = 5;
+
+/**
+ * A queue payload is not a valid `SyncTask`: thrown by `parseTask`, `createTask` and by
+ * `QueueAdapter.enqueue`, and recorded (as `issues`) on the dead letter of a malformed delivery.
+ *
+ * The issues name paths and expectations only; the offending values are never quoted, so the
+ * error is safe to log even when the payload held student data.
+ */
+export class TaskValidationError extends CanvasSyncError {
+  override readonly name = 'TaskValidationError';
+  override readonly code = 'TASK_VALIDATION';
+  /** The problems found. */
+  readonly issues: readonly TaskIssue[];
+
+  constructor(options: TaskValidationErrorOptions) {
+    const issues = options.issues.map((issue) => ({ path: issue.path, message: issue.message }));
+    const shown = issues
+      .slice(0, MAX_MESSAGE_ISSUES)
+      .map((issue) => `${issue.path}: ${issue.message}`);
+    if (issues.length > MAX_MESSAGE_ISSUES) {
+      shown.push(`and ${issues.length - MAX_MESSAGE_ISSUES} more`);
+    }
+    super({ code: 'TASK_VALIDATION', message: `Invalid sync task: ${shown.join('; ')}` });
+    this.issues = issues;
+  }
+
+  /**
+   * Builds the error from a zod validation error, keeping each issue's path and message (zod's
+   * messages state expectations and received types, never received values).
+   *
+   * @param error - The `ZodError` of a failed `safeParse`.
+   */
+  static fromZod(error: z.ZodError): TaskValidationError {
+    return new TaskValidationError({
+      issues: error.issues.map((issue) => ({
+        path: formatPath(issue.path),
+        message: issueMessage(issue),
+      })),
+    });
+  }
+
+  override toJSON(): CanvasSyncErrorJSON {
+    return { ...super.toJSON(), issues: this.issues.map((issue) => ({ ...issue })) };
+  }
+}
+
+const MAX_KEY_LENGTH = 40;
+
+function issueMessage(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys') {
+    // Key names are structure, not values, but are still shortened: a payload is untrusted.
+    const keys = issue.keys.slice(0, 5).map((key) => JSON.stringify(shorten(key)));
+    const more = issue.keys.length > 5 ? `, and ${issue.keys.length - 5} more` : '';
+    return `Unrecognized key${issue.keys.length === 1 ? '' : 's'}: ${keys.join(', ')}${more}`;
+  }
+  if (issue.code === 'invalid_key') {
+    return issue.issues.map((inner) => inner.message).join('; ') || issue.message;
+  }
+  return issue.message;
+}
+
+function shorten(key: string): string {
+  return key.length <= MAX_KEY_LENGTH ? key : `${key.slice(0, MAX_KEY_LENGTH)}…`;
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  if (path.length === 0) return '(root)';
+  let result = '';
+  for (const segment of path) {
+    if (typeof segment === 'number') result += `[${segment}]`;
+    else result += result === '' ? shorten(String(segment)) : `.${shorten(String(segment))}`;
+  }
+  return result;
+}

@@ -1,0 +1,189 @@
+import { describe, expect, it } from 'vitest';
+import { CanvasSyncError } from '../../src/errors.js';
+import { idempotencyKey } from '../../src/idempotency.js';
+import { createTask, parseTask, type SyncTask, taskKinds } from '../../src/queue/task.js';
+import { TaskValidationError } from '../../src/queue/task-validation-error.js';
+
+const NOW = new Date('2025-01-02T03:04:05.678Z');
+const USERS = '/api/v1/courses/42/users';
+
+function valid(): SyncTask {
+  return createTask({ kind: 'course.users', path: USERS, searchParams: { per_page: '100' } }, NOW);
+}
+
+function issuesOf(input: unknown): TaskValidationError {
+  try {
+    parseTask(input);
+  } catch (error) {
+    if (error instanceof TaskValidationError) return error;
+    throw error;
+  }
+  throw new Error('expected a TaskValidationError');
+}
+
+describe('createTask', () => {
+  it('builds a valid v1 task with the GET idempotency key, a UUID and zero attempts', () => {
+    const task = createTask(
+      { kind: 'course.users', path: USERS, searchParams: { 'include[]': ['email', 'avatar_url'] } },
+      NOW,
+    );
+    expect(task).toEqual({
+      v: 1,
+      id: expect.stringMatching(
+        /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+      ),
+      kind: 'course.users',
+      path: USERS,
+      searchParams: { 'include[]': ['email', 'avatar_url'] },
+      key: idempotencyKey({
+        method: 'GET',
+        path: USERS,
+        searchParams: { 'include[]': ['email', 'avatar_url'] },
+      }),
+      attempts: { failures: 0, throttles: 0 },
+      createdAt: '2025-01-02T03:04:05.678Z',
+    });
+    expect(parseTask(task)).toEqual(task);
+    expect(JSON.parse(JSON.stringify(task))).toEqual(task);
+  });
+
+  it('omits searchParams when none are given, and defaults now to the current time', () => {
+    const before = Date.now();
+    const task = createTask({ kind: 'course.sections', path: '/api/v1/courses/1/sections' });
+    expect('searchParams' in task).toBe(false);
+    expect(Date.parse(task.createdAt)).toBeGreaterThanOrEqual(before);
+  });
+
+  it('gives every task a new id but the same key for the same request', () => {
+    const a = createTask({ kind: 'course.users', path: USERS, searchParams: { a: '1', b: '2' } });
+    const b = createTask({ kind: 'course.users', path: USERS, searchParams: { b: '2', a: '1' } });
+    expect(a.id).not.toBe(b.id);
+    expect(a.key).toBe(b.key);
+    expect(a.key).toMatch(/^v1:[0-9a-f]{64}$/);
+    // per_page does not change what is fetched, so it does not change the key.
+    expect(
+      createTask({ kind: 'course.users', path: USERS, searchParams: { per_page: '50' } }).key,
+    ).toBe(createTask({ kind: 'course.users', path: USERS }).key);
+    expect(createTask({ kind: 'course.users', path: `${USERS}/x` }).key).not.toBe(a.key);
+  });
+
+  it('accepts every kind', () => {
+    for (const kind of taskKinds) {
+      expect(createTask({ kind, path: '/api/v1/x' }, NOW).kind).toBe(kind);
+    }
+  });
+
+  it('throws a TaskValidationError for a bad path, kind, parameter or date', () => {
+    const bad: [Parameters<typeof createTask>[0], string][] = [
+      [{ kind: 'course.users', path: '/courses/1/users' }, 'path'],
+      [{ kind: 'course.users', path: `${USERS}?page=2` }, 'path'],
+      [{ kind: 'nope' as 'course.users', path: USERS }, 'kind'],
+      [
+        { kind: 'course.users', path: USERS, searchParams: { access_token: 'SECRET' } },
+        'searchParams.access_token',
+      ],
+      [
+        { kind: 'course.users', path: USERS, searchParams: { x: 3 as unknown as string } },
+        'searchParams.x',
+      ],
+    ];
+    for (const [input, path] of bad) {
+      let error: unknown;
+      try {
+        createTask(input, NOW);
+      } catch (thrown) {
+        error = thrown;
+      }
+      expect(error).toBeInstanceOf(TaskValidationError);
+      expect((error as TaskValidationError).issues.map((issue) => issue.path)).toContain(path);
+      expect(JSON.stringify(error)).not.toContain('SECRET');
+    }
+    expect(() => createTask({ kind: 'course.users', path: USERS }, new Date(Number.NaN))).toThrow(
+      TaskValidationError,
+    );
+  });
+});
+
+describe('parseTask', () => {
+  it('accepts a task with notBefore and string or array parameters', () => {
+    const task = {
+      ...valid(),
+      notBefore: '2025-01-02T03:05:00Z',
+      searchParams: { a: 'x', 'b[]': ['1', '2'] },
+    };
+    expect(parseTask(task)).toEqual(task);
+  });
+
+  it('rejects unknown keys at the top level and in attempts', () => {
+    const error = issuesOf({
+      ...valid(),
+      extra: 1,
+      attempts: { failures: 0, throttles: 0, more: 1 },
+    });
+    expect(error.issues).toEqual([
+      { path: 'attempts', message: 'Unrecognized key: "more"' },
+      { path: '(root)', message: 'Unrecognized key: "extra"' },
+    ]);
+  });
+
+  it('reports every problem by path', () => {
+    const error = issuesOf({
+      ...valid(),
+      v: 2,
+      id: '',
+      key: 'v1:abc',
+      attempts: { failures: -1, throttles: 1.5 },
+      createdAt: '2025-01-02',
+      notBefore: 'soon',
+    });
+    expect(error).toBeInstanceOf(CanvasSyncError);
+    expect(error.name).toBe('TaskValidationError');
+    expect(error.code).toBe('TASK_VALIDATION');
+    expect(error.issues.map((issue) => issue.path).sort()).toEqual(
+      [
+        'attempts.failures',
+        'attempts.throttles',
+        'createdAt',
+        'id',
+        'key',
+        'notBefore',
+        'v',
+      ].sort(),
+    );
+    expect(error.message).toMatch(/^Invalid sync task: /);
+    expect(error.message).toContain('and 2 more');
+    expect(error.toJSON()).toMatchObject({ name: 'TaskValidationError', issues: error.issues });
+  });
+
+  it('rejects non-objects and missing fields', () => {
+    expect(issuesOf(null).issues).toEqual([{ path: '(root)', message: expect.any(String) }]);
+    expect(issuesOf('task').issues[0]?.path).toBe('(root)');
+    const { key: _key, ...withoutKey } = valid();
+    expect(issuesOf(withoutKey).issues.map((issue) => issue.path)).toEqual(['key']);
+  });
+
+  it('never echoes values in the error, whatever the payload holds', () => {
+    const secret = 'jane.doe@example.edu';
+    const payloads: unknown[] = [
+      { ...valid(), path: secret },
+      { ...valid(), id: 42, kind: secret, createdAt: secret, notBefore: secret },
+      { ...valid(), searchParams: { q: { nested: secret } } },
+      { ...valid(), searchParams: { access_token: secret } },
+      { ...valid(), key: secret, attempts: secret },
+      { ...valid(), v: secret },
+      [secret],
+      secret,
+    ];
+    for (const payload of payloads) {
+      const error = issuesOf(payload);
+      expect(error.message).not.toContain(secret);
+      expect(JSON.stringify(error)).not.toContain(secret);
+      expect(String(error.stack)).not.toContain(secret);
+    }
+  });
+
+  it('shortens long unknown key names', () => {
+    const error = issuesOf({ ...valid(), ['k'.repeat(500)]: 1 });
+    expect(error.message.length).toBeLessThan(200);
+  });
+});
