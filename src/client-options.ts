@@ -86,14 +86,27 @@ export interface ResolvedClientOptions {
 const positive = z.number().finite().positive();
 const nonNegative = z.number().finite().nonnegative();
 
-const pacingSchema = z.strictObject({
-  highWaterMark: positive.optional(),
-  upFrontCost: nonNegative.optional(),
-  outflowPerSecond: positive.optional(),
-  safetyMargin: nonNegative.optional(),
-  maxConcurrent: z.number().int().min(1).max(1_000).optional(),
-  observationWindowMs: nonNegative.optional(),
-});
+const pacingSchema = z
+  .strictObject({
+    highWaterMark: positive.optional(),
+    upFrontCost: nonNegative.optional(),
+    outflowPerSecond: positive.optional(),
+    safetyMargin: nonNegative.optional(),
+    maxConcurrent: z.number().int().min(1).max(1_000).optional(),
+    observationWindowMs: nonNegative.optional(),
+  })
+  .superRefine((pacing, ctx) => {
+    const highWaterMark = pacing.highWaterMark ?? defaultPacingOptions.highWaterMark;
+    const upFrontCost = pacing.upFrontCost ?? defaultPacingOptions.upFrontCost;
+    const safetyMargin = pacing.safetyMargin ?? defaultPacingOptions.safetyMargin;
+    if (highWaterMark > 0 && highWaterMark <= upFrontCost + safetyMargin) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['highWaterMark'],
+        message: `must exceed upFrontCost + safetyMargin (${upFrontCost + safetyMargin}), or no request could ever go`,
+      });
+    }
+  });
 
 const baseUrlSchema = z.union([z.string(), z.instanceof(URL)]).transform((value, ctx) => {
   let url: URL;

@@ -108,6 +108,7 @@ export class CanvasSyncClient extends TypedEmitter<CanvasSyncEvents> {
     failures: 0,
   };
   #closed: Promise<void> | undefined;
+  #stopListening: () => void = () => undefined;
 
   /** @throws CanvasOptionsError when an option is invalid (the token's value is never quoted). */
   constructor(options: CanvasSyncClientOptions) {
@@ -129,8 +130,13 @@ export class CanvasSyncClient extends TypedEmitter<CanvasSyncEvents> {
           ? (url) => ({ url: withAccessToken(url, token), headers: baseHeaders })
           : (url) => ({ url, headers: { ...baseHeaders, Authorization: `Bearer ${token}` } }),
     };
-    if (resolved.signal?.aborted) void this.close();
-    else resolved.signal?.addEventListener('abort', () => void this.close(), { once: true });
+    const { signal } = resolved;
+    if (signal?.aborted) void this.close();
+    else if (signal !== undefined) {
+      const onAbort = (): void => void this.close();
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.#stopListening = () => signal.removeEventListener('abort', onAbort);
+    }
   }
 
   /**
@@ -179,6 +185,13 @@ export class CanvasSyncClient extends TypedEmitter<CanvasSyncEvents> {
     path: string,
     options: PaginateOptions = {},
   ): AsyncGenerator<CanvasPage<T>> {
+    const { perPage } = options;
+    if (perPage !== undefined && !(Number.isInteger(perPage) && perPage >= 1 && perPage <= 100)) {
+      throw new CanvasOptionsError({
+        what: 'pagination options',
+        issues: [{ path: 'perPage', message: 'must be an integer from 1 to 100' }],
+      });
+    }
     const first = this.#resolve(path, options.searchParams);
     if (!first.searchParams.has('per_page')) {
       first.searchParams.set('per_page', String(options.perPage ?? this.#options.perPage));
@@ -220,6 +233,7 @@ export class CanvasSyncClient extends TypedEmitter<CanvasSyncEvents> {
   close(): Promise<void> {
     this.#closed ??= (async () => {
       const reason = new CanvasClientClosedError();
+      this.#stopListening();
       this.#closing.abort(reason);
       await this.#pacer.close(reason);
     })();

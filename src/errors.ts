@@ -414,10 +414,11 @@ export class CanvasResponseError extends CanvasSyncError {
 
 /**
  * Why pagination stopped: `foreign-origin` (a `next` link points to another origin, which must
- * never receive the token) or `loop` (a `next` link already followed; an invalid bookmark
- * silently restarts a collection at its first page).
+ * never receive the token), `loop` (a `next` link already followed; an invalid bookmark
+ * silently restarts a collection at its first page) or `invalid-link` (a `next` link that is not
+ * a URL: stopping quietly would truncate the data).
  */
-export type CanvasPaginationErrorReason = 'foreign-origin' | 'loop';
+export type CanvasPaginationErrorReason = 'foreign-origin' | 'loop' | 'invalid-link';
 
 /** Options of the {@link CanvasPaginationError} constructor. */
 export interface CanvasPaginationErrorOptions {
@@ -449,10 +450,11 @@ export class CanvasPaginationError extends CanvasSyncError {
       options.reason === 'foreign-origin'
         ? originAndPath(redactUrl(options.nextUrl))
         : redactUrl(options.nextUrl);
-    const why =
-      options.reason === 'foreign-origin'
-        ? `its next link points to another origin (${nextUrl}), which never gets the token`
-        : `its next link ${nextUrl} was already followed`;
+    const why = {
+      'foreign-origin': `its next link points to another origin (${nextUrl}), which never gets the token`,
+      loop: `its next link ${nextUrl} was already followed`,
+      'invalid-link': 'its next link is not a valid URL',
+    }[options.reason];
     super({ code: 'PAGINATION_ERROR', message: `Pagination stopped at ${url}: ${why}` });
     this.reason = options.reason;
     this.url = url;

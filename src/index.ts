@@ -57,6 +57,8 @@ export type { CanvasPage } from './http/paginator.js';
 export type { RateLimitHeaders } from './http/rate-limit-headers.js';
 export { parseCanvasFloat, parseRateLimitHeaders } from './http/rate-limit-headers.js';
 export type { SearchParamsInput, SearchParamValue } from './http/urls.js';
+export type { DedupeOptions, IdempotencyRequest } from './idempotency.js';
+export { canonicalRequest, dedupe, idempotencyKey } from './idempotency.js';
 export type { BucketEstimate } from './pacing/bucket-model.js';
 export type { PacingOptions, ResolvedPacingOptions } from './pacing/canvas-pacer.js';
 export { defaultPacingOptions } from './pacing/canvas-pacer.js';

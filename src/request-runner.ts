@@ -270,6 +270,7 @@ function sendPaced(
       lease.settle(
         rateLimit?.remaining,
         classifyStatus(result.status, result.text) === 'throttled',
+        rateLimit?.cost,
       );
       counters.responses++;
       context.emit('response', {

@@ -81,14 +81,13 @@ export async function* followPages<T>(
     }
     const links = parseLinkHeader(response.headers.get('link'));
     // A repeated `next` is caught before the page is yielded, so that a collection
-    // that starts over yields nothing twice; a foreign one after, as its page is sound.
+    // that starts over yields nothing twice; a foreign or broken one after, as its page is sound.
     let next: URL | undefined;
     let refused: CanvasPaginationError | undefined;
     try {
       next = nextUrl(links.next, url, followed);
     } catch (error) {
-      if (!(error instanceof CanvasPaginationError) || error.reason !== 'foreign-origin')
-        throw error;
+      if (!(error instanceof CanvasPaginationError) || error.reason === 'loop') throw error;
       refused = error;
     }
     yield { items, pageNumber, url: response.url, links, response };
@@ -103,7 +102,11 @@ function nextUrl(next: string | undefined, current: URL, followed: FollowedLinks
   try {
     target = new URL(next, current);
   } catch {
-    return undefined;
+    throw new CanvasPaginationError({
+      reason: 'invalid-link',
+      url: redactUrl(current),
+      nextUrl: '[invalid url]',
+    });
   }
   if (!sameOrigin(target, current)) {
     throw new CanvasPaginationError({

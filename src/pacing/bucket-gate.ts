@@ -31,6 +31,7 @@ export interface GateLease {
 
 interface Waiter {
   readonly since: number;
+  readonly priority: number;
   readonly admit: (lease: GateLease) => void;
   readonly reject: (reason: unknown) => void;
 }
@@ -72,15 +73,19 @@ export class BucketGate {
     return this.#waiters.length;
   }
 
-  /** Waits for room; rejects with the signal's reason if it aborts first. */
-  acquire(signal?: AbortSignal): Promise<GateLease> {
+  /**
+   * Waits for room; rejects with the signal's reason if it aborts first.
+   * Waiters of a higher `priority` go before those of a lower one (in order of
+   * arrival within one priority).
+   */
+  acquire(signal?: AbortSignal, priority = 0): Promise<GateLease> {
     if (this.#closedReason !== undefined) return Promise.reject(this.#closedReason);
     if (signal?.aborted) return Promise.reject(signal.reason);
     const now = this.#clock.now();
     if (this.#waiters.length === 0 && this.#hasRoom(now)) {
       // Room now and nobody ahead: no wait at all.
       return new Promise<GateLease>((resolve) => {
-        this.#admit({ since: now, admit: resolve, reject: () => undefined }, now, false);
+        this.#admit({ since: now, priority, admit: resolve, reject: () => undefined }, now, false);
       });
     }
     return new Promise<GateLease>((resolve, reject) => {
@@ -92,6 +97,7 @@ export class BucketGate {
       };
       const waiter: Waiter = {
         since: now,
+        priority,
         admit: (lease) => {
           signal?.removeEventListener('abort', onAbort);
           resolve(lease);
@@ -102,7 +108,9 @@ export class BucketGate {
         },
       };
       signal?.addEventListener('abort', onAbort, { once: true });
-      this.#waiters.push(waiter);
+      const before = this.#waiters.findIndex((other) => other.priority < priority);
+      if (before < 0) this.#waiters.push(waiter);
+      else this.#waiters.splice(before, 0, waiter);
       this.#pump();
     });
   }

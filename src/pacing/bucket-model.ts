@@ -108,7 +108,9 @@ export class BucketModel {
       // The model let a request through that Canvas refused: if the guess of the
       // high-water mark let the headroom grow too far, bring it down by the error.
       const lowered = this.#highWaterMark - (predicted - headroom);
-      this.#highWaterMark = Math.max(this.#maxRemaining, lowered, upFrontCost);
+      // Never so low that not even one request could go: the gate would wait for ever.
+      const floor = upFrontCost + this.#settings.safetyMargin + 1;
+      this.#highWaterMark = Math.max(this.#maxRemaining, lowered, floor);
     }
     this.#samples = this.#samples.filter(
       (sample) => nowMs - sample.atMs <= this.#settings.windowMs,

@@ -48,7 +48,7 @@ export interface PacerSnapshot {
 
 /** How to run one job. */
 export interface PacerJobOptions {
-  /** Higher goes first; retries after a throttle use 1. @defaultValue 0 */
+  /** Higher goes first, in the queue and at the gate; retries after a throttle use 1. @defaultValue 0 */
   readonly priority?: number;
   /** Abandons the job while it waits: it leaves the queue at once. */
   readonly signal?: AbortSignal | undefined;
@@ -90,7 +90,7 @@ export class CanvasPacer {
     const { signal } = options;
     return this.#queue.add(
       async () => {
-        const lease = await this.#gate.acquire(signal);
+        const lease = await this.#gate.acquire(signal, options.priority ?? 0);
         try {
           return await task(lease);
         } finally {

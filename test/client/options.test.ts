@@ -177,3 +177,12 @@ describe('CanvasSyncClient options', () => {
     }
   });
 });
+
+describe('CanvasSyncClient pacing option consistency', () => {
+  it('rejects a high-water mark no request could ever fit under', () => {
+    const error = optionsError({ pacing: { highWaterMark: 50 } });
+    expect(paths(error)).toEqual(['pacing.highWaterMark']);
+    expect(error.message).toMatch(/upFrontCost \+ safetyMargin \(55\)/);
+    expect(() => build({ pacing: { highWaterMark: 56 } })).not.toThrow();
+  });
+});

@@ -312,3 +312,35 @@ describe('CanvasSyncClient pagination', () => {
     expect(ids).not.toEqual(truth);
   });
 });
+
+describe('CanvasSyncClient pagination guards', () => {
+  it('stops with reason invalid-link on a next link that is not a URL, instead of truncating quietly', async () => {
+    const sim = await startSim();
+    // The simulator never writes a broken URL; a misbehaving proxy might.
+    const breakLinks = async (input: Request | string | URL, init?: RequestInit) => {
+      const response = await fetch(input, init);
+      const headers = new Headers(response.headers);
+      headers.set('link', '<http://[broken>; rel="next"');
+      return new Response(await response.arrayBuffer(), { status: response.status, headers });
+    };
+    const client = createClient(sim, { fetch: breakLinks });
+    const courseId = firstCourse(sim);
+    const { ids, error } = await walk(
+      client.paginate<Record>(`/api/v1/courses/${courseId}/enrollments`, { perPage: 10 }),
+    );
+    expect(ids).toHaveLength(10);
+    expect(error).toBeInstanceOf(CanvasPaginationError);
+    expect((error as CanvasPaginationError).reason).toBe('invalid-link');
+  });
+
+  it('rejects a perPage outside 1..100 before sending anything', async () => {
+    const sim = await startSim();
+    const client = createClient(sim);
+    for (const perPage of [0, 101, 2.5, Number.NaN]) {
+      await expect(client.paginate('/api/v1/courses/1/users', { perPage }).next()).rejects.toThrow(
+        /perPage/,
+      );
+    }
+    expect(sim.stats().requests).toBe(0);
+  });
+});

@@ -122,3 +122,27 @@ describe('BucketGate', () => {
     expect(gate.inFlight).toBe(0);
   });
 });
+
+describe('BucketGate priorities', () => {
+  it('lets a higher-priority waiter go before earlier ones of lower priority', async () => {
+    const { clock, gate, admitted } = setup();
+    const order: string[] = [];
+    const take = (name: string, priority: number) =>
+      gate.acquire(undefined, priority).then((lease) => {
+        order.push(name);
+        admitted.push(lease);
+      });
+    void take('probe', 0);
+    await flush();
+    void take('a', 0);
+    void take('b', 0);
+    void take('retry', 1);
+    await flush();
+    expect(gate.waiting).toBe(3);
+    admitted[0]?.settle(10, true); // nearly full: one slot in 6 s
+    clock.advance(6_000);
+    await flush();
+    expect(order).toEqual(['probe', 'retry']);
+    expect(gate.waiting).toBe(2);
+  });
+});

@@ -120,3 +120,14 @@ describe('BucketModel', () => {
     expect(m.highWaterMark).toBe(699);
   });
 });
+
+describe('BucketModel high-water mark floor', () => {
+  it('never lowers its guess below what one request needs, so the gate cannot wait for ever', () => {
+    const m = model();
+    m.observe({ remaining: 10, othersInFlight: 0, throttled: true, nowMs: 0 });
+    // Idle 120 s, then another process's burst: a throttle reporting −100.
+    m.observe({ remaining: -100, othersInFlight: 0, throttled: true, nowMs: 120_000 });
+    expect(m.highWaterMark).toBeGreaterThan(50 + 20);
+    expect(m.msUntilRoom(0, 120_000)).not.toBeUndefined();
+  });
+});
