@@ -129,3 +129,12 @@ export type {
   SinkWriteResult,
 } from './sink/index.js';
 export { CanvasSinkClosedError, JsonlFileSink, MemorySink } from './sink/index.js';
+export type { TaskRetryPolicy } from './worker/outcome.js';
+export { defaultTaskRetryPolicy, outcomeOfFailure } from './worker/outcome.js';
+export type {
+  SyncWorkerEvents,
+  SyncWorkerOptions,
+  SyncWorkerStats,
+  TaskEvent,
+} from './worker/sync-worker.js';
+export { recordKey, SyncWorker } from './worker/sync-worker.js';

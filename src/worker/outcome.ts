@@ -1,0 +1,88 @@
+import {
+  CanvasHttpError,
+  CanvasPaginationError,
+  CanvasRateLimitError,
+  CanvasSyncError,
+} from '../errors.js';
+import type { HandlerResult } from '../queue/adapter.js';
+import type { SyncTask } from '../queue/task.js';
+
+/** How the worker retries a task whose fetch failed after the client's own retries. */
+export interface TaskRetryPolicy {
+  /** Deliveries that may fail before the task is dead-lettered. @defaultValue 3. Minimum: 1 */
+  readonly maxAttempts: number;
+  /** Delay before the first retry, in ms; doubles with each failure. @defaultValue 5000 */
+  readonly baseDelayMs: number;
+  /** Longest delay between retries, in ms. @defaultValue 300000 */
+  readonly maxDelayMs: number;
+  /** Wait after a throttle that outlasted the client's own retries, in ms. @defaultValue 10000 */
+  readonly throttleDelayMs: number;
+}
+
+/** The defaults of {@link TaskRetryPolicy}. */
+export const defaultTaskRetryPolicy: TaskRetryPolicy = Object.freeze({
+  maxAttempts: 3,
+  baseDelayMs: 5_000,
+  maxDelayMs: 300_000,
+  throttleDelayMs: 10_000,
+});
+
+/** HTTP statuses after which trying again cannot help: the token, a permission, the path. */
+const PERMANENT_STATUSES = new Set([400, 401, 403, 404, 410, 422]);
+
+/** Safe facts about an error for a dead letter: never a body, never the token. */
+function detailOf(error: CanvasSyncError): Record<string, string | number | undefined> {
+  const detail: Record<string, string | number | undefined> = { error: error.name };
+  if (error instanceof CanvasHttpError) {
+    detail.status = error.status;
+    detail.requestContextId = error.requestContextId;
+  }
+  if (error instanceof CanvasPaginationError) detail.paginationReason = error.reason;
+  return detail;
+}
+
+/**
+ * Decides the fate of a task whose fetch failed (pure). Throttles are retried
+ * without counting against the task; permanent HTTP errors (401 token, 403
+ * permission, 404 …), pagination refusals and invalid responses are
+ * dead-lettered at once; transient failures are retried with exponential
+ * backoff until `maxAttempts` deliveries have failed.
+ */
+export function outcomeOfFailure(
+  task: SyncTask,
+  error: unknown,
+  policy: TaskRetryPolicy,
+): HandlerResult {
+  if (!(error instanceof CanvasSyncError)) {
+    const name = error instanceof Error ? error.name : typeof error;
+    return { type: 'dead-letter', reason: 'unexpected-error', detail: { error: name } };
+  }
+  const detail = detailOf(error);
+  if (error instanceof CanvasRateLimitError) {
+    return {
+      type: 'retry',
+      delayMs: Math.max(policy.throttleDelayMs, error.retryAfterMs ?? 0),
+      countsAsFailure: false,
+    };
+  }
+  const permanent =
+    (error instanceof CanvasHttpError && PERMANENT_STATUSES.has(error.status)) ||
+    error.code === 'PAGINATION_ERROR' ||
+    error.code === 'INVALID_OPTIONS';
+  if (permanent) {
+    const reason =
+      error instanceof CanvasHttpError ? `http-${error.status}` : error.code.toLowerCase();
+    return { type: 'dead-letter', reason, code: error.code, detail };
+  }
+  const failures = task.attempts.failures + 1;
+  if (failures >= policy.maxAttempts) {
+    return {
+      type: 'dead-letter',
+      reason: 'max-attempts',
+      code: error.code,
+      detail: { ...detail, failures },
+    };
+  }
+  const delayMs = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (failures - 1));
+  return { type: 'retry', delayMs, countsAsFailure: true };
+}

@@ -1,0 +1,162 @@
+import { createHash } from 'node:crypto';
+import type { CanvasSyncClient } from '../client.js';
+import type { ResponseSanitizer } from '../client-options.js';
+import { CanvasOptionsError } from '../errors.js';
+import { TypedEmitter } from '../events.js';
+import type { HandlerResult, QueueAdapter, TaskDelivery } from '../queue/adapter.js';
+import type { SyncTask } from '../queue/task.js';
+import type { Sink } from '../sink/sink.js';
+import { defaultTaskRetryPolicy, outcomeOfFailure, type TaskRetryPolicy } from './outcome.js';
+
+/** Options of {@link SyncWorker}. */
+export interface SyncWorkerOptions {
+  /** Fetches the tasks' collections (its pacing and retries apply). */
+  client: CanvasSyncClient;
+  /** Where the tasks come from. */
+  queue: QueueAdapter;
+  /** Where the records go, keyed by task key and record id. */
+  sink: Sink<unknown>;
+  /**
+   * Applied to every page before it reaches the sink, in addition to the
+   * client's own `sanitize` option if any. @defaultValue none
+   */
+  sanitizer?: ResponseSanitizer;
+  /** Tasks handled at once. @defaultValue 4. Minimum: 1 */
+  concurrency?: number;
+  /** How failed tasks are retried. */
+  retry?: Partial<TaskRetryPolicy>;
+}
+
+/** What happened to one task, for the `task` event. */
+export interface TaskEvent {
+  readonly task: SyncTask;
+  /** `'ack'` (done), `'retry'` or `'dead-letter'`. */
+  readonly outcome: HandlerResult['type'];
+  /** Records the task wrote (new keys only). */
+  readonly written: number;
+  /** Dead-letter reason, when dead-lettered. */
+  readonly reason?: string | undefined;
+}
+
+/** Events of {@link SyncWorker}. */
+export interface SyncWorkerEvents {
+  task: [TaskEvent];
+}
+
+/** A snapshot of what the worker did. */
+export interface SyncWorkerStats {
+  readonly done: number;
+  readonly retried: number;
+  readonly deadLettered: number;
+  /** Records written to the sink (new keys). */
+  readonly recordsWritten: number;
+  /** Records skipped by the sink (keys already stored: re-runs, redeliveries, duplicates). */
+  readonly recordsSkipped: number;
+}
+
+/** The sink key of a record: the task's idempotency key and the record's `id` (or its content). */
+export function recordKey(task: SyncTask, record: unknown): string {
+  const id = (record as { id?: unknown } | null)?.id;
+  if (typeof id === 'number' || typeof id === 'string') return `${task.key}:${id}`;
+  const digest = createHash('sha256').update(JSON.stringify(record)).digest('hex');
+  return `${task.key}:sha256:${digest}`;
+}
+
+/**
+ * Takes tasks from a queue, fetches every page of each task's collection
+ * through the client, sanitizes them, writes them to the sink under
+ * `<task key>:<record id>` and acknowledges; retries what is transient and
+ * dead-letters what cannot succeed, with a reason and safe details (status,
+ * request context id), never a body. Writes are idempotent, so a redelivered
+ * or re-run task stores nothing twice.
+ */
+export class SyncWorker extends TypedEmitter<SyncWorkerEvents> {
+  readonly #client: CanvasSyncClient;
+  readonly #queue: QueueAdapter;
+  readonly #sink: Sink<unknown>;
+  readonly #sanitizer: ResponseSanitizer | undefined;
+  readonly #concurrency: number;
+  readonly #retry: TaskRetryPolicy;
+  #stats = { done: 0, retried: 0, deadLettered: 0, recordsWritten: 0, recordsSkipped: 0 };
+
+  /** @throws CanvasOptionsError when `concurrency` or a retry setting is invalid. */
+  constructor(options: SyncWorkerOptions) {
+    super();
+    this.#client = options.client;
+    this.#queue = options.queue;
+    this.#sink = options.sink;
+    this.#sanitizer = options.sanitizer;
+    this.#concurrency = options.concurrency ?? 4;
+    const given = Object.entries(options.retry ?? {}).filter(([, value]) => value !== undefined);
+    this.#retry = { ...defaultTaskRetryPolicy, ...Object.fromEntries(given) };
+    const issues = [
+      ...(Number.isInteger(this.#concurrency) && this.#concurrency >= 1
+        ? []
+        : [{ path: 'concurrency', message: 'must be an integer >= 1' }]),
+      ...Object.entries(this.#retry)
+        .filter(
+          ([name, value]) => !Number.isFinite(value) || value < (name === 'maxAttempts' ? 1 : 0),
+        )
+        .map(([name]) => ({ path: `retry.${name}`, message: 'must be a finite number in range' })),
+      ...Object.keys(options.retry ?? {})
+        .filter((name) => !(name in defaultTaskRetryPolicy))
+        .map((name) => ({ path: `retry.${name}`, message: 'is not an option' })),
+    ];
+    if (issues.length > 0) throw new CanvasOptionsError({ what: 'SyncWorker options', issues });
+  }
+
+  /** Starts taking tasks from the queue. */
+  async start(): Promise<void> {
+    await this.#queue.consume((delivery) => this.#handle(delivery), {
+      concurrency: this.#concurrency,
+    });
+  }
+
+  /**
+   * Stops taking tasks, lets the ones in hand finish (with `drain`, everything
+   * queued and ready first), then flushes the sink. Nothing is lost: a task is
+   * queued, in hand, done or dead-lettered at every moment.
+   */
+  async close(options: { drain?: boolean } = {}): Promise<void> {
+    await this.#queue.close({ drain: options.drain ?? false });
+    await this.#sink.flush?.();
+  }
+
+  /** Counters since start. */
+  stats(): SyncWorkerStats {
+    return { ...this.#stats };
+  }
+
+  async #handle({ task }: TaskDelivery): Promise<HandlerResult> {
+    let written = 0;
+    let result: HandlerResult;
+    try {
+      const pages = this.#client.pages(task.path, { searchParams: task.searchParams ?? {} });
+      for await (const page of pages) {
+        const items =
+          this.#sanitizer === undefined
+            ? page.items
+            : (this.#sanitizer.sanitize(page.items) as unknown[]);
+        const outcome = await this.#sink.upsert(items, {
+          key: (record) => recordKey(task, record),
+        });
+        written += outcome.written;
+        this.#stats.recordsWritten += outcome.written;
+        this.#stats.recordsSkipped += outcome.skipped;
+      }
+      result = { type: 'ack' };
+      this.#stats.done++;
+    } catch (error) {
+      result = outcomeOfFailure(task, error, this.#retry);
+      if (result.type === 'retry') this.#stats.retried++;
+      else this.#stats.deadLettered++;
+    }
+    this.emit('task', {
+      task,
+      outcome: result.type,
+      written,
+      reason: result.type === 'dead-letter' ? result.reason : undefined,
+    });
+    return result;
+  }
+}

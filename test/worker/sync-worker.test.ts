@@ -1,0 +1,148 @@
+import { describe, expect, it, onTestFinished } from 'vitest';
+import {
+  CanvasOptionsError,
+  createTask,
+  type DeadLetter,
+  FerpaSanitizer,
+  MemoryQueueAdapter,
+  MemorySink,
+  SyncWorker,
+  type SyncWorkerOptions,
+} from '../../src/index.js';
+import type { CanvasSimulator } from '../../src/testing/index.js';
+import { createClient, startSim } from '../support/client.js';
+import { until } from '../support/http.js';
+
+const FAST_TASK_RETRY = { baseDelayMs: 10, maxDelayMs: 50, throttleDelayMs: 10 };
+
+function enrollmentTask(courseId: number) {
+  return createTask({
+    kind: 'course.enrollments',
+    path: `/api/v1/courses/${courseId}/enrollments`,
+  });
+}
+
+async function run(
+  sim: CanvasSimulator,
+  tasks: ReturnType<typeof enrollmentTask>[],
+  options: Partial<SyncWorkerOptions> = {},
+  perPage = 100,
+) {
+  const queue = new MemoryQueueAdapter();
+  const sink = (options.sink as MemorySink<unknown> | undefined) ?? new MemorySink<unknown>();
+  const worker = new SyncWorker({
+    client: createClient(sim, {
+      perPage,
+      retry: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 5 },
+    }),
+    queue,
+    sink,
+    retry: FAST_TASK_RETRY,
+    ...options,
+  });
+  onTestFinished(() => worker.close());
+  await queue.enqueue(tasks);
+  await worker.start();
+  await until(() => worker.stats().done + worker.stats().deadLettered === tasks.length, 10_000);
+  await worker.close({ drain: true });
+  const deadLetters: DeadLetter[] = (await queue.deadLetters?.()) ?? [];
+  return { worker, sink, deadLetters };
+}
+
+describe('SyncWorker', () => {
+  it('writes every record of every task once, keyed by task key and record id', async () => {
+    const sim = await startSim();
+    const courses = [0, 1].map((i) => sim.data.courses.at(i)?.id ?? 0);
+    const tasks = courses.map(enrollmentTask);
+    const { worker, sink } = await run(sim, tasks);
+    const expected = courses.reduce((n, id) => n + (sim.data.enrollments(id)?.length ?? 0), 0);
+    expect(worker.stats()).toMatchObject({ done: 2, deadLettered: 0, recordsWritten: expected });
+    expect(sink.size).toBe(expected);
+    const first = sim.data.enrollments(courses[0] ?? 0)?.at(0);
+    expect(sink.has(`${tasks[0]?.key}:${first?.id}`)).toBe(true);
+  });
+
+  it('stores nothing twice when the same tasks run again', async () => {
+    const sim = await startSim();
+    const courseId = sim.data.courses.at(0)?.id ?? 0;
+    const sink = new MemorySink<unknown>();
+    await run(sim, [enrollmentTask(courseId)], { sink });
+    const size = sink.size;
+    const again = await run(sim, [enrollmentTask(courseId)], { sink });
+    expect(sink.size).toBe(size);
+    expect(again.worker.stats()).toMatchObject({
+      done: 1,
+      recordsWritten: 0,
+      recordsSkipped: size,
+    });
+  });
+
+  it('sanitizes every page before the sink sees it', async () => {
+    const sim = await startSim();
+    const courseId = sim.data.courses.at(0)?.id ?? 0;
+    const sanitizer = new FerpaSanitizer({ key: 'w'.repeat(40), keyId: 'worker' });
+    const { sink } = await run(sim, [enrollmentTask(courseId)], { sanitizer });
+    const text = JSON.stringify(sink.records());
+    const raw = sim.data.studentPii().filter((value) => value.length >= 8);
+    expect(raw.filter((value) => text.includes(value))).toEqual([]);
+    expect(text).toContain('ps_worker_');
+  });
+
+  it('dead-letters a permanent failure at once, with the status and no body', async () => {
+    const sim = await startSim();
+    const { worker, deadLetters } = await run(sim, [enrollmentTask(999_999)]);
+    expect(worker.stats()).toMatchObject({ done: 0, deadLettered: 1, retried: 0 });
+    expect(deadLetters).toHaveLength(1);
+    expect(deadLetters[0]).toMatchObject({ reason: 'http-404', code: 'HTTP_ERROR' });
+    expect(deadLetters[0]?.detail).toMatchObject({ status: 404, error: 'CanvasHttpError' });
+    expect(JSON.stringify(deadLetters)).not.toContain(sim.token);
+  });
+
+  it('retries a transient failure, then dead-letters it after maxAttempts', async () => {
+    const sim = await startSim({ faults: { serverErrorRate: 1 } });
+    const courseId = sim.data.courses.at(0)?.id ?? 0;
+    const { worker, deadLetters } = await run(sim, [enrollmentTask(courseId)], {
+      retry: { ...FAST_TASK_RETRY, maxAttempts: 3 },
+    });
+    expect(worker.stats()).toMatchObject({ retried: 2, deadLettered: 1, done: 0 });
+    expect(deadLetters[0]).toMatchObject({ reason: 'max-attempts', code: 'HTTP_ERROR' });
+    expect(deadLetters[0]?.task?.attempts.failures).toBe(2);
+  });
+
+  it('ends with every task done or dead-lettered under 5 % injected faults', async () => {
+    const sim = await startSim({
+      institution: { courses: 30, students: 60, studentsPerCourse: 25 },
+      faults: { serverErrorRate: 0.05, resetRate: 0.02, malformedJsonRate: 0.03 },
+    });
+    const courses = Array.from({ length: 30 }, (_, i) => sim.data.courses.at(i)?.id ?? 0);
+    const tasks = [...courses.map(enrollmentTask), enrollmentTask(999_998)];
+    // 5 records a page: about 180 requests, so the faults do strike.
+    const { worker, sink } = await run(
+      sim,
+      tasks,
+      { retry: { ...FAST_TASK_RETRY, maxAttempts: 6 } },
+      5,
+    );
+    const stats = worker.stats();
+    expect(stats.done + stats.deadLettered).toBe(tasks.length);
+    expect(stats.deadLettered).toBeGreaterThanOrEqual(1); // the unknown course
+    const keys = [...sink.keys()];
+    expect(new Set(keys).size).toBe(keys.length);
+    const faults = sim.faultCounts();
+    expect(faults.serverError + faults.reset + faults.malformedJson).toBeGreaterThan(0);
+    expect(stats.retried).toBeGreaterThan(0);
+  });
+
+  it('rejects invalid options', () => {
+    const sim = { url: 'http://127.0.0.1:1', token: 't' } as CanvasSimulator;
+    const base = {
+      client: createClient(sim),
+      queue: new MemoryQueueAdapter(),
+      sink: new MemorySink(),
+    };
+    expect(() => new SyncWorker({ ...base, concurrency: 0 })).toThrow(CanvasOptionsError);
+    expect(() => new SyncWorker({ ...base, retry: { maxAttempts: 0 } })).toThrow(
+      /retry\.maxAttempts/,
+    );
+  });
+});
