@@ -127,14 +127,7 @@ export function runQueueAdapterConformance(
       await expect(adapter.enqueue([task as SyncTask, bad])).rejects.toMatchObject({
         name: 'TaskValidationError',
       });
-      const seen: string[] = [];
-      await adapter.consume(
-        async ({ task: delivered }) => {
-          seen.push(delivered.id);
-          return { type: 'ack' };
-        },
-        { concurrency: 1 },
-      );
+      const seen = await consumeAndAck(adapter);
       await sleep(50);
       expect(seen).toEqual([]);
     });
@@ -285,14 +278,7 @@ export function runQueueAdapterConformance(
       await enqueueRaw({ big: 'x'.repeat(10_000) });
       const [task] = makeTasks(1);
       await adapter.enqueue(task as SyncTask);
-      const seen: string[] = [];
-      await adapter.consume(
-        async ({ task: delivered }) => {
-          seen.push(delivered.id);
-          return { type: 'ack' };
-        },
-        { concurrency: 1 },
-      );
+      const seen = await consumeAndAck(adapter);
       await until(() => seen.length === 1, 'the valid task handled');
       expect(seen).toEqual([task?.id]);
       if (adapter.deadLetters !== undefined) {
@@ -410,6 +396,19 @@ export function runQueueAdapterConformance(
 }
 
 let sequence = 0;
+
+/** Starts consuming at concurrency 1, acking everything; returns the ids delivered, as they come. */
+async function consumeAndAck(adapter: QueueAdapter): Promise<string[]> {
+  const seen: string[] = [];
+  await adapter.consume(
+    async ({ task }) => {
+      seen.push(task.id);
+      return { type: 'ack' };
+    },
+    { concurrency: 1 },
+  );
+  return seen;
+}
 
 function makeTasks(count: number): SyncTask[] {
   return Array.from({ length: count }, () => {
