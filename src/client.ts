@@ -36,6 +36,12 @@ export interface RequestOptions {
   headers?: Record<string, string>;
   /** Cancels the request, queued or in flight, and its pending retries. */
   signal?: AbortSignal;
+  /**
+   * When requests wait for the bucket, higher priorities are sent first (an integer; negative
+   * is allowed). Producers use it so that planning keeps ahead of bulk fetching.
+   * @defaultValue 0
+   */
+  priority?: number;
 }
 
 /** Options of `pages` and `paginate`. */
@@ -46,6 +52,8 @@ export interface PaginateOptions {
   perPage?: number;
   /** Cancels the walk. */
   signal?: AbortSignal;
+  /** Priority of every page's request, see {@link RequestOptions.priority}. @defaultValue 0 */
+  priority?: number;
   /**
    * Picks the records out of a page body, for endpoints that wrap them
    * (`/accounts/:id/terms` answers `{ enrollment_terms: [...] }`). @defaultValue the body, which must be an array
@@ -161,12 +169,14 @@ export class CanvasSyncClient extends TypedEmitter<CanvasSyncEvents> {
         ],
       });
     }
+    checkPriority(options.priority, 'request options');
     return runRequest<T>(this.#context, {
       method,
       url: this.#resolve(path, options.searchParams),
       json: options.json,
       headers: options.headers,
       signal: options.signal,
+      priority: options.priority,
     });
   }
 
@@ -192,16 +202,15 @@ export class CanvasSyncClient extends TypedEmitter<CanvasSyncEvents> {
         issues: [{ path: 'perPage', message: 'must be an integer from 1 to 100' }],
       });
     }
+    checkPriority(options.priority, 'pagination options');
     const first = this.#resolve(path, options.searchParams);
     if (!first.searchParams.has('per_page')) {
       first.searchParams.set('per_page', String(options.perPage ?? this.#options.perPage));
     }
-    const fetchPage = (url: URL) =>
-      this.request<unknown>(
-        'GET',
-        url.toString(),
-        options.signal ? { signal: options.signal } : {},
-      );
+    const pageOptions: RequestOptions = {};
+    if (options.signal !== undefined) pageOptions.signal = options.signal;
+    if (options.priority !== undefined) pageOptions.priority = options.priority;
+    const fetchPage = (url: URL) => this.request<unknown>('GET', url.toString(), pageOptions);
     const itemsOf = options.itemsOf as ((body: unknown) => T[] | undefined) | undefined;
     yield* followPages<T>(fetchPage, first, itemsOf);
   }
@@ -248,4 +257,18 @@ export class CanvasSyncClient extends TypedEmitter<CanvasSyncEvents> {
       throw new TypeError(error instanceof Error ? error.message : String(error));
     }
   }
+}
+
+const MAX_PRIORITY = 1_000_000;
+
+/** @throws CanvasOptionsError unless `priority` is undefined or an integer within ±1,000,000. */
+function checkPriority(priority: unknown, what: string): void {
+  if (priority === undefined) return;
+  if (Number.isInteger(priority) && Math.abs(priority as number) <= MAX_PRIORITY) return;
+  throw new CanvasOptionsError({
+    what,
+    issues: [
+      { path: 'priority', message: `must be an integer from -${MAX_PRIORITY} to ${MAX_PRIORITY}` },
+    ],
+  });
 }

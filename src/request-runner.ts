@@ -28,6 +28,8 @@ export interface RequestSpec {
   readonly json?: unknown;
   readonly headers?: Readonly<Record<string, string>> | undefined;
   readonly signal?: AbortSignal | undefined;
+  /** Higher goes first when requests wait for the bucket. @defaultValue 0 */
+  readonly priority?: number | undefined;
 }
 
 /** What a successful request returns. */
@@ -285,6 +287,7 @@ function sendPaced(
       });
       return result;
     },
-    { priority: throttles > 0 ? 1 : 0, signal },
+    // A request retried after a throttle goes ahead of the others of its priority.
+    { priority: 2 * (spec.priority ?? 0) + (throttles > 0 ? 1 : 0), signal },
   );
 }

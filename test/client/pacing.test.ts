@@ -162,4 +162,34 @@ describe('CanvasSyncClient pacing', () => {
     expect(sim.stats().throttled).toBeLessThanOrEqual(30);
     expect(a.stats().throttled + b.stats().throttled).toBe(sim.stats().throttled);
   });
+
+  it('sends a higher-priority request ahead of those already waiting', async () => {
+    const sim = await startSim({ latencyMs: 20 });
+    const client = createClient(sim, { pacing: { maxConcurrent: 2 } });
+    const order: string[] = [];
+    client.on('request', (event) => {
+      if (event.attempt === 1) order.push(new URL(event.url).pathname);
+    });
+    const low = Array.from({ length: 30 }, () => client.get(SELF));
+    await sleep(30);
+    const high = client.get('/api/v1/accounts/1', { priority: 5 });
+    const paged = client.pages('/api/v1/accounts/1/courses', { priority: 5 }).next();
+    await Promise.all([...low, high, paged]);
+    expect(order).toHaveLength(32);
+    // Two or three low ones were in flight and a few more taken by the pacer; the rest waited.
+    expect(order.indexOf('/api/v1/accounts/1')).toBeLessThan(10);
+    expect(order.indexOf('/api/v1/accounts/1/courses')).toBeLessThan(10);
+  });
+
+  it('rejects a priority that is not an integer', async () => {
+    const sim = await startSim();
+    const client = createClient(sim);
+    await expect(client.get(SELF, { priority: 1.5 })).rejects.toMatchObject({
+      code: 'INVALID_OPTIONS',
+    });
+    await expect(client.pages(SELF, { priority: Number.NaN }).next()).rejects.toMatchObject({
+      code: 'INVALID_OPTIONS',
+    });
+    expect(sim.stats().requests).toBe(0);
+  });
 });
