@@ -82,6 +82,27 @@ export {
   renderPiiCatalogMarkdown,
 } from './privacy/index.js';
 export type {
+  CourseRef,
+  CourseScope,
+  EngagementCrawlerOptions,
+  GradeExporterOptions,
+  ListCoursesOptions,
+  PageViewWindow,
+  PlanContext,
+  PlanFailure,
+  Producer,
+  ProducerProgress,
+  RosterScannerOptions,
+  RunProducersOptions,
+} from './producers/index.js';
+export {
+  engagementCrawler,
+  gradeExporter,
+  listCourses,
+  rosterScanner,
+  runProducers,
+} from './producers/index.js';
+export type {
   AckResult,
   CloseOptions,
   ConsumeOptions,

@@ -20,6 +20,7 @@ export const taskKinds = [
   'course.users',
   'course.assignments',
   'course.submissions',
+  'assignment.submissions',
   'course.discussions',
   'discussion.entries',
   'user.page_views',

@@ -3,7 +3,7 @@ import type { CanvasSyncClient } from '../client.js';
 import type { ResponseSanitizer } from '../client-options.js';
 import { CanvasOptionsError } from '../errors.js';
 import { TypedEmitter } from '../events.js';
-import type { HandlerResult, QueueAdapter, TaskDelivery } from '../queue/adapter.js';
+import type { DeadLetter, HandlerResult, QueueAdapter, TaskDelivery } from '../queue/adapter.js';
 import type { SyncTask } from '../queue/task.js';
 import type { Sink } from '../sink/sink.js';
 import { defaultTaskRetryPolicy, outcomeOfFailure, type TaskRetryPolicy } from './outcome.js';
@@ -14,8 +14,12 @@ export interface SyncWorkerOptions {
   client: CanvasSyncClient;
   /** Where the tasks come from. */
   queue: QueueAdapter;
-  /** Where the records go, keyed by task key and record id. */
-  sink: Sink<unknown>;
+  /**
+   * Where the records go, keyed by task key and record id: one sink, or a function that picks
+   * the sink of a task (e.g. one file per `task.kind`). The worker flushes every sink it used
+   * on `close()`; closing them is the caller's.
+   */
+  sink: Sink<unknown> | ((task: SyncTask) => Sink<unknown>);
   /**
    * Applied to every page before it reaches the sink, in addition to the
    * client's own `sanitize` option if any. @defaultValue none
@@ -52,6 +56,10 @@ export interface SyncWorkerStats {
   readonly recordsWritten: number;
   /** Records skipped by the sink (keys already stored: re-runs, redeliveries, duplicates). */
   readonly recordsSkipped: number;
+  /** Requests the client has sent (its `stats().requests`; producers sharing it included). */
+  readonly requests: number;
+  /** Responses that were throttles (the client's `stats().throttled`). */
+  readonly throttled: number;
 }
 
 /** The sink key of a record: the task's idempotency key and the record's `id` (or its content). */
@@ -73,7 +81,8 @@ export function recordKey(task: SyncTask, record: unknown): string {
 export class SyncWorker extends TypedEmitter<SyncWorkerEvents> {
   readonly #client: CanvasSyncClient;
   readonly #queue: QueueAdapter;
-  readonly #sink: Sink<unknown>;
+  readonly #sinkOf: (task: SyncTask) => Sink<unknown>;
+  readonly #usedSinks = new Set<Sink<unknown>>();
   readonly #sanitizer: ResponseSanitizer | undefined;
   readonly #concurrency: number;
   readonly #retry: TaskRetryPolicy;
@@ -84,12 +93,22 @@ export class SyncWorker extends TypedEmitter<SyncWorkerEvents> {
     super();
     this.#client = options.client;
     this.#queue = options.queue;
-    this.#sink = options.sink;
+    const { sink } = options;
+    this.#sinkOf = typeof sink === 'function' ? sink : () => sink;
     this.#sanitizer = options.sanitizer;
     this.#concurrency = options.concurrency ?? 4;
     const given = Object.entries(options.retry ?? {}).filter(([, value]) => value !== undefined);
     this.#retry = { ...defaultTaskRetryPolicy, ...Object.fromEntries(given) };
     const issues = [
+      ...(typeof sink === 'function' || typeof sink?.upsert === 'function'
+        ? []
+        : [{ path: 'sink', message: 'must be a Sink or a function returning one' }]),
+      ...(typeof options.queue?.consume === 'function'
+        ? []
+        : [{ path: 'queue', message: 'must be a QueueAdapter' }]),
+      ...(typeof options.client?.pages === 'function'
+        ? []
+        : [{ path: 'client', message: 'must be a CanvasSyncClient' }]),
       ...(Number.isInteger(this.#concurrency) && this.#concurrency >= 1
         ? []
         : [{ path: 'concurrency', message: 'must be an integer >= 1' }]),
@@ -119,25 +138,51 @@ export class SyncWorker extends TypedEmitter<SyncWorkerEvents> {
    */
   async close(options: { drain?: boolean } = {}): Promise<void> {
     await this.#queue.close({ drain: options.drain ?? false });
-    await this.#sink.flush?.();
+    await Promise.all([...this.#usedSinks].map((sink) => sink.flush?.()));
+  }
+
+  /**
+   * The queue's dead letters, oldest first: each holds the task (no student data), the reason,
+   * the error code and safe details (status, request context id), attempts and time.
+   * @throws CanvasOptionsError when the queue adapter keeps no dead letters it can list.
+   */
+  async deadLetters(): Promise<DeadLetter[]> {
+    const queue = this.#queue;
+    if (queue.deadLetters === undefined) throw unsupported('deadLetters');
+    return queue.deadLetters();
+  }
+
+  /**
+   * Moves the dead letters that hold a valid task back to the queue, attempts reset (after
+   * fixing a permission, say), and returns how many were moved. The worker picks them up if it
+   * is running; their records are written once, whatever an earlier attempt wrote.
+   * @throws CanvasOptionsError when the queue adapter cannot replay dead letters.
+   */
+  async replayDeadLetters(): Promise<number> {
+    const queue = this.#queue;
+    if (queue.replayDeadLetters === undefined) throw unsupported('replayDeadLetters');
+    return queue.replayDeadLetters();
   }
 
   /** Counters since start. */
   stats(): SyncWorkerStats {
-    return { ...this.#stats };
+    const { requests, throttled } = this.#client.stats();
+    return { ...this.#stats, requests, throttled };
   }
 
   async #handle({ task }: TaskDelivery): Promise<HandlerResult> {
     let written = 0;
     let result: HandlerResult;
     try {
+      const sink = this.#sinkOf(task);
+      this.#usedSinks.add(sink);
       const pages = this.#client.pages(task.path, { searchParams: task.searchParams ?? {} });
       for await (const page of pages) {
         const items =
           this.#sanitizer === undefined
             ? page.items
             : (this.#sanitizer.sanitize(page.items) as unknown[]);
-        const outcome = await this.#sink.upsert(items, {
+        const outcome = await sink.upsert(items, {
           key: (record) => recordKey(task, record),
         });
         written += outcome.written;
@@ -159,4 +204,11 @@ export class SyncWorker extends TypedEmitter<SyncWorkerEvents> {
     });
     return result;
   }
+}
+
+function unsupported(method: string): CanvasOptionsError {
+  return new CanvasOptionsError({
+    what: 'SyncWorker queue',
+    issues: [{ path: 'queue', message: `the queue adapter does not offer ${method}()` }],
+  });
 }
