@@ -132,3 +132,40 @@ describe('simulator bookmark pagination (enrollments, page views)', () => {
     expect(ids.length).toBe(sim.data.pageViews(userId)?.length);
   });
 });
+
+describe('simulator filters', () => {
+  it('filters enrollments by type[] and pages the filtered list by bookmark', async () => {
+    const all = sim.data.enrollments(courseId);
+    const expected: number[] = [];
+    for (let i = 0; i < (all?.length ?? 0); i++) {
+      const enrollment = all?.at(i);
+      if (enrollment?.type === 'StudentEnrollment') expected.push(enrollment.id);
+    }
+    expect(expected.length).toBe(25);
+    const path = `/api/v1/courses/${courseId}/enrollments?type%5B%5D=StudentEnrollment&per_page=7`;
+    const { ids, pages } = await walk(path);
+    expect(ids).toEqual(expected);
+    expect(pages).toBe(4);
+    const staff = await walk(
+      `/api/v1/courses/${courseId}/enrollments?type%5B%5D=TeacherEnrollment&type%5B%5D=TaEnrollment`,
+    );
+    expect(staff.ids.length).toBe((all?.length ?? 0) - 25);
+  });
+
+  it('filters course users by enrollment_type[]', async () => {
+    const users = sim.data.courseUsers(courseId);
+    const everyone = await walk(`/api/v1/courses/${courseId}/users?per_page=100`);
+    expect(everyone.ids.length).toBe(users?.length);
+    const students = await walk(
+      `/api/v1/courses/${courseId}/users?enrollment_type%5B%5D=student&per_page=10`,
+    );
+    expect(students.ids).toHaveLength(25);
+    const all = sim.data.enrollments(courseId);
+    const studentIds = new Set<number>();
+    for (let i = 0; i < (all?.length ?? 0); i++) {
+      const enrollment = all?.at(i);
+      if (enrollment?.type === 'StudentEnrollment') studentIds.add(enrollment.user_id as number);
+    }
+    expect(new Set(students.ids)).toEqual(studentIds);
+  });
+});

@@ -145,4 +145,105 @@ describe('SyncWorker', () => {
       /retry\.maxAttempts/,
     );
   });
+
+  it('retries a throttle without spending an attempt', async () => {
+    const sim = await startSim({
+      outflowPerSecond: 100,
+      endpoints: { 'users.self': { cost: 690 } },
+    });
+    const courseId = sim.data.courses.at(0)?.id ?? 0;
+    // Another process fills the bucket: the worker's first request is throttled.
+    const filled = await fetch(`${sim.url}/api/v1/users/self`, {
+      headers: { Authorization: `Bearer ${sim.token}` },
+    });
+    expect(filled.status).toBe(200);
+    const outcomes: { outcome: string; failures: number; throttles: number }[] = [];
+    const client = createClient(sim, { retry: { maxAttempts: 1, maxThrottleRetries: 0 } });
+    const queue = new MemoryQueueAdapter();
+    const worker = new SyncWorker({
+      client,
+      queue,
+      sink: new MemorySink(),
+      // maxAttempts 1: a single failure would dead-letter the task.
+      retry: { ...FAST_TASK_RETRY, maxAttempts: 1 },
+    });
+    onTestFinished(() => worker.close());
+    worker.on('task', ({ outcome, task }) => outcomes.push({ outcome, ...task.attempts }));
+    await queue.enqueue(enrollmentTask(courseId));
+    await worker.start();
+    await until(() => worker.stats().done + worker.stats().deadLettered === 1, 10_000);
+    expect(sim.stats().throttled).toBeGreaterThanOrEqual(1);
+    expect(outcomes[0]).toEqual({ outcome: 'retry', failures: 0, throttles: 0 });
+    expect(outcomes.at(-1)).toMatchObject({ outcome: 'ack', failures: 0 });
+    expect(outcomes.at(-1)?.throttles).toBe(outcomes.length - 1);
+    expect(worker.stats()).toMatchObject({ done: 1, deadLettered: 0 });
+    expect(worker.stats().retried).toBeGreaterThanOrEqual(1);
+    expect(worker.stats().throttled).toBe(sim.stats().throttled);
+  });
+
+  it('dead-letters a rejected token at once as http-401', async () => {
+    const sim = await startSim();
+    const courseId = sim.data.courses.at(0)?.id ?? 0;
+    const { worker, deadLetters } = await run(sim, [enrollmentTask(courseId)], {
+      client: createClient(sim.url, { token: 'revoked-token-value', retry: { maxAttempts: 1 } }),
+    });
+    expect(worker.stats()).toMatchObject({ done: 0, deadLettered: 1, retried: 0 });
+    expect(deadLetters[0]).toMatchObject({ reason: 'http-401', code: 'AUTH_ERROR' });
+    expect(JSON.stringify(deadLetters)).not.toContain('revoked-token-value');
+  });
+
+  it('routes records to a sink per kind, lists dead letters and replays them', async () => {
+    const sim = await startSim();
+    const courseId = sim.data.courses.at(0)?.id ?? 0;
+    const sinks = new Map<string, MemorySink<unknown>>();
+    const sinkOf = (task: { kind: string }) => {
+      let sink = sinks.get(task.kind);
+      if (sink === undefined) sinks.set(task.kind, (sink = new MemorySink<unknown>()));
+      return sink;
+    };
+    const sections = createTask({
+      kind: 'course.sections',
+      path: `/api/v1/courses/${courseId}/sections`,
+    });
+    const { worker } = await run(
+      sim,
+      [enrollmentTask(courseId), sections, enrollmentTask(999_999)],
+      { sink: sinkOf },
+    );
+    expect(sinks.get('course.enrollments')?.size).toBe(sim.data.enrollments(courseId)?.length);
+    expect(sinks.get('course.sections')?.size).toBe(sim.data.sections(courseId)?.length);
+    const dead = await worker.deadLetters();
+    expect(dead.map((letter) => letter.task?.path)).toEqual(['/api/v1/courses/999999/enrollments']);
+    expect(await worker.replayDeadLetters()).toBe(1);
+    expect(await worker.deadLetters()).toEqual([]);
+  });
+
+  it('on close, finishes the tasks in hand and leaves the rest queued: none is lost', async () => {
+    const sim = await startSim({
+      latencyMs: 15,
+      institution: { courses: 30, students: 60, studentsPerCourse: 25 },
+    });
+    const courses = Array.from({ length: 30 }, (_, i) => sim.data.courses.at(i)?.id ?? 0);
+    const queue = new MemoryQueueAdapter();
+    const sink = new MemorySink<unknown>();
+    const worker = new SyncWorker({
+      client: createClient(sim, { perPage: 5 }),
+      queue,
+      sink,
+      concurrency: 3,
+      retry: FAST_TASK_RETRY,
+    });
+    onTestFinished(() => worker.close());
+    await queue.enqueue(courses.map(enrollmentTask));
+    await worker.start();
+    await until(() => worker.stats().done >= 3, 10_000);
+    await worker.close();
+    const stats = worker.stats();
+    const left = await queue.stats();
+    expect(left.inFlight).toBe(0);
+    expect(stats.done).toBeLessThan(30);
+    expect(stats.done + stats.deadLettered + left.queued + left.delayed).toBe(30);
+    // Every finished task wrote all its records: nothing half-written was acked.
+    expect(sink.size).toBe(stats.done * 27);
+  });
 });

@@ -46,6 +46,65 @@ function arrayList<T>(items: readonly T[]): PageableList<T> {
   return { length: items.length, at: (index) => items[index] };
 }
 
+/** A fixed list with numeric ids ascending, seen through the keyset (bookmark) interface. */
+function arrayKeyset<T extends { id: number }>(items: readonly T[]): KeysetList<T> {
+  return {
+    length: items.length,
+    at: (index) => items[index],
+    indexAfterId: (id) => {
+      const key = Number(id);
+      if (Number.isNaN(key)) return 0;
+      const after = items.findIndex((item) => item.id > key);
+      return after === -1 ? items.length : after;
+    },
+  };
+}
+
+/** Canvas's `enrollment_type[]` values on `/courses/:id/users`, as enrollment types. */
+const ROLE_TYPES: Readonly<Record<string, string>> = {
+  student: 'StudentEnrollment',
+  teacher: 'TeacherEnrollment',
+  ta: 'TaEnrollment',
+  observer: 'ObserverEnrollment',
+  designer: 'DesignerEnrollment',
+};
+
+/** `/courses/:id/enrollments`, filtered by `type[]` when given. */
+function courseEnrollments(data: Institution, input: RouteInput): RouteResult {
+  const all = data.enrollments(param(input, 0));
+  const types = input.searchParams.getAll('type[]');
+  if (all === undefined || types.length === 0) return bookmarked(all);
+  const picked = [];
+  for (let i = 0; i < all.length; i++) {
+    const enrollment = all.at(i);
+    if (enrollment !== undefined && types.includes(enrollment.type)) picked.push(enrollment);
+  }
+  return bookmarked(arrayKeyset(picked));
+}
+
+/** `/courses/:id/users`, filtered by `enrollment_type[]` when given. */
+function courseUsers(data: Institution, input: RouteInput): RouteResult {
+  const courseId = param(input, 0);
+  const all = data.courseUsers(courseId);
+  const roles = input.searchParams.getAll('enrollment_type[]');
+  const enrollments = data.enrollments(courseId);
+  if (all === undefined || enrollments === undefined || roles.length === 0) return numbered(all);
+  const wanted = new Set(roles.map((role) => ROLE_TYPES[role]));
+  const userIds = new Set<string>();
+  for (let i = 0; i < enrollments.length; i++) {
+    const enrollment = enrollments.at(i);
+    if (enrollment !== undefined && wanted.has(enrollment.type)) {
+      userIds.add(String(enrollment.user_id));
+    }
+  }
+  const picked = [];
+  for (let i = 0; i < all.length; i++) {
+    const user = all.at(i);
+    if (user !== undefined && userIds.has(String(user.id))) picked.push(user);
+  }
+  return numbered(arrayList(picked));
+}
+
 function param(input: RouteInput, index: number): string {
   return input.params[index] ?? '';
 }
@@ -172,13 +231,13 @@ const routes: readonly Route[] = [
     method: 'GET',
     pattern: new RegExp(`^/api/v1/courses/${ID}/users$`),
     endpoint: 'courses.users',
-    handle: (data, input) => numbered(data.courseUsers(param(input, 0))),
+    handle: courseUsers,
   },
   {
     method: 'GET',
     pattern: new RegExp(`^/api/v1/courses/${ID}/enrollments$`),
     endpoint: 'courses.enrollments',
-    handle: (data, input) => bookmarked(data.enrollments(param(input, 0))),
+    handle: courseEnrollments,
   },
   {
     method: 'GET',
