@@ -36,7 +36,7 @@ async function syncInstitution(sim: CanvasSimulator, sink: MemorySink<unknown>) 
     scope: { accountId: sim.data.account.id },
     producers: [rosterScanner(), gradeExporter(), engagementCrawler({ pageViews: WINDOW })],
   });
-  await until(async () => {
+  await until(() => {
     const stats = worker.stats();
     return stats.done + stats.deadLettered === planned.enqueued;
   }, 30_000);

@@ -197,8 +197,8 @@ describe('SyncWorker', () => {
     const courseId = sim.data.courses.at(0)?.id ?? 0;
     const sinks = new Map<string, MemorySink<unknown>>();
     const sinkOf = (task: { kind: string }) => {
-      let sink = sinks.get(task.kind);
-      if (sink === undefined) sinks.set(task.kind, (sink = new MemorySink<unknown>()));
+      const sink = sinks.get(task.kind) ?? new MemorySink<unknown>();
+      sinks.set(task.kind, sink);
       return sink;
     };
     const sections = createTask({
