@@ -90,12 +90,14 @@ export type {
   PageViewWindow,
   PlanContext,
   PlanFailure,
+  PlanRetry,
   Producer,
   ProducerProgress,
   RosterScannerOptions,
   RunProducersOptions,
 } from './producers/index.js';
 export {
+  defaultPlanRetry,
   engagementCrawler,
   gradeExporter,
   listCourses,

@@ -7,9 +7,10 @@ export type {
   CourseScope,
   ListCoursesOptions,
   PlanContext,
+  PlanRetry,
   Producer,
 } from './producer.js';
-export { listCourses } from './producer.js';
+export { defaultPlanRetry, listCourses } from './producer.js';
 export type { RosterScannerOptions } from './roster-scanner.js';
 export { rosterScanner } from './roster-scanner.js';
 export type { PlanFailure, ProducerProgress, RunProducersOptions } from './run-producers.js';

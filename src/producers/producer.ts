@@ -6,7 +6,15 @@
  */
 import { z } from 'zod';
 import type { CanvasSyncClient } from '../client.js';
-import { CanvasOptionsError } from '../errors.js';
+import {
+  CanvasAbortError,
+  CanvasHttpError,
+  CanvasNetworkError,
+  CanvasOptionsError,
+  CanvasRateLimitError,
+  CanvasResponseError,
+  CanvasTimeoutError,
+} from '../errors.js';
 import type { CreateTaskInput } from '../queue/task.js';
 
 /** A course to plan, as {@link listCourses} yields it: its id and nothing else. */
@@ -21,9 +29,26 @@ export interface PlanContext {
   readonly client: CanvasSyncClient;
   /** Priority of metadata requests, so that planning keeps ahead of the workers' fetching. */
   readonly priority: number;
+  /** How a failed metadata page is tried again. */
+  readonly retry: PlanRetry;
   /** Cancels planning. */
   readonly signal?: AbortSignal | undefined;
 }
+
+/**
+ * How a planning walk (the course list, an assignment list …) recovers from a page that failed
+ * after the client's own retries: it waits and resumes at that page, so a long listing is not
+ * started over and no course is skipped.
+ */
+export interface PlanRetry {
+  /** Tries of one page, the first included. @defaultValue 4. Range: 1 to 20 */
+  readonly attempts: number;
+  /** Wait before the n-th retry: n × this, in ms. @defaultValue 1000. Range: 0 to 60,000 */
+  readonly delayMs: number;
+}
+
+/** The defaults of {@link PlanRetry}. */
+export const defaultPlanRetry: PlanRetry = Object.freeze({ attempts: 4, delayMs: 1_000 });
 
 /**
  * A task planner: given a course, it streams the tasks that sync one part of it. It may read
@@ -122,13 +147,15 @@ export function parseOptions<T>(schema: z.ZodType<T>, input: unknown, what: stri
 export interface ListCoursesOptions {
   /** Priority of the listing requests. @defaultValue 0 */
   priority?: number | undefined;
+  /** How a failed page of the listing is tried again. @defaultValue {@link defaultPlanRetry} */
+  retry?: PlanRetry | undefined;
   /** Cancels the listing. */
   signal?: AbortSignal | undefined;
 }
 
 /**
  * Streams the courses of a scope, a page (100 courses) at a time: an account with 5,000
- * courses is never held in memory.
+ * courses is never held in memory. A page that fails is tried again (see {@link PlanRetry}).
  *
  * @throws CanvasOptionsError when the scope is invalid (before any request).
  */
@@ -138,6 +165,12 @@ export function listCourses(
   options: ListCoursesOptions = {},
 ): AsyncGenerator<CourseRef> {
   const parsed = parseOptions(courseScopeSchema, scope, 'course scope');
+  const context: PlanContext = {
+    client,
+    priority: options.priority ?? 0,
+    retry: options.retry ?? defaultPlanRetry,
+    signal: options.signal,
+  };
   return run();
 
   async function* run(): AsyncGenerator<CourseRef> {
@@ -148,31 +181,75 @@ export function listCourses(
     const searchParams: Record<string, string | string[]> = {};
     if (parsed.termId !== undefined) searchParams.enrollment_term_id = String(parsed.termId);
     if (parsed.states !== undefined) searchParams['state[]'] = parsed.states;
-    const courses = client.paginate<{ id: number | string }>(
-      `/api/v1/accounts/${parsed.accountId}/courses`,
-      {
-        searchParams,
-        ...(options.priority === undefined ? {} : { priority: options.priority }),
-        ...(options.signal === undefined ? {} : { signal: options.signal }),
-      },
-    );
-    for await (const course of courses) yield { id: course.id };
+    const path = `/api/v1/accounts/${parsed.accountId}/courses`;
+    for await (const course of planningWalk<{ id: number | string }>(context, path, searchParams)) {
+      yield { id: course.id };
+    }
   }
 }
 
+/** Whether a failed planning page may succeed if tried again. */
+function isTransient(error: unknown): boolean {
+  if (error instanceof CanvasRateLimitError) return true;
+  if (error instanceof CanvasHttpError) return error.status === 408 || error.status >= 500;
+  return (
+    error instanceof CanvasNetworkError ||
+    error instanceof CanvasTimeoutError ||
+    error instanceof CanvasResponseError
+  );
+}
+
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(new CanvasAbortError());
+      return;
+    }
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(new CanvasAbortError());
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
 /**
- * The metadata records of a course collection, streamed with the planning priority. Only ids
- * and a few fields are read from them; nothing is kept.
+ * The records of a collection read for planning, streamed with the planning priority. Only
+ * ids and a few fields are read from them; nothing is kept. A page that fails with a transient
+ * error is tried again, resuming at that page, up to `context.retry.attempts` times.
  * @internal
  */
-export function planningWalk<T>(
+export async function* planningWalk<T>(
   context: PlanContext,
   path: string,
   searchParams: Record<string, string | string[]> = {},
 ): AsyncGenerator<T> {
-  return context.client.paginate<T>(path, {
-    searchParams,
-    priority: context.priority,
-    ...(context.signal === undefined ? {} : { signal: context.signal }),
-  });
+  const { client, priority, signal, retry } = context;
+  let resumeAt: string | undefined;
+  let failures = 0;
+  for (;;) {
+    const pages = client.pages<T>(resumeAt ?? path, {
+      ...(resumeAt === undefined ? { searchParams } : {}),
+      priority,
+      ...(signal === undefined ? {} : { signal }),
+    });
+    try {
+      for await (const page of pages) {
+        failures = 0;
+        yield* page.items;
+        const next = page.links.next;
+        if (next === undefined) return;
+        resumeAt = next;
+      }
+      return;
+    } catch (error) {
+      failures++;
+      if (!isTransient(error) || failures >= retry.attempts) throw error;
+      await pause(failures * retry.delayMs, signal);
+    }
+  }
 }

@@ -19,8 +19,10 @@ import {
   type CourseRef,
   type CourseScope,
   courseScopeSchema,
+  defaultPlanRetry,
   listCourses,
   type PlanContext,
+  type PlanRetry,
   type Producer,
   parseOptions,
 } from './producer.js';
@@ -44,6 +46,11 @@ export interface RunProducersOptions {
    * keeps filling while workers fetch. @defaultValue 1
    */
   priority?: number | undefined;
+  /**
+   * How a failed page of the course list or of a producer's metadata is tried again (after the
+   * client's own retries). @defaultValue `{ attempts: 4, delayMs: 1000 }`
+   */
+  planRetry?: Partial<PlanRetry> | undefined;
   /**
    * Leaves a planned task out, e.g. one a previous run finished (see the example's task
    * journal). Counted as `skipped`.
@@ -106,6 +113,12 @@ const optionsSchema = z.strictObject({
   batchSize: z.number().int().min(1).max(10_000).optional(),
   courseConcurrency: z.number().int().min(1).max(64).optional(),
   priority: z.number().int().min(-1_000_000).max(1_000_000).optional(),
+  planRetry: z
+    .strictObject({
+      attempts: z.number().int().min(1).max(20).optional(),
+      delayMs: z.number().min(0).max(60_000).optional(),
+    })
+    .optional(),
   skip: z.function().optional(),
   onCourse: z.function().optional(),
   signal: z.instanceof(AbortSignal).optional(),
@@ -128,8 +141,9 @@ function isFatal(error: unknown): boolean {
  * only on the request: a re-run plans the same keys, and a task planned twice in one run is
  * enqueued once.
  *
- * A course whose planning fails (after the client's retries) is recorded in `failures` and the
- * run goes on; an authentication error, an abort or a closed client stops the run. Memory
+ * A metadata page that fails is tried again, resuming where it stopped (`planRetry`). A course
+ * whose planning still fails, or fails for good (a 404, a 403 on analytics), is recorded in
+ * `failures` with the producer's name, and the run goes on (a re-run plans it again); an authentication error, an abort or a closed client stops the run. Memory
  * holds one page of courses per planner, the batch in hand, and the set of planned keys
  * (about 100 bytes per task).
  *
@@ -151,7 +165,11 @@ export async function runProducers(options: RunProducersOptions): Promise<Produc
   const o = parseOptions(optionsSchema, options, 'runProducers options');
   const { client, queue, producers, signal } = options;
   const batchSize = o.batchSize ?? 100;
-  const context: PlanContext = { client, priority: o.priority ?? 1, signal };
+  const retry: PlanRetry = {
+    attempts: o.planRetry?.attempts ?? defaultPlanRetry.attempts,
+    delayMs: o.planRetry?.delayMs ?? defaultPlanRetry.delayMs,
+  };
+  const context: PlanContext = { client, priority: o.priority ?? 1, retry, signal };
   const planned = new Set<string>();
   const byKind: Partial<Record<TaskKind, number>> = {};
   const failures: PlanFailure[] = [];
@@ -206,7 +224,7 @@ export async function runProducers(options: RunProducersOptions): Promise<Produc
     options.onCourse?.(progress());
   };
 
-  const courses = listCourses(client, o.scope, { priority: context.priority, signal });
+  const courses = listCourses(client, o.scope, { priority: context.priority, retry, signal });
   const lane = async (): Promise<void> => {
     while (stop === undefined) {
       if (signal?.aborted) throw new CanvasAbortError();

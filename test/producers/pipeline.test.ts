@@ -17,7 +17,8 @@ const WINDOW = { startTime: '2026-11-01T00:00:00Z', endTime: '2026-11-08T00:00:0
 
 /** Producers and a worker pool running together on the memory queue, until every task ends. */
 async function syncInstitution(sim: CanvasSimulator, sink: MemorySink<unknown>) {
-  const client = createClient(sim, { perPage: 10, retry: { maxAttempts: 2 } });
+  // No retries in the client: every injected fault reaches the worker or the planner.
+  const client = createClient(sim, { perPage: 10, retry: { maxAttempts: 1 } });
   const queue = new MemoryQueueAdapter();
   const worker = new SyncWorker({
     client,
@@ -26,7 +27,7 @@ async function syncInstitution(sim: CanvasSimulator, sink: MemorySink<unknown>) 
     // Discussion entries quote classmates by name: keep no free text at all.
     sanitizer: new FerpaSanitizer({ key: 'p'.repeat(40), keyId: 'pipe', freeText: 'redact-all' }),
     concurrency: 6,
-    retry: { baseDelayMs: 10, maxDelayMs: 50, throttleDelayMs: 10, maxAttempts: 5 },
+    retry: { baseDelayMs: 10, maxDelayMs: 50, throttleDelayMs: 10, maxAttempts: 8 },
   });
   onTestFinished(() => worker.close());
   await worker.start();
@@ -35,6 +36,7 @@ async function syncInstitution(sim: CanvasSimulator, sink: MemorySink<unknown>) 
     queue,
     scope: { accountId: sim.data.account.id },
     producers: [rosterScanner(), gradeExporter(), engagementCrawler({ pageViews: WINDOW })],
+    planRetry: { attempts: 8, delayMs: 5 },
   });
   await until(() => {
     const stats = worker.stats();

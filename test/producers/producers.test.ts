@@ -222,6 +222,47 @@ describe('producers', () => {
     expect(listingRequests[0]).toBe(1);
   });
 
+  it('resumes a course listing at the page that failed, planning each course once', async () => {
+    const sim = await startSim({
+      institution: { courses: 250, students: 20, studentsPerCourse: 2 },
+      faults: { serverErrorRate: 0.5, pathPattern: /\/accounts\/1\/courses/ },
+    });
+    const client = createClient(sim, { retry: { maxAttempts: 1 } });
+    const { queue } = recordingQueue();
+    const result = await runProducers({
+      client,
+      queue,
+      scope: { accountId: 1 },
+      producers: [rosterScanner({ enrollments: false })],
+      planRetry: { attempts: 20, delayMs: 1 },
+    });
+    expect(result).toMatchObject({ courses: 250, enqueued: 250, duplicates: 0, failures: [] });
+    const failed = sim.faultCounts().serverError;
+    expect(failed).toBeGreaterThan(0);
+    // Three pages, each asked for again only after it failed: never from the first page.
+    expect(sim.stats().requests).toBe(3 + failed);
+  });
+
+  it('gives up on a page after planRetry.attempts and records the course', async () => {
+    const sim = await startSim({
+      faults: { serverErrorRate: 1, serverErrorStatuses: [503], pathPattern: /\/assignments$/ },
+    });
+    const client = createClient(sim, { retry: { maxAttempts: 1 } });
+    const { queue } = recordingQueue();
+    const [course] = courseIds(sim);
+    const result = await runProducers({
+      client,
+      queue,
+      scope: { courseIds: [course ?? 0] },
+      producers: [gradeExporter()],
+      planRetry: { attempts: 3, delayMs: 1 },
+    });
+    expect(result.failures).toEqual([
+      { courseId: String(course), producer: 'grades', code: 'HTTP_ERROR', status: 503 },
+    ]);
+    expect(sim.stats().requests).toBe(3);
+  });
+
   it('records a course that cannot be planned and goes on with the others', async () => {
     const sim = await startSim();
     const client = createClient(sim);
