@@ -3,6 +3,7 @@
  * measured side by side in the same run.
  */
 import { benchPacing } from './pacing.js';
+import { benchPipeline } from './pipeline.js';
 import { benchSanitize } from './sanitize.js';
 import { benchSimulator } from './simulator.js';
 import { benchStream } from './stream.js';
@@ -12,6 +13,7 @@ const benches: Record<string, () => Promise<void>> = {
   pacing: benchPacing,
   sanitize: benchSanitize,
   stream: benchStream,
+  pipeline: benchPipeline,
 };
 
 const only = process.argv.slice(2);
