@@ -246,4 +246,37 @@ describe('SyncWorker', () => {
     // Every finished task wrote all its records: nothing half-written was acked.
     expect(sink.size).toBe(stats.done * 27);
   });
+
+  it('dead-letters malformed tasks with the validation issues and goes on with the others', async () => {
+    const sim = await startSim();
+    const courseId = sim.data.courses.at(0)?.id ?? 0;
+    const queue = new MemoryQueueAdapter();
+    const sink = new MemorySink<unknown>();
+    const worker = new SyncWorker({
+      client: createClient(sim),
+      queue,
+      sink,
+      retry: FAST_TASK_RETRY,
+    });
+    onTestFinished(() => worker.close());
+    const valid = enrollmentTask(courseId);
+    const { key: _key, ...withoutKey } = valid;
+    await queue.enqueueRaw({ ...valid, kind: 'course.grades' }); // unknown kind
+    await queue.enqueueRaw(withoutKey); // missing key
+    await queue.enqueueRaw('not a task'); // wrong shape
+    await queue.enqueue(valid);
+    await worker.start();
+    await until(() => worker.stats().done === 1);
+    await worker.close({ drain: true });
+    const letters = await worker.deadLetters();
+    expect(letters.map((letter) => [letter.reason, letter.code])).toEqual([
+      ['invalid-task', 'TASK_VALIDATION'],
+      ['invalid-task', 'TASK_VALIDATION'],
+      ['invalid-task', 'TASK_VALIDATION'],
+    ]);
+    expect(letters[0]?.issues?.map((issue) => issue.path)).toEqual(['kind']);
+    expect(letters[1]?.issues?.map((issue) => issue.path)).toEqual(['key']);
+    expect(letters.every((letter) => letter.task === undefined)).toBe(true);
+    expect(sink.size).toBe(sim.data.enrollments(courseId)?.length);
+  });
 });
