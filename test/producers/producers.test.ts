@@ -8,6 +8,7 @@ import {
   listCourses,
   MemoryQueueAdapter,
   type Producer,
+  type RunProducersOptions,
   rosterScanner,
   runProducers,
   type SyncTask,
@@ -33,6 +34,21 @@ function recordingQueue() {
   return { queue, tasks, batches };
 }
 
+/** Plans with `producers` into a recording queue; the whole account unless `scope` says otherwise. */
+async function plan(
+  sim: CanvasSimulator,
+  options: Partial<RunProducersOptions> & Pick<RunProducersOptions, 'producers'>,
+) {
+  const recorded = recordingQueue();
+  const result = await runProducers({
+    client: options.client ?? createClient(sim),
+    scope: { accountId: sim.data.account.id },
+    ...options,
+    queue: recorded.queue,
+  });
+  return { result, ...recorded };
+}
+
 function courseIds(sim: CanvasSimulator): number[] {
   return Array.from({ length: sim.data.courses.length }, (_, i) => sim.data.courses.at(i)?.id ?? 0);
 }
@@ -50,12 +66,7 @@ function studentIdsOf(sim: CanvasSimulator, courseId: number): number[] {
 describe('producers', () => {
   it('rosterScanner plans sections and enrollments for every course of the account', async () => {
     const sim = await startSim();
-    const client = createClient(sim);
-    const { queue, tasks } = recordingQueue();
-    const result = await runProducers({
-      client,
-      queue,
-      scope: { accountId: sim.data.account.id },
+    const { result, tasks } = await plan(sim, {
       producers: [rosterScanner({ enrollmentTypes: ['StudentEnrollment'] })],
     });
     const courses = courseIds(sim);
@@ -77,14 +88,7 @@ describe('producers', () => {
 
   it('gradeExporter plans the assignments and one submissions task per assignment', async () => {
     const sim = await startSim();
-    const client = createClient(sim);
-    const { queue, tasks } = recordingQueue();
-    const result = await runProducers({
-      client,
-      queue,
-      scope: { accountId: sim.data.account.id },
-      producers: [gradeExporter()],
-    });
+    const { result, tasks } = await plan(sim, { producers: [gradeExporter()] });
     const courses = courseIds(sim);
     const expected = courses.flatMap((course) => {
       const list = sim.data.assignments(course);
@@ -107,12 +111,7 @@ describe('producers', () => {
 
   it('engagementCrawler plans discussions, entries, analytics and page views once per student', async () => {
     const sim = await startSim();
-    const client = createClient(sim);
-    const { queue, tasks } = recordingQueue();
-    const result = await runProducers({
-      client,
-      queue,
-      scope: { accountId: sim.data.account.id },
+    const { result, tasks } = await plan(sim, {
       producers: [engagementCrawler({ pageViews: WINDOW })],
     });
     const courses = courseIds(sim);
@@ -136,11 +135,8 @@ describe('producers', () => {
     });
     expect(result.duplicates).toBe(0);
     // Without a window, no page views and no student listing.
-    const again = recordingQueue();
     const before = sim.stats().requests;
-    await runProducers({
-      client,
-      queue: again.queue,
+    const again = await plan(sim, {
       scope: { courseIds: courses },
       producers: [engagementCrawler({ analytics: false })],
     });
@@ -180,12 +176,7 @@ describe('producers', () => {
 
   it('enqueues a task two producers plan only once', async () => {
     const sim = await startSim();
-    const client = createClient(sim);
-    const { queue, tasks } = recordingQueue();
-    const result = await runProducers({
-      client,
-      queue,
-      scope: { accountId: sim.data.account.id },
+    const { result, tasks } = await plan(sim, {
       producers: [rosterScanner(), rosterScanner({ sections: false })],
     });
     expect(result.duplicates).toBe(sim.data.courses.length);
