@@ -44,9 +44,10 @@ function detailOf(error: CanvasSyncError): Record<string, string | number | unde
 /**
  * Decides the fate of a task whose fetch failed (pure). Throttles are retried
  * without counting against the task; permanent HTTP errors (401 token, 403
- * permission, 404 …), pagination refusals and invalid responses are
+ * permission, 404 …), pagination refusals and invalid options are
  * dead-lettered at once; transient failures are retried with exponential
- * backoff until `maxAttempts` deliveries have failed.
+ * backoff until `maxAttempts` deliveries have failed (`'max-attempts'`), and so are errors that
+ * are not canvas-sync's, such as a sink's I/O error (`'unexpected-error'`).
  */
 export function outcomeOfFailure(
   task: SyncTask,
@@ -54,8 +55,10 @@ export function outcomeOfFailure(
   policy: TaskRetryPolicy,
 ): HandlerResult {
   if (!(error instanceof CanvasSyncError)) {
+    // A sink's I/O error (a full disk), a sanitizer's bug: retried like a transient failure, in
+    // case it passes, then dead-lettered as unexpected. Only the error's name is kept.
     const name = error instanceof Error ? error.name : typeof error;
-    return { type: 'dead-letter', reason: 'unexpected-error', detail: { error: name } };
+    return failureRetry(task, policy, 'unexpected-error', undefined, { error: name });
   }
   const detail = detailOf(error);
   if (error instanceof CanvasRateLimitError) {
@@ -74,14 +77,21 @@ export function outcomeOfFailure(
       error instanceof CanvasHttpError ? `http-${error.status}` : error.code.toLowerCase();
     return { type: 'dead-letter', reason, code: error.code, detail };
   }
+  return failureRetry(task, policy, 'max-attempts', error.code, detail);
+}
+
+/** Retry with backoff, or dead-letter with `reason` once `maxAttempts` deliveries have failed. */
+function failureRetry(
+  task: SyncTask,
+  policy: TaskRetryPolicy,
+  reason: string,
+  code: string | undefined,
+  detail: Record<string, string | number | undefined>,
+): HandlerResult {
   const failures = task.attempts.failures + 1;
   if (failures >= policy.maxAttempts) {
-    return {
-      type: 'dead-letter',
-      reason: 'max-attempts',
-      code: error.code,
-      detail: { ...detail, failures },
-    };
+    const letter = { type: 'dead-letter', reason, detail: { ...detail, failures } } as const;
+    return code === undefined ? letter : { ...letter, code };
   }
   const delayMs = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (failures - 1));
   return { type: 'retry', delayMs, countsAsFailure: true };

@@ -279,4 +279,31 @@ describe('SyncWorker', () => {
     expect(letters.every((letter) => letter.task === undefined)).toBe(true);
     expect(sink.size).toBe(sim.data.enrollments(courseId)?.length);
   });
+
+  it('retries a failing sink, then dead-letters as unexpected with the error name only', async () => {
+    const sim = await startSim();
+    const courseId = sim.data.courses.at(0)?.id ?? 0;
+    /** A sink whose disk fails `failures` times (with a message that must not be kept). */
+    const flakySink = (failures: number) => {
+      const sink = new MemorySink<unknown>();
+      let left = failures;
+      const upsert = sink.upsert.bind(sink);
+      sink.upsert = async (records, options) => {
+        if (left-- > 0) throw new Error('ENOSPC writing /data/Jane Student.jsonl');
+        return upsert(records, options);
+      };
+      return sink;
+    };
+    const recovered = await run(sim, [enrollmentTask(courseId)], { sink: flakySink(2) });
+    expect(recovered.worker.stats()).toMatchObject({ done: 1, retried: 2, deadLettered: 0 });
+    expect(recovered.sink.size).toBe(sim.data.enrollments(courseId)?.length);
+
+    const broken = await run(sim, [enrollmentTask(courseId)], { sink: flakySink(99) });
+    expect(broken.worker.stats()).toMatchObject({ done: 0, retried: 2, deadLettered: 1 });
+    expect(broken.deadLetters[0]).toMatchObject({
+      reason: 'unexpected-error',
+      detail: { error: 'Error', failures: 3 },
+    });
+    expect(JSON.stringify(broken.deadLetters)).not.toContain('Jane');
+  });
 });
