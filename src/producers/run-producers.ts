@@ -239,6 +239,7 @@ export async function runProducers(options: RunProducersOptions): Promise<Produc
     }),
   );
   await Promise.all(lanes);
+  await courses.return(undefined); // ends the listing if a stop left it unfinished
   await flush();
   if (stop !== undefined) throw stop;
   return progress();
