@@ -80,6 +80,41 @@ export interface RequestErrorContext {
   requestContextId?: string | undefined;
 }
 
+/**
+ * Base class of the errors about one request that was sent: {@link CanvasHttpError} (and its
+ * subclasses), {@link CanvasNetworkError}, {@link CanvasTimeoutError} and
+ * {@link CanvasResponseError}. Catch it to log which request failed, and after how many attempts.
+ */
+export abstract class CanvasRequestError extends CanvasSyncError {
+  /** HTTP method, upper case. */
+  readonly method: string;
+  /** The request URL, without `access_token`. */
+  readonly url: string;
+  /** Attempts made, the failing one included. */
+  readonly attempts: number;
+
+  /**
+   * @param describe - The message, given `"<METHOD> <redacted url>"`.
+   */
+  protected constructor(
+    code: CanvasSyncErrorCode,
+    request: Omit<RequestErrorContext, 'requestContextId'>,
+    describe: (request: string) => string,
+    cause?: unknown,
+  ) {
+    const method = request.method.toUpperCase();
+    const url = redactUrl(request.url);
+    super({ code, message: describe(`${method} ${url}`), cause });
+    this.method = method;
+    this.url = url;
+    this.attempts = request.attempts;
+  }
+
+  override toJSON(): CanvasSyncErrorJSON {
+    return { ...super.toJSON(), method: this.method, url: this.url, attempts: this.attempts };
+  }
+}
+
 /** The safe part of a Canvas JSON error body. */
 export interface CanvasErrorBody {
   /** The `errors[].message` strings: at most 5, each at most 300 characters. */
@@ -99,35 +134,26 @@ export interface CanvasHttpErrorOptions extends RequestErrorContext {
 }
 
 /** A response with an error status (4xx/5xx) that was not retried or ran out of retries. */
-export class CanvasHttpError extends CanvasSyncError {
+export class CanvasHttpError extends CanvasRequestError {
   override readonly name: 'CanvasHttpError' | 'CanvasRateLimitError' | 'CanvasAuthError' =
     'CanvasHttpError';
   override readonly code: 'HTTP_ERROR' | 'RATE_LIMITED' | 'AUTH_ERROR' = 'HTTP_ERROR';
   /** HTTP status of the last response. */
   readonly status: number;
-  /** HTTP method, upper case. */
-  readonly method: string;
-  /** The request URL, without `access_token`. */
-  readonly url: string;
   /** Canvas's `X-Request-Context-Id` of the last response, for support tickets. */
   readonly requestContextId: string | undefined;
-  /** Attempts made, the failing one included. */
-  readonly attempts: number;
   /** The `errors[].message` strings of a Canvas error body, if it had any. */
   readonly body: CanvasErrorBody | undefined;
 
   constructor(options: CanvasHttpErrorOptions) {
-    const method = options.method.toUpperCase();
-    const url = redactUrl(options.url);
-    super({
-      code: 'HTTP_ERROR',
-      message: `${method} ${url} failed with ${options.status}${afterAttempts(options.attempts)}${requestSuffix(options.requestContextId)}`,
-    });
+    super(
+      'HTTP_ERROR',
+      options,
+      (request) =>
+        `${request} failed with ${options.status}${afterAttempts(options.attempts)}${requestSuffix(options.requestContextId)}`,
+    );
     this.status = options.status;
-    this.method = method;
-    this.url = url;
     this.requestContextId = options.requestContextId;
-    this.attempts = options.attempts;
     this.body = extractCanvasErrorMessages(options.body);
   }
 
@@ -135,10 +161,7 @@ export class CanvasHttpError extends CanvasSyncError {
     return {
       ...super.toJSON(),
       status: this.status,
-      method: this.method,
-      url: this.url,
       requestContextId: this.requestContextId,
-      attempts: this.attempts,
       body: this.body === undefined ? undefined : { errors: [...this.body.errors] },
     };
   }
@@ -236,43 +259,28 @@ export interface CanvasNetworkErrorOptions extends Omit<RequestErrorContext, 're
  * `code` (e.g. `ECONNRESET`, taken from a nested cause if the original has none). Nothing that
  * references a request or its headers is kept.
  */
-export class CanvasNetworkError extends CanvasSyncError {
+export class CanvasNetworkError extends CanvasRequestError {
   override readonly name = 'CanvasNetworkError';
   override readonly code = 'NETWORK_ERROR';
-  /** HTTP method, upper case. */
-  readonly method: string;
-  /** The request URL, without `access_token`. */
-  readonly url: string;
-  /** Attempts made, the failing one included. */
-  readonly attempts: number;
   /** The sanitized underlying error (name, message, code only). */
   declare readonly cause: SanitizedError;
 
   constructor(options: CanvasNetworkErrorOptions) {
-    const method = options.method.toUpperCase();
-    const url = redactUrl(options.url);
     const cause = sanitizeCause(options.cause);
     const code = cause.code === undefined ? '' : ` (${cause.code})`;
-    super({
-      code: 'NETWORK_ERROR',
-      message: `${method} ${url} failed with a network error${code}${afterAttempts(options.attempts)}`,
+    super(
+      'NETWORK_ERROR',
+      options,
+      (request) =>
+        `${request} failed with a network error${code}${afterAttempts(options.attempts)}`,
       cause,
-    });
-    this.method = method;
-    this.url = url;
-    this.attempts = options.attempts;
+    );
   }
 
   override toJSON(): CanvasSyncErrorJSON {
     const cause: Record<string, unknown> = { name: this.cause.name, message: this.cause.message };
     if (this.cause.code !== undefined) cause.code = this.cause.code;
-    return {
-      ...super.toJSON(),
-      method: this.method,
-      url: this.url,
-      attempts: this.attempts,
-      cause,
-    };
+    return { ...super.toJSON(), cause };
   }
 }
 
@@ -283,39 +291,24 @@ export interface CanvasTimeoutErrorOptions extends Omit<RequestErrorContext, 're
 }
 
 /** The last attempt of a request took longer than the per-attempt timeout. */
-export class CanvasTimeoutError extends CanvasSyncError {
+export class CanvasTimeoutError extends CanvasRequestError {
   override readonly name = 'CanvasTimeoutError';
   override readonly code = 'TIMEOUT';
-  /** HTTP method, upper case. */
-  readonly method: string;
-  /** The request URL, without `access_token`. */
-  readonly url: string;
-  /** Attempts made, the failing one included. */
-  readonly attempts: number;
   /** The per-attempt timeout that expired, in milliseconds. */
   readonly timeoutMs: number;
 
   constructor(options: CanvasTimeoutErrorOptions) {
-    const method = options.method.toUpperCase();
-    const url = redactUrl(options.url);
-    super({
-      code: 'TIMEOUT',
-      message: `${method} ${url} timed out (${options.timeoutMs} ms per attempt)${afterAttempts(options.attempts)}`,
-    });
-    this.method = method;
-    this.url = url;
-    this.attempts = options.attempts;
+    super(
+      'TIMEOUT',
+      options,
+      (request) =>
+        `${request} timed out (${options.timeoutMs} ms per attempt)${afterAttempts(options.attempts)}`,
+    );
     this.timeoutMs = options.timeoutMs;
   }
 
   override toJSON(): CanvasSyncErrorJSON {
-    return {
-      ...super.toJSON(),
-      method: this.method,
-      url: this.url,
-      attempts: this.attempts,
-      timeoutMs: this.timeoutMs,
-    };
+    return { ...super.toJSON(), timeoutMs: this.timeoutMs };
   }
 }
 
@@ -367,46 +360,34 @@ export interface CanvasResponseErrorOptions extends RequestErrorContext {
  * a proxy …) or not of the expected shape. The parser's error is deliberately not attached: its
  * message quotes the body.
  */
-export class CanvasResponseError extends CanvasSyncError {
+export class CanvasResponseError extends CanvasRequestError {
   override readonly name = 'CanvasResponseError';
   override readonly code = 'INVALID_RESPONSE';
   /** HTTP status of the response. */
   readonly status: number;
-  /** HTTP method, upper case. */
-  readonly method: string;
-  /** The request URL, without `access_token`. */
-  readonly url: string;
   /** Canvas's `X-Request-Context-Id` of the response, for support tickets. */
   readonly requestContextId: string | undefined;
-  /** Attempts made, the failing one included. */
-  readonly attempts: number;
   /** What is wrong with the body. */
   readonly detail: string;
 
   constructor(options: CanvasResponseErrorOptions) {
-    const method = options.method.toUpperCase();
-    const url = redactUrl(options.url);
     const detail = options.detail ?? 'not valid JSON';
-    super({
-      code: 'INVALID_RESPONSE',
-      message: `${method} ${url} returned ${options.status} with an invalid body (${detail})${afterAttempts(options.attempts)}${requestSuffix(options.requestContextId)}`,
-    });
+    super(
+      'INVALID_RESPONSE',
+      options,
+      (request) =>
+        `${request} returned ${options.status} with an invalid body (${detail})${afterAttempts(options.attempts)}${requestSuffix(options.requestContextId)}`,
+    );
     this.detail = detail;
     this.status = options.status;
-    this.method = method;
-    this.url = url;
     this.requestContextId = options.requestContextId;
-    this.attempts = options.attempts;
   }
 
   override toJSON(): CanvasSyncErrorJSON {
     return {
       ...super.toJSON(),
       status: this.status,
-      method: this.method,
-      url: this.url,
       requestContextId: this.requestContextId,
-      attempts: this.attempts,
       detail: this.detail,
     };
   }

@@ -38,6 +38,7 @@ export {
   CanvasOptionsError,
   CanvasPaginationError,
   CanvasRateLimitError,
+  CanvasRequestError,
   CanvasResponseError,
   CanvasSyncError,
   CanvasTimeoutError,

@@ -10,6 +10,7 @@ import {
   CanvasOptionsError,
   CanvasPaginationError,
   CanvasRateLimitError,
+  CanvasRequestError,
   CanvasResponseError,
   CanvasSyncError,
   CanvasTimeoutError,
@@ -80,6 +81,29 @@ describe('error hierarchy', () => {
     expect(auth).toBeInstanceOf(CanvasHttpError);
     expect(http).not.toBeInstanceOf(CanvasRateLimitError);
     expect(network).not.toBeInstanceOf(CanvasHttpError);
+  });
+
+  it('makes every error about a sent request a CanvasRequestError with method, url and attempts', () => {
+    const requestErrors = all().filter((error) => error instanceof CanvasRequestError);
+    expect(requestErrors.map((error) => error.name).sort()).toEqual([
+      'CanvasAuthError',
+      'CanvasHttpError',
+      'CanvasNetworkError',
+      'CanvasRateLimitError',
+      'CanvasResponseError',
+      'CanvasTimeoutError',
+    ]);
+    for (const error of requestErrors) {
+      expect(error.method).toMatch(/^[A-Z]+$/);
+      expect(error.url).toMatch(/^https:\/\//);
+      expect(error.url).not.toContain('access_token');
+      expect(error.attempts).toBeGreaterThanOrEqual(1);
+      expect(error.toJSON()).toMatchObject({
+        method: error.method,
+        url: error.url,
+        attempts: error.attempts,
+      });
+    }
   });
 
   it('lets the base class be used directly', () => {
