@@ -126,56 +126,20 @@ export async function runRequest<T>(
     let outcome: Exclude<Outcome, 'success'> = 'retryable';
     let retryAfterMs: number | undefined;
     if (result !== undefined) {
-      const classified = classifyStatus(result.status, result.text);
-      const rateLimit = parseRateLimitHeaders(result.headers);
-      const base = {
-        status: result.status,
-        method,
-        url,
-        requestContextId: rateLimit.requestContextId,
-        attempts: attempt,
-      };
-      if (classified === 'success') {
-        const parsed = parseJson(result.text);
-        if (parsed.ok) {
-          const { sanitize } = options;
-          return {
-            data: (sanitize === undefined ? parsed.value : sanitize.sanitize(parsed.value)) as T,
-            status: result.status,
-            headers: result.headers,
-            url,
-            rateLimit: { remaining: rateLimit.remaining, cost: rateLimit.cost },
-            requestContextId: rateLimit.requestContextId,
-            attempts: attempt,
-          };
-        }
-        failure = new CanvasResponseError(base);
-      } else {
-        outcome = classified;
-        retryAfterMs = parseRetryAfter(result.headers.get('retry-after'), Date.now());
-        if (classified === 'throttled') {
-          throttles++;
-          counters.throttled++;
-          context.emit('throttled', {
-            method,
-            url,
-            status: result.status,
-            remaining: rateLimit.remaining,
-            retryAfterMs,
-            throttles,
-          });
-          failure = new CanvasRateLimitError({
-            ...base,
-            body: undefined,
-            remaining: rateLimit.remaining,
-            retryAfterMs,
-            throttleRetries: throttles - 1,
-          });
-        } else if (result.status === 401 && result.headers.has('www-authenticate')) {
-          failure = new CanvasAuthError({ ...base, body: result.text });
-        } else {
-          failure = new CanvasHttpError({ ...base, body: result.text });
-        }
+      const verdict = judgeResponse<T>(options, result, { method, url, attempt, throttles });
+      if (verdict.kind === 'success') return verdict.response;
+      ({ outcome, failure, retryAfterMs } = verdict);
+      if (failure instanceof CanvasRateLimitError) {
+        throttles++;
+        counters.throttled++;
+        context.emit('throttled', {
+          method,
+          url,
+          status: failure.status,
+          remaining: failure.remaining,
+          retryAfterMs,
+          throttles,
+        });
       }
     }
     if (outcome === 'retryable') failures++;
@@ -208,6 +172,75 @@ export async function runRequest<T>(
       throw stopped();
     }
   }
+}
+
+/** What one answered attempt means: the response, or the error and how to treat it. */
+type Verdict<T> =
+  | { readonly kind: 'success'; readonly response: CanvasResponse<T> }
+  | {
+      readonly kind: 'failure';
+      readonly outcome: Exclude<Outcome, 'success'>;
+      readonly failure: CanvasSyncError;
+      readonly retryAfterMs: number | undefined;
+    };
+
+/**
+ * Classifies an answered attempt: a 2xx with a valid JSON body is the response (sanitized when
+ * the client has a `sanitize` option); anything else becomes its typed error, with the outcome
+ * the retry policy decides on.
+ */
+function judgeResponse<T>(
+  options: RunnerContext['options'],
+  result: AttemptResult,
+  request: { method: string; url: string; attempt: number; throttles: number },
+): Verdict<T> {
+  const rateLimit = parseRateLimitHeaders(result.headers);
+  const base = {
+    status: result.status,
+    method: request.method,
+    url: request.url,
+    requestContextId: rateLimit.requestContextId,
+    attempts: request.attempt,
+  };
+  const outcome = classifyStatus(result.status, result.text);
+  if (outcome === 'success') {
+    const parsed = parseJson(result.text);
+    if (!parsed.ok) {
+      return {
+        kind: 'failure',
+        outcome: 'retryable',
+        failure: new CanvasResponseError(base),
+        retryAfterMs: undefined,
+      };
+    }
+    const { sanitize } = options;
+    const response: CanvasResponse<T> = {
+      data: (sanitize === undefined ? parsed.value : sanitize.sanitize(parsed.value)) as T,
+      status: result.status,
+      headers: result.headers,
+      url: request.url,
+      rateLimit: { remaining: rateLimit.remaining, cost: rateLimit.cost },
+      requestContextId: rateLimit.requestContextId,
+      attempts: request.attempt,
+    };
+    return { kind: 'success', response };
+  }
+  const retryAfterMs = parseRetryAfter(result.headers.get('retry-after'), Date.now());
+  let failure: CanvasSyncError;
+  if (outcome === 'throttled') {
+    failure = new CanvasRateLimitError({
+      ...base,
+      body: undefined,
+      remaining: rateLimit.remaining,
+      retryAfterMs,
+      throttleRetries: request.throttles,
+    });
+  } else if (result.status === 401 && result.headers.has('www-authenticate')) {
+    failure = new CanvasAuthError({ ...base, body: result.text });
+  } else {
+    failure = new CanvasHttpError({ ...base, body: result.text });
+  }
+  return { kind: 'failure', outcome, failure, retryAfterMs };
 }
 
 /** Parses a body: empty is `undefined`; the parser's error is dropped (its message quotes the body). */
