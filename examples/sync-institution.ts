@@ -19,6 +19,7 @@
  * Against your own Canvas, set CANVAS_BASE_URL, CANVAS_ACCESS_TOKEN, CANVAS_ACCOUNT_ID
  * (optionally CANVAS_TERM_ID) and CANVAS_SYNC_HMAC_KEY, your secret pseudonym key.
  */
+import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
@@ -277,12 +278,15 @@ async function closeStore(store: Store): Promise<void> {
 }
 
 /**
- * Writes the dead letters (tasks and reasons, no student data) to `dead-letters.jsonl`, once
- * per task however many runs dead-letter it, and returns the file's line count.
+ * Writes this run's dead letters (tasks and reasons, no student data) to `dead-letters.jsonl`,
+ * replacing an earlier run's (a dead-lettered task is not in the journal, so each run tries it
+ * again), and returns the file's line count.
  */
 async function saveDeadLetters(dir: string, letters: readonly DeadLetter[]): Promise<number> {
+  const path = join(dir, 'dead-letters.jsonl');
+  await rm(path, { force: true });
   if (letters.length === 0) return 0;
-  const sink = await JsonlFileSink.open<DeadLetter>(join(dir, 'dead-letters.jsonl'));
+  const sink = await JsonlFileSink.open<DeadLetter>(path);
   await sink.upsert(letters, { key: (letter) => letter.task?.key ?? `raw:${letter.deadAt}` });
   await sink.close();
   return sink.size;
