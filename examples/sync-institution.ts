@@ -19,7 +19,7 @@
  * Against your own Canvas, set CANVAS_BASE_URL, CANVAS_ACCESS_TOKEN, CANVAS_ACCOUNT_ID
  * (optionally CANVAS_TERM_ID) and CANVAS_SYNC_HMAC_KEY, your secret pseudonym key.
  */
-import { rm } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
@@ -259,12 +259,34 @@ interface Store {
   readonly records: ReadonlyMap<TaskKind, JsonlFileSink<unknown>>;
   /** The tasks done, by task key: a restart skips them. */
   readonly journal: JsonlFileSink<{ kind: TaskKind; doneAt: string }>;
+  /** The page-view window of the sync this directory holds (part of the tasks' keys). */
+  readonly pageViews: PageViewWindow;
 }
 
 async function openStore(dir: string): Promise<Store> {
   const records = new Map<TaskKind, JsonlFileSink<unknown>>();
   for (const kind of KINDS) records.set(kind, await JsonlFileSink.open(join(dir, `${kind}.jsonl`)));
-  return { records, journal: await JsonlFileSink.open(join(dir, 'tasks-done.jsonl')) };
+  const journal = await JsonlFileSink.open<{ kind: TaskKind; doneAt: string }>(
+    join(dir, 'tasks-done.jsonl'),
+  );
+  return { records, journal, pageViews: await pageViewWindow(dir) };
+}
+
+/**
+ * The page-view window of the directory's sync: the one its first run chose (so that a run
+ * resumed after midnight plans the same tasks), else the last 7 whole UTC days, remembered.
+ * A new window wants a new output directory.
+ */
+async function pageViewWindow(dir: string): Promise<PageViewWindow> {
+  const path = join(dir, 'page-view-window.json');
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as PageViewWindow; // engagementCrawler checks it
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  const window = lastWeek();
+  await writeFile(path, `${JSON.stringify(window)}\n`);
+  return window;
 }
 
 function sinkOf(store: Store, task: SyncTask): JsonlFileSink<unknown> {
@@ -313,7 +335,7 @@ interface Report {
   readonly elapsedMs: number;
 }
 
-/** The 7 whole UTC days before today: every run of one day plans the same task keys. */
+/** The 7 whole UTC days before today. */
 function lastWeek(now = new Date()): PageViewWindow {
   const end = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
   const start = end - 7 * 86_400_000;
@@ -403,7 +425,11 @@ async function sync(settings: Settings, target: Target, store: Store): Promise<R
       client,
       queue,
       scope: target.scope,
-      producers: [rosterScanner(), gradeExporter(), engagementCrawler({ pageViews: lastWeek() })],
+      producers: [
+        rosterScanner(),
+        gradeExporter(),
+        engagementCrawler({ pageViews: store.pageViews }),
+      ],
       skip: doneEarlier,
       onCourse: (progress) => {
         tally.courses = progress.courses;

@@ -5,7 +5,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
@@ -193,6 +193,32 @@ describe('examples/sync-institution.ts', () => {
       expect(figure(second.stdout, 'records written')).toBe(0);
       const files = await readOut(out);
       for (const [name, lines] of firstFiles) expect(files.get(name), name).toEqual(lines);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'keeps the page-view window of its first run, so a run resumed on another day plans the same tasks',
+    async () => {
+      const dir = await tempDir();
+      const window = { startTime: '2026-01-05T00:00:00.000Z', endTime: '2026-01-12T00:00:00.000Z' };
+      await writeFile(join(dir, 'page-view-window.json'), JSON.stringify(window));
+      const result = await run([...SMALL, '--out', dir]);
+      expect(result.code, result.stderr).toBe(0);
+      expect(JSON.parse(await readFile(join(dir, 'page-view-window.json'), 'utf8'))).toEqual(
+        window,
+      );
+      // Same tasks but a different window than the first run's: the page-view keys differ.
+      const pageViews = keysOf(await readOut(dir), 'user.page_views.jsonl');
+      const firstKeys = new Set((firstFiles?.get('user.page_views.jsonl') ?? []).map((l) => l.key));
+      expect(pageViews.length).toBe(firstKeys.size);
+      expect(pageViews.some((key) => firstKeys.has(key))).toBe(false);
+      // A window that is not one is refused before anything is fetched.
+      const bad = await tempDir();
+      await writeFile(join(bad, 'page-view-window.json'), '{"startTime":"yesterday"}');
+      const refused = await run([...SMALL, '--out', bad]);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toMatch(/pageViews/);
     },
     TIMEOUT,
   );
