@@ -3,13 +3,17 @@
  * leaky bucket allows, and how often it gets throttled, measured side by side
  * in one run against the simulator (running in its own thread).
  *
- * Three regimes, each with its own simulator:
+ * Four regimes, each with its own simulator:
  * - A, in-flight bound: cheap requests, 40 ms latency; the up-front charge caps
  *   concurrency at 13 on an empty bucket, so the rate at about 13 / 40 ms;
  * - B, outflow bound: expensive requests (1.5 units) on a fast leak (200/s);
  *   the leak caps the rate once the bucket's headroom is used up;
  * - C, shared token: A's parameters with the bucket nearly full (690 of 700),
- *   as when another process uses the same token.
+ *   as when another process uses the same token;
+ * - D, a distant Canvas: 25 ms of network each way around 100 ms in Canvas;
+ *   the charge is held only while Canvas works, so the in-flight bound is
+ *   13 / 100 ms, but a client that counts travelling requests as held cannot
+ *   reach it.
  *
  * Strategies run one after the other, each with its own token (so with its own
  * bucket, starting empty except in C). For each: requests done, elapsed, rate,
@@ -50,6 +54,8 @@ interface Regime {
   readonly cost: number;
   readonly latencyMs: SimSpec['latencyMs'];
   readonly meanLatencyMs: number;
+  /** One-way network delay; `latencyMs` is then the time Canvas holds the charge. */
+  readonly transitMs?: number;
   /** Bucket level set right before each strategy starts (another process's use). */
   readonly startLevel: number;
   /** Requests of the canvas-sync client (and most the baselines may do). */
@@ -97,6 +103,19 @@ const regimes: readonly Regime[] = [
     requests: 1_000,
     sequentialRequests: 100,
     target: { maxThrottled: 1 },
+  },
+  {
+    name: 'D',
+    title: 'a distant Canvas: 25 ms each way, 100 ms in Canvas',
+    bucket: defaultBucket,
+    cost: 0.02,
+    latencyMs: { min: 80, max: 120 },
+    meanLatencyMs: 100,
+    transitMs: 25,
+    startLevel: 0,
+    requests: 1_000,
+    sequentialRequests: 50,
+    target: { maxThrottled: 0 },
   },
 ];
 
@@ -167,6 +186,7 @@ async function runRegime(regime: Regime): Promise<Row[]> {
     ...regime.bucket,
     cost: regime.cost,
     latencyMs: regime.latencyMs,
+    ...(regime.transitMs === undefined ? {} : { transitMs: regime.transitMs }),
     tokens: [tokenOf(regime, 'warm-up'), ...contenders.map((c) => tokenOf(regime, c))],
     seed: 1,
   });

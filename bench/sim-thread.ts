@@ -17,6 +17,8 @@ export interface SimSpec {
   readonly cost: number;
   /** Latency in ms: constant, or uniform in `[min, max)` drawn from the seeded jitter stream. */
   readonly latencyMs: number | { readonly min: number; readonly max: number };
+  /** One-way network delay in ms. @defaultValue 0 */
+  readonly transitMs?: number;
   readonly tokens: readonly string[];
   readonly seed: number;
   /** Size of the generated institution. @defaultValue one course of ten students */

@@ -39,6 +39,7 @@ const sim = await startCanvasSimulator({
   upFrontCost: spec.upFrontCost,
   cost: spec.cost,
   latencyMs: latencyModel(spec.latencyMs),
+  transitMs: spec.transitMs ?? 0,
   tokens: [...spec.tokens],
   seed: spec.seed,
   maxSamples: 1,

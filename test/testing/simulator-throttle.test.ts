@@ -166,4 +166,26 @@ describe('simulator throttling (hand-computed bucket arithmetic)', () => {
     sim.resetStats();
     expect(sim.stats()).toMatchObject({ requests: 0, served: 0, samples: [] });
   });
+
+  it('charges a request only once it has crossed the network (transitMs), and answers as late', async () => {
+    const clock = manualClock();
+    sim = await startCanvasSimulator({ clock: clock.now, transitMs: 60, latencyMs: 60, cost: 0 });
+    const started = performance.now();
+    const pending = call(sim, SELF);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    // Still on its way: nothing charged, nothing in flight at Canvas.
+    expect(sim.stats()).toMatchObject({ level: 0, inFlight: 0, requests: 0 });
+    await until(() => sim?.stats().inFlight === 1);
+    expect(sim.stats().level).toBe(50);
+    await until(() => sim?.stats().inFlight === 0);
+    // Done at Canvas, the answer still on its way back.
+    expect(sim.stats().level).toBe(0);
+    const res = await pending;
+    expect(res.status).toBe(200);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(170);
+  });
+
+  it('rejects a negative transitMs', async () => {
+    await expect(startCanvasSimulator({ transitMs: -1 })).rejects.toThrow(/transitMs/);
+  });
 });

@@ -187,6 +187,7 @@ export const simulatorOptionsSchema = z
     throttleStatus: z.union([z.literal(429), z.literal(403)]).optional(),
     cost: model.optional(),
     latencyMs: model.optional(),
+    transitMs: z.number().finite().nonnegative().optional(),
     endpoints: z.partialRecord(z.enum(endpointNames), endpointSettingsSchema).optional(),
     perPageDefault: z.number().int().min(1).optional(),
     perPageMax: z.number().int().min(1).optional(),
@@ -272,6 +273,13 @@ export interface CanvasSimulatorOptions {
   cost?: RequestModel;
   /** Latency of a request in ms. @defaultValue 0 */
   latencyMs?: RequestModel;
+  /**
+   * One-way network delay in ms: a request reaches the bucket this long after it arrives, and
+   * every answer leaves this long after it is ready, as over a network to a distant Canvas
+   * (`latencyMs` is the time Canvas spends on a request, with its up-front cost held).
+   * @defaultValue 0
+   */
+  transitMs?: number;
   /** Per-endpoint overrides of cost, latency and up-front cost. */
   endpoints?: Partial<Record<EndpointName, EndpointSettings>>;
   /** `per_page` when none is asked for. @defaultValue 10 */

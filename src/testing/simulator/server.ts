@@ -251,12 +251,22 @@ export async function startCanvasSimulator(
     return { response, items: outcome.items, reset };
   };
 
+  const transitMs = options.transitMs ?? 0;
+  /** Sends an answer, after the network delay back to the client. */
+  const reply = (res: ServerResponse, response: SimulatedResponse, reset = false): void => {
+    const deliver = (): void => (reset ? sendThenReset(res, response) : send(res, response));
+    if (transitMs <= 0) deliver();
+    else void sleep(transitMs, shutdown.signal).then(deliver);
+  };
+
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    // The request travels to Canvas before anything happens to it.
+    await sleep(transitMs, shutdown.signal);
     const url = new URL(req.url ?? '/', baseUrl);
     const token = tokenOf(req, url);
     url.searchParams.delete('access_token');
     if (token === undefined) {
-      send(res, errorResponse(401, 'user authorization required', { status: 'unauthenticated' }));
+      reply(res, errorResponse(401, 'user authorization required', { status: 'unauthenticated' }));
       return;
     }
     const method = (req.method ?? 'GET').toUpperCase();
@@ -289,7 +299,7 @@ export async function startCanvasSimulator(
       response.headers['X-Rate-Limit-Remaining'] = formatRubyFloat(remaining);
       const retryAfter = faults.appliesTo(url.pathname) ? faults.retryAfter(Date.now()) : undefined;
       if (retryAfter !== undefined) response.headers['Retry-After'] = retryAfter;
-      send(res, response);
+      reply(res, response);
       return;
     }
 
@@ -342,8 +352,7 @@ export async function startCanvasSimulator(
     response.headers['X-Request-Context-Id'] = contextId;
     response.headers['X-Rate-Limit-Remaining'] = formatRubyFloat(remaining);
     response.headers['X-Request-Cost'] = formatRubyFloat(cost);
-    if (reset) sendThenReset(res, response);
-    else send(res, response);
+    reply(res, response, reset);
   };
 
   const server = createServer((req, res) => {
