@@ -1,0 +1,108 @@
+/**
+ * The command line of `examples/sync-institution.ts`: its flags, their defaults and checks, and
+ * the usage text.
+ */
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+
+const USAGE = `Usage: npm run example -- [options]
+
+Syncs the rosters, gradebooks and engagement data of every course of a Canvas account into
+JSON Lines files, student identifiers pseudonymized. Runs against an embedded Canvas simulator
+unless the CANVAS_ variables below are set. Run it again to resume an interrupted sync.
+
+  --out DIR          output directory (default: out)
+  --concurrency N    tasks fetched at once (default: 16)
+  --progress-ms N    time between progress updates (default: 100 on a terminal, else 2000)
+  --quiet            no progress updates
+  --help             this text
+
+Simulator only:
+  --courses N        courses (default: 40)
+  --students N       students (default: 3000; at most 75 per course)
+  --seed N           seed of the data and of the faults (default: 1)
+  --faults           5 % server errors, 2 % connection resets, 3 % broken JSON bodies
+
+A real Canvas: set CANVAS_BASE_URL, CANVAS_ACCESS_TOKEN and CANVAS_ACCOUNT_ID (optionally
+CANVAS_TERM_ID), and CANVAS_SYNC_HMAC_KEY, a secret of at least 32 bytes for the pseudonyms.
+`;
+
+/** A mistake in the flags or the environment: reported without a stack, exit code 2. */
+export class UsageError extends Error {}
+
+/** What the command line asks for. */
+export interface Settings {
+  readonly out: string;
+  readonly concurrency: number;
+  /** Time between progress updates, or `undefined` for none. */
+  readonly progressMs: number | undefined;
+  readonly courses: number;
+  readonly students: number;
+  readonly seed: number;
+  readonly faults: boolean;
+  /** The simulator-only flags that were given (refused against a real Canvas). */
+  readonly simulatorFlags: readonly string[];
+}
+
+const FLAGS = {
+  out: { type: 'string', default: 'out' },
+  concurrency: { type: 'string' },
+  'progress-ms': { type: 'string' },
+  quiet: { type: 'boolean', default: false },
+  help: { type: 'boolean', default: false },
+  courses: { type: 'string' },
+  students: { type: 'string' },
+  seed: { type: 'string' },
+  faults: { type: 'boolean' },
+} as const;
+const SIMULATOR_FLAGS = ['courses', 'students', 'seed', 'faults'] as const;
+
+function readFlags(args: string[]) {
+  try {
+    return parseArgs({ args, options: FLAGS, strict: true, allowPositionals: false }).values;
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+interface IntegerFlag {
+  readonly min: number;
+  readonly max: number;
+  readonly fallback: number;
+}
+
+/** The value of an integer flag, `fallback` when not given. */
+function integer(flag: string, value: string | undefined, range: IntegerFlag): number {
+  const { min, max, fallback } = range;
+  if (value === undefined) return fallback;
+  const parsed = /^-?\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!(parsed >= min && parsed <= max)) {
+    throw new UsageError(`--${flag} must be an integer from ${min} to ${max}, not "${value}"`);
+  }
+  return parsed;
+}
+
+/** Parses the command line; `undefined` after printing `--help`. */
+export function parseSettings(args: string[]): Settings | undefined {
+  const flags = readFlags(args);
+  if (flags.help) {
+    process.stdout.write(USAGE);
+    return undefined;
+  }
+  // By default, a bar redrawn 10 times a second on a terminal, or a line every 2 s in a log.
+  const progressMs = integer('progress-ms', flags['progress-ms'], {
+    min: 50,
+    max: 600_000,
+    fallback: process.stdout.isTTY ? 100 : 2_000,
+  });
+  return {
+    out: resolve(flags.out),
+    concurrency: integer('concurrency', flags.concurrency, { min: 1, max: 64, fallback: 16 }),
+    progressMs: flags.quiet ? undefined : progressMs,
+    courses: integer('courses', flags.courses, { min: 1, max: 10_000, fallback: 40 }),
+    students: integer('students', flags.students, { min: 1, max: 1_000_000, fallback: 3_000 }),
+    seed: integer('seed', flags.seed, { min: -(2 ** 31), max: 2 ** 31, fallback: 1 }),
+    faults: flags.faults === true,
+    simulatorFlags: SIMULATOR_FLAGS.filter((name) => flags[name] !== undefined),
+  };
+}
