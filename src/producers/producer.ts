@@ -128,19 +128,14 @@ export const courseScopeSchema = z
   });
 
 /**
- * Throws a {@link CanvasOptionsError} listing zod's issues (paths and messages, never values).
+ * Validates options with `schema`, or throws {@link CanvasOptionsError.fromZod} (paths and
+ * messages, never values).
  * @internal
  */
 export function parseOptions<T>(schema: z.ZodType<T>, input: unknown, what: string): T {
   const parsed = schema.safeParse(input);
   if (parsed.success) return parsed.data;
-  throw new CanvasOptionsError({
-    what,
-    issues: parsed.error.issues.map((issue) => ({
-      path: issue.path.length === 0 ? '(root)' : issue.path.join('.'),
-      message: issue.message,
-    })),
-  });
+  throw CanvasOptionsError.fromZod(parsed.error, what);
 }
 
 /** Options of {@link listCourses}. */

@@ -350,7 +350,7 @@ describe('producers', () => {
       ),
     ).toEqual(['scope.accountId', 'producers', 'batchSize']);
     expect(await issuesOf(() => rosterScanner({ enrollmentTypes: ['Student'] }))).toEqual([
-      'enrollmentTypes.0',
+      'enrollmentTypes[0]',
     ]);
     expect(
       await issuesOf(() =>
