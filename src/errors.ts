@@ -24,7 +24,11 @@ export type CanvasSyncErrorCode =
   | 'INVALID_OPTIONS'
   | 'CLIENT_CLOSED'
   | 'SINK_CLOSED'
-  | 'TASK_VALIDATION';
+  | 'TASK_VALIDATION'
+  | 'SANITIZE_FAILED'
+  | 'REDIRECT_REFUSED'
+  | 'BODY_TOO_LARGE'
+  | 'TOKEN_REFRESH_FAILED';
 
 /** What `toJSON()` of a {@link CanvasSyncError} returns: name, code, message and data fields. */
 export interface CanvasSyncErrorJSON {
