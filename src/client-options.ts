@@ -8,9 +8,12 @@ import {
 } from './pacing/canvas-pacer.js';
 import {
   defaultRetryOptions,
+  MAX_TIMER_MS,
   type RetryOptions,
   retryOptionsSchema,
 } from './retry/retry-policy.js';
+
+import type { TokenProvider } from './token-source.js';
 
 /** A `fetch` implementation (the global one by default). */
 export type FetchLike = (input: Request | string | URL, init?: RequestInit) => Promise<Response>;
@@ -30,8 +33,13 @@ export interface CanvasSyncClientOptions {
    * `https://`, except for loopback hosts (`localhost`, `127.0.0.1`, `::1`).
    */
   baseUrl: string | URL;
-  /** The access token. Never logged, never put in an error, event or URL it returns. */
-  token: string;
+  /**
+   * The access token, or a function that returns one (see {@link TokenProvider}): called before
+   * the first request and again when Canvas answers 401 "Expired access token.", e.g.
+   * {@link refreshTokenProvider}. Every token is redacted by value from errors and events, and
+   * only ever sent to `baseUrl`'s origin.
+   */
+  token: string | TokenProvider;
   /**
    * How the token is sent: `'header'` (`Authorization: Bearer`, recommended) or
    * `'query'` (`access_token` parameter, re-added to every `next` link, which
@@ -42,8 +50,22 @@ export interface CanvasSyncClientOptions {
   pacing?: PacingOptions;
   /** Retries of throttled and failed requests. */
   retry?: Partial<RetryOptions>;
-  /** Time allowed for one attempt (headers and body), in ms. @defaultValue 30000 */
+  /**
+   * Time allowed for one attempt (headers, body and redirects), in ms.
+   * @defaultValue 30000. Range: 1..2147483647 (2^31 − 1, the longest timer Node keeps)
+   */
   timeoutMs?: number;
+  /**
+   * Redirects to the Canvas origin followed in a row before the attempt fails with
+   * `CanvasRedirectError`. A redirect to another origin is never followed. @defaultValue 5. Range: 0..20
+   */
+  maxRedirects?: number;
+  /**
+   * Largest response body read, in bytes: a body beyond it fails with `CanvasBodyTooLargeError`
+   * the moment the limit is crossed. A page of 100 Canvas records is well under 1 MiB.
+   * @defaultValue 33554432 (32 MiB). Range: 1024..1073741824 (1 GiB)
+   */
+  maxResponseBytes?: number;
   /** `per_page` asked for by `pages` and `paginate` unless given. @defaultValue 100. Range: 1..100 */
   perPage?: number;
   /**
@@ -74,6 +96,8 @@ export interface ResolvedClientOptions {
   readonly pacing: ResolvedPacingOptions;
   readonly retry: RetryOptions;
   readonly timeoutMs: number;
+  readonly maxRedirects: number;
+  readonly maxResponseBytes: number;
   readonly perPage: number;
   readonly stringIds: boolean;
   readonly signal: AbortSignal | undefined;
@@ -137,15 +161,28 @@ const baseUrlSchema = z.union([z.string(), z.instanceof(URL)]).transform((value,
 
 const clientOptionsSchema = z.strictObject({
   baseUrl: baseUrlSchema,
-  token: z
-    .string({ error: 'must be a string' })
-    .trim()
-    .min(1, { error: 'must not be empty' })
-    .refine((token) => !/\s/.test(token), { error: 'must not contain whitespace' }),
+  token: z.union(
+    [
+      z
+        .string()
+        .trim()
+        .min(1, { error: 'must not be empty' })
+        .refine((token) => !/\s/.test(token), { error: 'must not contain whitespace' }),
+      z.function(),
+    ],
+    { error: 'must be a string or a function returning a Promise of one' },
+  ),
   authMode: z.enum(['header', 'query']).optional(),
   pacing: pacingSchema.optional(),
   retry: retryOptionsSchema.optional(),
-  timeoutMs: z.number().int().positive().optional(),
+  timeoutMs: z.number().int().positive().max(MAX_TIMER_MS).optional(),
+  maxRedirects: z.number().int().min(0).max(20).optional(),
+  maxResponseBytes: z
+    .number()
+    .int()
+    .min(1024)
+    .max(1024 ** 3)
+    .optional(),
   perPage: z.number().int().min(1).max(100).optional(),
   stringIds: z.boolean().optional(),
   signal: z.instanceof(AbortSignal).optional(),
@@ -174,6 +211,18 @@ const clientOptionsSchema = z.strictObject({
     .optional(),
 });
 
+/**
+ * Validates a Canvas base URL as the client does (`https://`, `http://` on loopback only, no
+ * credentials, query or fragment; trailing slashes dropped).
+ *
+ * @throws CanvasOptionsError naming `baseUrl`.
+ */
+export function parseBaseUrl(value: string | URL, what: string): URL {
+  const parsed = z.strictObject({ baseUrl: baseUrlSchema }).safeParse({ baseUrl: value });
+  if (!parsed.success) throw CanvasOptionsError.fromZod(parsed.error, what);
+  return parsed.data.baseUrl;
+}
+
 /** `defaults` overridden by the fields of `given` that are not `undefined`. */
 function withDefaults<T extends object>(
   defaults: T,
@@ -194,19 +243,21 @@ function withDefaults<T extends object>(
  */
 export function resolveClientOptions(options: CanvasSyncClientOptions): {
   resolved: ResolvedClientOptions;
-  token: string;
+  token: string | TokenProvider;
 } {
   const parsed = clientOptionsSchema.safeParse(options);
   if (!parsed.success) throw CanvasOptionsError.fromZod(parsed.error, 'CanvasSyncClient options');
   const value = parsed.data;
   return {
-    token: value.token,
+    token: typeof options.token === 'function' ? options.token : (value.token as string),
     resolved: {
       baseUrl: value.baseUrl,
       authMode: value.authMode ?? 'header',
       pacing: withDefaults(defaultPacingOptions, value.pacing),
       retry: withDefaults(defaultRetryOptions, value.retry),
       timeoutMs: value.timeoutMs ?? 30_000,
+      maxRedirects: value.maxRedirects ?? 5,
+      maxResponseBytes: value.maxResponseBytes ?? 32 * 1024 * 1024,
       perPage: value.perPage ?? 100,
       stringIds: value.stringIds ?? false,
       signal: value.signal,

@@ -16,6 +16,8 @@ import {
   type RunnerCounters,
   runRequest,
 } from './request-runner.js';
+import { SecretRedactor } from './secret-redactor.js';
+import { TokenSource } from './token-source.js';
 
 const USER_AGENT = 'canvas-sync/0.1.0';
 
@@ -115,6 +117,7 @@ export class CanvasSyncClient extends TypedEmitter<CanvasSyncEvents> {
     retries: 0,
     failures: 0,
   };
+  readonly #redactor = new SecretRedactor();
   #closed: Promise<void> | undefined;
   #stopListening: () => void = () => undefined;
 
@@ -126,17 +129,23 @@ export class CanvasSyncClient extends TypedEmitter<CanvasSyncEvents> {
     this.#pacer = new CanvasPacer(resolved.pacing);
     const accept = resolved.stringIds ? 'application/json+canvas-string-ids' : 'application/json';
     const baseHeaders = { 'User-Agent': USER_AGENT, Accept: accept, ...resolved.headers };
+    const redactor = this.#redactor;
     this.#context = {
       options: resolved,
       transport: new Transport(resolved.fetch),
       pacer: this.#pacer,
       counters: this.#counters,
       closing: this.#closing.signal,
-      emit: (event, ...args) => this.emit(event, ...args),
-      headersFor:
+      emit: (event, ...args) =>
+        this.emit(event, ...(args.map((arg) => redactor.redactEvent(arg)) as typeof args)),
+      tokens: new TokenSource(token, redactor),
+      prepare:
         resolved.authMode === 'query'
-          ? (url) => ({ url: withAccessToken(url, token), headers: baseHeaders })
-          : (url) => ({ url, headers: { ...baseHeaders, Authorization: `Bearer ${token}` } }),
+          ? (url, current) => ({ url: withAccessToken(url, current), headers: baseHeaders })
+          : (url, current) => ({
+              url,
+              headers: { ...baseHeaders, Authorization: `Bearer ${current}` },
+            }),
     };
     const { signal } = resolved;
     if (signal?.aborted) void this.close();
@@ -170,14 +179,28 @@ export class CanvasSyncClient extends TypedEmitter<CanvasSyncEvents> {
       });
     }
     checkPriority(options.priority, 'request options');
-    return runRequest<T>(this.#context, {
-      method,
-      url: this.#resolve(path, options.searchParams),
-      json: options.json,
-      headers: options.headers,
-      signal: options.signal,
-      priority: options.priority,
-    });
+    try {
+      return await runRequest<T>(this.#context, {
+        method,
+        url: this.#resolve(path, options.searchParams),
+        json: options.json,
+        headers: options.headers,
+        signal: options.signal,
+        priority: options.priority,
+      });
+    } catch (error) {
+      throw this.#redactor.redactError(error);
+    }
+  }
+
+  /**
+   * `text` with every occurrence of the client's token (and of every token its provider has
+   * returned) replaced by `[REDACTED]`, raw, percent-encoded or JSON-escaped. The client does this
+   * to its errors and events; use it for anything else that may quote a request, such as
+   * dead letters or your own log lines.
+   */
+  redact(text: string): string {
+    return this.#redactor.redact(text);
   }
 
   /** `GET`s `path` and returns the parsed body. */
@@ -212,7 +235,11 @@ export class CanvasSyncClient extends TypedEmitter<CanvasSyncEvents> {
     if (options.priority !== undefined) pageOptions.priority = options.priority;
     const fetchPage = (url: URL) => this.request<unknown>('GET', url.toString(), pageOptions);
     const itemsOf = options.itemsOf as ((body: unknown) => T[] | undefined) | undefined;
-    yield* followPages<T>(fetchPage, first, itemsOf);
+    try {
+      yield* followPages<T>(fetchPage, first, itemsOf);
+    } catch (error) {
+      throw this.#redactor.redactError(error);
+    }
   }
 
   /** Walks a collection record by record, across pages (see {@link CanvasSyncClient.pages}). */

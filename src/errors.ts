@@ -316,6 +316,164 @@ export class CanvasTimeoutError extends CanvasRequestError {
   }
 }
 
+/** Why a redirect was not followed. */
+export type CanvasRedirectErrorReason =
+  | 'foreign-origin'
+  | 'too-many-redirects'
+  | 'invalid-location';
+
+/** Options of the {@link CanvasRedirectError} constructor. */
+export interface CanvasRedirectErrorOptions extends Omit<RequestErrorContext, 'requestContextId'> {
+  /** Why the redirect was refused. */
+  reason: CanvasRedirectErrorReason;
+  /** HTTP status of the redirect (301, 302, 303, 307 or 308). */
+  status: number;
+  /** Where it pointed; only its origin is kept. */
+  location?: string | URL | undefined;
+  /** The most redirects followed for one attempt. */
+  maxRedirects: number;
+}
+
+/**
+ * Canvas answered with a redirect the client does not follow: to another origin (which must
+ * never receive the token, a request body or be mistaken for Canvas), more than `maxRedirects`
+ * in a row, or without a usable `Location`. Same-origin redirects are followed. Not retried.
+ */
+export class CanvasRedirectError extends CanvasRequestError {
+  override readonly name = 'CanvasRedirectError';
+  override readonly code = 'REDIRECT_REFUSED';
+  /** Why the redirect was refused. */
+  readonly reason: CanvasRedirectErrorReason;
+  /** HTTP status of the refused redirect. */
+  readonly status: number;
+  /** The origin the redirect pointed to (never its path or query), if it had a valid one. */
+  readonly targetOrigin: string | undefined;
+
+  constructor(options: CanvasRedirectErrorOptions) {
+    const targetOrigin = originOf(options.location);
+    const why = {
+      'foreign-origin': `to another origin (${targetOrigin ?? 'unknown'}), which never gets the token`,
+      'too-many-redirects': `beyond ${plural(options.maxRedirects, 'redirect', 'redirects')} in a row`,
+      'invalid-location': 'without a valid Location',
+    }[options.reason];
+    super(
+      'REDIRECT_REFUSED',
+      options,
+      (request) => `${request} was redirected (${options.status}) ${why}: not followed`,
+    );
+    this.reason = options.reason;
+    this.status = options.status;
+    this.targetOrigin = targetOrigin;
+  }
+
+  override toJSON(): CanvasSyncErrorJSON {
+    return {
+      ...super.toJSON(),
+      reason: this.reason,
+      status: this.status,
+      targetOrigin: this.targetOrigin,
+    };
+  }
+}
+
+/** Options of the {@link CanvasBodyTooLargeError} constructor. */
+export interface CanvasBodyTooLargeErrorOptions
+  extends Omit<RequestErrorContext, 'requestContextId'> {
+  /** HTTP status of the response. */
+  status: number;
+  /** The limit that was crossed, in bytes (`maxResponseBytes`). */
+  limitBytes: number;
+}
+
+/**
+ * A response body was larger than `maxResponseBytes`: reading stopped the moment the limit was
+ * crossed (or at once, from `Content-Length`) and the connection was dropped. A page of 100
+ * Canvas records is far below the default; a body this large is a broken or hostile server.
+ * Not retried.
+ */
+export class CanvasBodyTooLargeError extends CanvasRequestError {
+  override readonly name = 'CanvasBodyTooLargeError';
+  override readonly code = 'BODY_TOO_LARGE';
+  /** HTTP status of the response. */
+  readonly status: number;
+  /** The limit that was crossed, in bytes. */
+  readonly limitBytes: number;
+
+  constructor(options: CanvasBodyTooLargeErrorOptions) {
+    super(
+      'BODY_TOO_LARGE',
+      options,
+      (request) =>
+        `${request} returned ${options.status} with a body larger than ${options.limitBytes} bytes: not read`,
+    );
+    this.status = options.status;
+    this.limitBytes = options.limitBytes;
+  }
+
+  override toJSON(): CanvasSyncErrorJSON {
+    return { ...super.toJSON(), status: this.status, limitBytes: this.limitBytes };
+  }
+}
+
+/** Why a token could not be had from a token provider. */
+export type CanvasTokenErrorReason = 'provider-failed' | 'invalid-token' | 'oauth-error';
+
+/** Options of the {@link CanvasTokenError} constructor. */
+export interface CanvasTokenErrorOptions {
+  /** What went wrong. */
+  reason: CanvasTokenErrorReason;
+  /** HTTP status of the token endpoint's answer, for `oauth-error`. */
+  status?: number | undefined;
+  /** The OAuth2 `error` code of the answer (`invalid_grant`, `invalid_client`, …), if any. */
+  oauthError?: string | undefined;
+  /** The provider's error; replaced by a sanitized copy. */
+  cause?: unknown;
+}
+
+/**
+ * A token provider (the `token` option given as a function, e.g. {@link refreshTokenProvider})
+ * failed, returned something that is not a token, or the OAuth2 token endpoint refused the
+ * refresh. Neither the token, the refresh token nor the client secret is ever part of it.
+ */
+export class CanvasTokenError extends CanvasSyncError {
+  override readonly name = 'CanvasTokenError';
+  override readonly code = 'TOKEN_REFRESH_FAILED';
+  /** What went wrong. */
+  readonly reason: CanvasTokenErrorReason;
+  /** HTTP status of the token endpoint's answer, for `oauth-error`. */
+  readonly status: number | undefined;
+  /** The OAuth2 `error` code (letters and underscores only), if the endpoint sent one. */
+  readonly oauthError: string | undefined;
+
+  constructor(options: CanvasTokenErrorOptions) {
+    const oauthError =
+      options.oauthError !== undefined && /^[a-z_]{1,64}$/.test(options.oauthError)
+        ? options.oauthError
+        : undefined;
+    const why = {
+      'provider-failed': 'the token provider failed',
+      'invalid-token':
+        'the token provider returned no usable token (a non-empty string without spaces)',
+      'oauth-error': `the token endpoint answered ${options.status ?? '?'}${oauthError === undefined ? '' : ` (${oauthError})`}`,
+    }[options.reason];
+    super({
+      code: 'TOKEN_REFRESH_FAILED',
+      message: `Could not get an access token: ${why}`,
+      cause: options.cause,
+    });
+    this.reason = options.reason;
+    this.status = options.status;
+    this.oauthError = oauthError;
+  }
+
+  override toJSON(): CanvasSyncErrorJSON {
+    const json: CanvasSyncErrorJSON = { ...super.toJSON(), reason: this.reason };
+    if (this.status !== undefined) json.status = this.status;
+    if (this.oauthError !== undefined) json.oauthError = this.oauthError;
+    return json;
+  }
+}
+
 /** Options of the {@link CanvasAbortError} constructor. */
 export interface CanvasAbortErrorOptions {
   /** HTTP method, if known. */
@@ -579,7 +737,7 @@ export function extractCanvasErrorMessages(body: unknown): CanvasErrorBody | und
   for (const entry of entries) {
     if (messages.length >= MAX_BODY_MESSAGES) break;
     if (isRecord(entry) && typeof entry.message === 'string') {
-      messages.push(truncate(entry.message, MAX_BODY_MESSAGE_LENGTH));
+      messages.push(truncate(redactText(entry.message), MAX_BODY_MESSAGE_LENGTH));
     }
   }
   return messages.length === 0 ? undefined : { errors: messages };
@@ -656,11 +814,30 @@ function describe(value: unknown): Described {
   }
 }
 
-/** Redacts `access_token=…` values and `Bearer …` credentials in free text. */
-function redactText(text: string): string {
+/**
+ * Redacts credentials recognised by their shape in free text: `access_token=…` (also
+ * percent-encoded), `"access_token": "…"`, `access_token: …`, `token=…`, `refresh_token=…`,
+ * `client_secret=…`, `Bearer …` (also `Bearer%20…` and `Bearer+…`), and Canvas token strings
+ * (`<digits>~<40 or more letters and digits>`). The client also redacts its own token by value.
+ */
+export function redactText(text: string): string {
   return text
-    .replace(/(access_token(?:%3D|=))[^&\s#"'<>;,)]+/gi, '$1[REDACTED]')
-    .replace(/(bearer\s+)[^\s"',;)]+/gi, '$1[REDACTED]');
+    .replace(
+      /((?:access_|refresh_|\b)token|client_secret|password)(["']?\s*(?:%3D|=|:)\s*["']?)[^&\s#"'<>;,)}\]]+/gi,
+      '$1$2[REDACTED]',
+    )
+    .replace(/(bearer(?:\s+|%20|\+))[^\s"',;)}\]&]+/gi, '$1[REDACTED]')
+    .replace(/\b\d{1,20}~[A-Za-z0-9]{40,}/g, '[REDACTED]');
+}
+
+function originOf(location: string | URL | undefined): string | undefined {
+  if (location === undefined) return undefined;
+  try {
+    const origin = new URL(location).origin;
+    return origin === 'null' ? undefined : origin;
+  } catch {
+    return undefined;
+  }
 }
 
 function formatPath(path: readonly PropertyKey[]): string {

@@ -65,6 +65,17 @@ export interface PacedEvent {
   readonly headroom: number | undefined;
 }
 
+/**
+ * Emitted when Canvas said the access token expired and the token provider gave a new one; the
+ * request is then sent again (once per request at most).
+ */
+export interface TokenRefreshedEvent {
+  readonly method: string;
+  readonly url: string;
+  /** The attempt that was answered 401 "Expired access token.". */
+  readonly attempt: number;
+}
+
 /** Every event of {@link CanvasSyncClient}, by name. */
 export interface CanvasSyncEvents {
   request: [RequestEvent];
@@ -72,6 +83,7 @@ export interface CanvasSyncEvents {
   throttled: [ThrottledEvent];
   retry: [RetryEvent];
   paced: [PacedEvent];
+  'token-refreshed': [TokenRefreshedEvent];
 }
 
 /** A typed `EventEmitter`. Listeners' errors are not caught: keep them small. */

@@ -10,7 +10,7 @@ import {
 } from './errors.js';
 import type { CanvasSyncEvents } from './events.js';
 import { parseRateLimitHeaders } from './http/rate-limit-headers.js';
-import type { AttemptResult, Transport } from './http/transport.js';
+import type { AttemptResult, PreparedHop, Transport } from './http/transport.js';
 import { redactUrl } from './http/urls.js';
 import type { CanvasPacer } from './pacing/canvas-pacer.js';
 import {
@@ -19,6 +19,7 @@ import {
   type Outcome,
   parseRetryAfter,
 } from './retry/retry-policy.js';
+import type { TokenSource } from './token-source.js';
 
 /** A request as the client runs it. */
 export interface RequestSpec {
@@ -63,8 +64,10 @@ export interface RunnerContext {
   readonly transport: Transport;
   readonly pacer: CanvasPacer;
   readonly counters: RunnerCounters;
-  /** Headers of every attempt: auth and defaults. */
-  readonly headersFor: (url: URL) => { url: URL; headers: Record<string, string> };
+  /** The access token, fixed or from a provider. */
+  readonly tokens: TokenSource;
+  /** The URL and headers of one hop: the token added, by header or by query parameter. */
+  readonly prepare: (url: URL, token: string) => PreparedHop;
   /** Aborted when the client closes. */
   readonly closing: AbortSignal;
   readonly emit: <K extends keyof CanvasSyncEvents>(event: K, ...args: CanvasSyncEvents[K]) => void;
@@ -101,6 +104,7 @@ export async function runRequest<T>(
   let attempt = 0;
   let failures = 0;
   let throttles = 0;
+  let refreshed = false;
 
   const stopped = (): CanvasSyncError =>
     context.closing.aborted && !spec.signal?.aborted
@@ -112,14 +116,18 @@ export async function runRequest<T>(
     attempt++;
     let result: AttemptResult | undefined;
     let failure: CanvasSyncError | undefined;
+    const token = await context.tokens.get();
     try {
-      result = await sendPaced(context, spec, method, url, attempt, throttles, signal);
+      result = await sendPaced(context, spec, method, url, attempt, throttles, signal, token);
     } catch (error) {
       if (signal.aborted) throw stopped();
       if (!(error instanceof CanvasSyncError)) {
         throw context.closing.aborted ? new CanvasClientClosedError() : error;
       }
-      if (error.code !== 'NETWORK_ERROR' && error.code !== 'TIMEOUT') throw error;
+      if (error.code !== 'NETWORK_ERROR' && error.code !== 'TIMEOUT') {
+        counters.failures++;
+        throw error;
+      }
       failure = error;
     }
 
@@ -129,6 +137,18 @@ export async function runRequest<T>(
       const verdict = judgeResponse<T>(options, result, { method, url, attempt, throttles });
       if (verdict.kind === 'success') return verdict.response;
       ({ outcome, failure, retryAfterMs } = verdict);
+      if (
+        failure instanceof CanvasAuthError &&
+        failure.reason === 'expired' &&
+        context.tokens.refreshable &&
+        !refreshed
+      ) {
+        // Once per request: a second expired answer with a fresh token is final.
+        refreshed = true;
+        await context.tokens.refresh(token);
+        context.emit('token-refreshed', { method, url, attempt });
+        continue;
+      }
       if (failure instanceof CanvasRateLimitError) {
         throttles++;
         counters.throttled++;
@@ -267,6 +287,7 @@ function sendPaced(
   attempt: number,
   throttles: number,
   signal: AbortSignal,
+  token: string,
 ): Promise<AttemptResult> {
   const { pacer, transport, options, counters } = context;
   return pacer.run(
@@ -284,16 +305,20 @@ function sendPaced(
       }
       counters.requests++;
       context.emit('request', { method, url, attempt });
-      const target = context.headersFor(spec.url);
       let rateLimit: ReturnType<typeof parseRateLimitHeaders> | undefined;
       const result = await transport.send({
         method,
-        url: target.url,
-        headers: { ...spec.headers, ...target.headers },
+        url: spec.url,
+        prepare: (hop) => {
+          const prepared = context.prepare(hop, token);
+          return { url: prepared.url, headers: { ...spec.headers, ...prepared.headers } };
+        },
         json: spec.json,
         attempt,
         signal,
         timeoutMs: options.timeoutMs,
+        maxRedirects: options.maxRedirects,
+        maxResponseBytes: options.maxResponseBytes,
         onHeaders: (response) => {
           rateLimit = parseRateLimitHeaders(response.headers);
           // A 403 is a throttle only if its body says so: settle after reading it.

@@ -1,22 +1,40 @@
 import ky, { type KyInstance } from 'ky';
 import type { FetchLike } from '../client-options.js';
-import { CanvasAbortError, CanvasNetworkError, CanvasTimeoutError } from '../errors.js';
-import { redactUrl } from './urls.js';
+import {
+  CanvasAbortError,
+  CanvasBodyTooLargeError,
+  CanvasNetworkError,
+  CanvasRedirectError,
+  CanvasTimeoutError,
+} from '../errors.js';
+import { redactUrl, sameOrigin } from './urls.js';
+
+/** The URL and headers of one hop, the token added (by header or by query parameter). */
+export interface PreparedHop {
+  readonly url: URL;
+  readonly headers: Readonly<Record<string, string>>;
+}
 
 /** One HTTP attempt, as the transport sends it. */
 export interface Attempt {
   readonly method: string;
+  /** The request URL, token not included. */
   readonly url: URL;
-  readonly headers: Readonly<Record<string, string>>;
+  /** Adds the token and headers to a URL of the Canvas origin (the first hop and redirects). */
+  readonly prepare: (url: URL) => PreparedHop;
   /** Body sent as JSON. */
   readonly json?: unknown;
   /** Number of this attempt, 1 for the first (for error reporting). */
   readonly attempt: number;
   /** Aborts the attempt (user's signal or client shutdown). */
   readonly signal: AbortSignal | undefined;
-  /** Time allowed for headers and body, in ms. */
+  /** Time allowed for headers and body, redirects included, in ms. */
   readonly timeoutMs: number;
-  /** Called once the headers are in, before the body is read. */
+  /** Same-origin redirects followed before giving up. */
+  readonly maxRedirects: number;
+  /** Largest body read, in bytes. */
+  readonly maxResponseBytes: number;
+  /** Called once the final response's headers are in, before the body is read. */
   readonly onHeaders: (response: Response) => void;
 }
 
@@ -29,11 +47,16 @@ export interface AttemptResult {
   readonly durationMs: number;
 }
 
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
 /**
- * Sends HTTP attempts with ky, one at a time, with ky's own retries and
- * timeouts off: the client's retry policy and pacer decide those. Failures
- * come out as {@link CanvasTimeoutError}, {@link CanvasAbortError} or
- * {@link CanvasNetworkError}; HTTP statuses are returned, not thrown.
+ * Sends HTTP attempts with ky, one at a time, with ky's own retries and timeouts off (the
+ * client's retry policy and pacer decide those) and redirects followed here, not by `fetch`:
+ * only to the Canvas origin, at most `maxRedirects` in a row, the token added again for each
+ * hop. Bodies are read as a stream and cut off at `maxResponseBytes`. Failures come out as
+ * {@link CanvasTimeoutError}, {@link CanvasAbortError}, {@link CanvasNetworkError},
+ * {@link CanvasRedirectError} or {@link CanvasBodyTooLargeError}; HTTP statuses are returned,
+ * not thrown.
  */
 export class Transport {
   readonly #http: KyInstance;
@@ -43,11 +66,12 @@ export class Transport {
       retry: 0,
       timeout: false,
       throwHttpErrors: false,
+      redirect: 'manual',
       fetch,
     });
   }
 
-  /** Sends one attempt and reads its whole body. */
+  /** Sends one attempt, follows its same-origin redirects and reads the whole body. */
   async send(attempt: Attempt): Promise<AttemptResult> {
     const timeout = new AbortController();
     const timer = setTimeout(
@@ -58,25 +82,24 @@ export class Transport {
       attempt.signal === undefined
         ? timeout.signal
         : AbortSignal.any([attempt.signal, timeout.signal]);
+    const context = {
+      method: attempt.method,
+      url: redactUrl(attempt.url),
+      attempts: attempt.attempt,
+    };
     const started = performance.now();
     try {
-      const options: Parameters<KyInstance>[1] = {
-        method: attempt.method,
-        headers: attempt.headers,
-        signal,
-      };
-      if (attempt.json !== undefined) options.json = attempt.json;
-      const response = await this.#http(attempt.url, options);
+      const response = await this.#follow(attempt, signal, context);
       const durationMs = performance.now() - started;
       attempt.onHeaders(response);
-      const text = await response.text();
+      const text = await readBody(response, attempt.maxResponseBytes, () =>
+        tooLarge(response.status),
+      );
       return { status: response.status, headers: response.headers, text, durationMs };
     } catch (error) {
-      const context = {
-        method: attempt.method,
-        url: redactUrl(attempt.url),
-        attempts: attempt.attempt,
-      };
+      if (error instanceof CanvasRedirectError || error instanceof CanvasBodyTooLargeError) {
+        throw error;
+      }
       if (timeout.signal.aborted) {
         throw new CanvasTimeoutError({ ...context, timeoutMs: attempt.timeoutMs });
       }
@@ -86,5 +109,94 @@ export class Transport {
     } finally {
       clearTimeout(timer);
     }
+
+    function tooLarge(status: number): CanvasBodyTooLargeError {
+      return new CanvasBodyTooLargeError({
+        ...context,
+        status,
+        limitBytes: attempt.maxResponseBytes,
+      });
+    }
   }
+
+  /** Sends the first hop and follows redirects on the Canvas origin; returns the final response. */
+  async #follow(
+    attempt: Attempt,
+    signal: AbortSignal,
+    context: { method: string; url: string; attempts: number },
+  ): Promise<Response> {
+    let url = attempt.url;
+    let method = attempt.method;
+    let json = attempt.json;
+    for (let redirects = 0; ; redirects++) {
+      const hop = attempt.prepare(url);
+      const options: Parameters<KyInstance>[1] = { method, headers: hop.headers, signal };
+      if (json !== undefined) options.json = json;
+      const response = await this.#http(hop.url, options);
+      if (!REDIRECTS.has(response.status)) return response;
+      // The redirect's own body is never read: release the connection.
+      await response.body?.cancel().catch(() => undefined);
+      const location = response.headers.get('location');
+      const refuse = (reason: CanvasRedirectError['reason'], target?: URL): never => {
+        throw new CanvasRedirectError({
+          ...context,
+          reason,
+          status: response.status,
+          location: target,
+          maxRedirects: attempt.maxRedirects,
+        });
+      };
+      let target: URL;
+      try {
+        target = new URL(location ?? '', url);
+      } catch {
+        return refuse('invalid-location');
+      }
+      if (location === null || !/^https?:$/.test(target.protocol)) refuse('invalid-location');
+      if (!sameOrigin(target, attempt.url)) refuse('foreign-origin', target);
+      if (redirects >= attempt.maxRedirects) refuse('too-many-redirects');
+      // As browsers do: 303 always, and 301/302 after a POST, become a GET without a body.
+      if (
+        response.status === 303 ||
+        ((response.status === 301 || response.status === 302) && method === 'POST')
+      ) {
+        if (method !== 'HEAD') method = 'GET';
+        json = undefined;
+      }
+      target.hash = '';
+      url = target;
+    }
+  }
+}
+
+/**
+ * Reads a body as UTF-8 text, counting bytes as they stream in, and throws `tooLarge()` the
+ * moment more than `maxBytes` arrived (or at once when `Content-Length` says so).
+ */
+async function readBody(
+  response: Response,
+  maxBytes: number,
+  tooLarge: () => Error,
+): Promise<string> {
+  const declared = Number(response.headers.get('content-length') ?? Number.NaN);
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    await response.body?.cancel().catch(() => undefined);
+    throw tooLarge();
+  }
+  if (response.body === null) return '';
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder('utf-8');
+  let received = 0;
+  let text = '';
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    received += value.byteLength;
+    if (received > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      throw tooLarge();
+    }
+    text += decoder.decode(value, { stream: true });
+  }
+  return text + decoder.decode();
 }

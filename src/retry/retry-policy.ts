@@ -51,6 +51,12 @@ export interface RetryOptions {
   maxThrottleRetries: number;
 }
 
+/**
+ * The longest delay Node's timers keep, in ms (2^31 − 1, about 24.8 days): a longer one
+ * overflows and fires after 1 ms. Every duration option is bounded by it.
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** The defaults of {@link RetryOptions}. Frozen. */
 export const defaultRetryOptions: Readonly<RetryOptions> = Object.freeze({
   maxAttempts: 5,
@@ -63,14 +69,14 @@ export const defaultRetryOptions: Readonly<RetryOptions> = Object.freeze({
 
 /**
  * Schema of user-supplied retry options: every field optional, unknown keys rejected, durations
- * and counts non-negative integers, `maxAttempts` at least 1. Merge the result over
+ * and counts non-negative integers, durations at most {@link MAX_TIMER_MS}, `maxAttempts` at least 1. Merge the result over
  * {@link defaultRetryOptions}.
  */
 export const retryOptionsSchema = z.strictObject({
   maxAttempts: z.number().int().min(1).optional(),
-  baseDelayMs: z.number().int().min(0).optional(),
-  maxDelayMs: z.number().int().min(0).optional(),
-  maxRetryAfterMs: z.number().int().min(0).optional(),
+  baseDelayMs: z.number().int().min(0).max(MAX_TIMER_MS).optional(),
+  maxDelayMs: z.number().int().min(0).max(MAX_TIMER_MS).optional(),
+  maxRetryAfterMs: z.number().int().min(0).max(MAX_TIMER_MS).optional(),
   retryNonIdempotent: z.boolean().optional(),
   maxThrottleRetries: z.number().int().min(0).optional(),
 });
