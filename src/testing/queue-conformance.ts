@@ -34,7 +34,8 @@ export interface QueueConformanceOptions {
 
 /**
  * Declares a vitest `describe` block that checks an adapter against the `QueueAdapter` contract:
- * at-least-once delivery, FIFO order at concurrency 1 (only if `capabilities.fifo`), retries (a
+ * at-least-once delivery, validation (a forged key or a path with dot segments refused on enqueue
+ * and dead-lettered on delivery), FIFO order at concurrency 1 (only if `capabilities.fifo`), retries (a
  * delay honoured, `attempts.failures` vs `attempts.throttles`), a thrown handler retried as a
  * failure, dead-lettering with its reason, `close()` waiting for in-flight handlers, `close({
  * drain: true })`, concurrency limits, and, when the adapter has them, malformed payloads
@@ -130,6 +131,45 @@ export function runQueueAdapterConformance(
       const seen = await consumeAndAck(adapter);
       await sleep(50);
       expect(seen).toEqual([]);
+    });
+
+    it('refuses a forged key or a path with dot segments, on enqueue and on delivery', async () => {
+      const adapter = await make();
+      const [genuine, other] = makeTasks(2) as [SyncTask, SyncTask];
+      // A task carrying another request's key would store its records under that request's key.
+      const forged = { ...other, key: genuine.key };
+      const dotted = { ...other, path: '/api/v1/courses/1/%2e%2e/%2e%2e/admin' };
+      for (const bad of [forged, dotted]) {
+        await expect(adapter.enqueue(bad)).rejects.toMatchObject({ name: 'TaskValidationError' });
+        await expect(adapter.enqueue([genuine, bad])).rejects.toMatchObject({
+          name: 'TaskValidationError',
+        });
+      }
+      const enqueueRaw = adapter.enqueueRaw?.bind(adapter);
+      if (enqueueRaw !== undefined) {
+        await enqueueRaw(forged);
+        await enqueueRaw(dotted);
+      }
+      await adapter.enqueue(genuine);
+      const seen: SyncTask[] = [];
+      await adapter.consume(
+        async ({ task }) => {
+          seen.push(task);
+          return { type: 'ack' };
+        },
+        { concurrency: 1 },
+      );
+      await until(() => seen.length >= 1, 'the genuine task handled');
+      if (enqueueRaw !== undefined && adapter.deadLetters !== undefined) {
+        const letters = await waitForDeadLetters(adapter, 2, timeoutMs);
+        expect(letters.map((letter) => letter.reason)).toEqual(['invalid-task', 'invalid-task']);
+        expect(letters.map((letter) => letter.issues?.map((issue) => issue.path))).toEqual([
+          ['key'],
+          ['path'],
+        ]);
+      }
+      await sleep(30);
+      expect(seen).toEqual([genuine]);
     });
 
     it('delivers in enqueue order at concurrency 1 (if capabilities.fifo)', async (context) => {

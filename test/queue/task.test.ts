@@ -107,9 +107,11 @@ describe('createTask', () => {
 describe('parseTask', () => {
   it('accepts a task with notBefore and string or array parameters', () => {
     const task = {
-      ...valid(),
+      ...createTask(
+        { kind: 'course.users', path: USERS, searchParams: { a: 'x', 'b[]': ['1', '2'] } },
+        NOW,
+      ),
       notBefore: '2025-01-02T03:05:00Z',
-      searchParams: { a: 'x', 'b[]': ['1', '2'] },
     };
     expect(parseTask(task)).toEqual(task);
   });
@@ -185,5 +187,131 @@ describe('parseTask', () => {
   it('shortens long unknown key names', () => {
     const error = issuesOf({ ...valid(), ['k'.repeat(500)]: 1 });
     expect(error.message.length).toBeLessThan(200);
+  });
+});
+
+/** Builds a task payload as a broker could carry it: any path, parameters and key. */
+function payload(overrides: Partial<SyncTask>): Record<string, unknown> {
+  return { ...valid(), ...overrides };
+}
+
+describe('task keys', () => {
+  it('refuses a task whose key belongs to another request (a forged key)', () => {
+    const genuine = createTask({ kind: 'course.users', path: '/api/v1/courses/7/users' }, NOW);
+    const forged = { ...valid(), key: genuine.key };
+    const error = issuesOf(forged);
+    expect(error.issues).toEqual([{ path: 'key', message: expect.stringMatching(/own request/) }]);
+    expect(JSON.stringify(error)).not.toContain(genuine.key);
+    // Same path, other parameters: another request, so another key.
+    expect(issuesOf({ ...valid(), searchParams: { 'include[]': ['email'] } }).issues).toEqual([
+      { path: 'key', message: expect.any(String) },
+    ]);
+    // The key does not depend on per_page, nor on the order of the parameters.
+    expect(parseTask({ ...valid(), searchParams: { per_page: '10' } }).key).toBe(valid().key);
+  });
+});
+
+describe('task paths and parameters', () => {
+  const refusedPaths = [
+    '/api/v1/../../admin',
+    '/api/v1/courses/1/../../../admin',
+    '/api/v1/./courses',
+    '/api/v1/%2e%2e/%2e%2e/admin',
+    '/api/v1/%2E%2E/admin',
+    '/api/v1/%2E./admin',
+    '/api/v1/.%2e/admin',
+    '/api/v1/%252e%252e/admin',
+    '/api/v1/courses/1%2F..%2F..%2Fadmin',
+    '/api/v1/courses\\..\\..\\admin',
+    '/api/v1/courses/1%5c..%5cadmin',
+    '/api/v1//courses',
+    '/api/v1/courses/%zz',
+    '/api/v1/courses/%00',
+    '/api/v1/courses/{1}',
+    '/api/v1/courses/Café',
+  ];
+
+  it.each(refusedPaths)('refuses the path %s with a TaskValidationError on path', (path) => {
+    const error = issuesOf(payload({ path }));
+    expect(error.issues.map((issue) => issue.path)).toContain('path');
+    expect(JSON.stringify(error)).not.toContain(path);
+  });
+
+  it('refuses dot segments in createTask too, and never resolves them', () => {
+    for (const path of refusedPaths.slice(0, 11)) {
+      expect(() => createTask({ kind: 'course.users', path }, NOW), path).toThrow(
+        TaskValidationError,
+      );
+    }
+  });
+
+  it('normalizes the encoding of a path in createTask, keeping its key', () => {
+    const task = createTask({ kind: 'course.users', path: '/api/v1/courses/sis_course_id:Café' });
+    expect(task.path).toBe('/api/v1/courses/sis_course_id:Caf%C3%A9');
+    expect(task.key).toBe(
+      idempotencyKey({ method: 'GET', path: '/api/v1/courses/sis_course_id:Café' }),
+    );
+    expect(parseTask(task)).toEqual(task);
+  });
+
+  it('accepts encoded dots and slashes inside a segment (SIS ids), and a trailing slash', () => {
+    for (const path of [
+      '/api/v1/users/sis_login_id:jane%2Edoe/page_views',
+      '/api/v1/courses/sis_course_id:A%2FB/users',
+      '/api/v1/courses/1/users/',
+      '/api/v1/courses/1.json',
+    ]) {
+      expect(createTask({ kind: 'course.users', path }, NOW).path, path).toBe(path);
+    }
+  });
+
+  it.each([
+    'access_token',
+    'ACCESS_TOKEN',
+    'Access_Token',
+    'access%5Ftoken',
+    'access%5ftoken',
+    'access%255Ftoken',
+    'access_token[]',
+    'access_token[x]',
+    'access_token%5B%5D',
+    ' access_token',
+    'ａｃｃｅｓｓ_ｔｏｋｅｎ',
+  ])('refuses the parameter name %s', (name) => {
+    const secret = 'SECRET-VALUE-123';
+    let error: unknown;
+    try {
+      createTask({ kind: 'course.users', path: USERS, searchParams: { [name]: secret } }, NOW);
+    } catch (thrown) {
+      error = thrown;
+    }
+    expect(error).toBeInstanceOf(TaskValidationError);
+    expect((error as TaskValidationError).issues[0]?.message).toMatch(/access token/);
+    expect(JSON.stringify(error)).not.toContain(secret);
+    expect(issuesOf(payload({ searchParams: { [name]: secret } })).issues.length).toBeGreaterThan(
+      0,
+    );
+  });
+
+  it('refuses a value, a name or a path shaped like a Canvas token, never quoting it', () => {
+    const token = `1234~${'aB3'.repeat(21)}x`;
+    const inputs: Parameters<typeof createTask>[0][] = [
+      { kind: 'course.users', path: USERS, searchParams: { search_term: token } },
+      { kind: 'course.users', path: USERS, searchParams: { 'include[]': ['email', token] } },
+      { kind: 'course.users', path: USERS, searchParams: { [token]: '1' } },
+      { kind: 'course.users', path: `${USERS}/${token}` },
+      { kind: 'course.users', path: `${USERS}/${token.replace('~', '%7E')}` },
+    ];
+    for (const input of inputs) {
+      let error: unknown;
+      try {
+        createTask(input, NOW);
+      } catch (thrown) {
+        error = thrown;
+      }
+      expect(error).toBeInstanceOf(TaskValidationError);
+      expect(JSON.stringify(error)).not.toContain(token.slice(5));
+      expect(String((error as Error).stack)).not.toContain(token.slice(5));
+    }
   });
 });
