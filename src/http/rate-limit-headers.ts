@@ -4,6 +4,17 @@
  * @module
  */
 
+/** The rate-limit headers whose values are numbers, by their lower-case names. */
+export type RateLimitHeaderName = 'x-rate-limit-remaining' | 'x-request-cost';
+
+/** A rate-limit header that was sent but is not a finite number (see {@link malformedRateLimitHeaders}). */
+export interface MalformedRateLimitHeader {
+  /** Which header. */
+  readonly header: RateLimitHeaderName;
+  /** Its raw text, untrimmed and uncut: truncate before logging it. */
+  readonly text: string;
+}
+
 /** What one response says about the token's rate-limit bucket. */
 export interface RateLimitHeaders {
   /**
@@ -76,4 +87,31 @@ export function parseRateLimitHeaders(headers: Headers): RateLimitHeaders {
     requestContextId:
       contextId !== undefined && REQUEST_CONTEXT_ID.test(contextId) ? contextId : undefined,
   };
+}
+
+const NUMERIC_HEADERS: readonly RateLimitHeaderName[] = [
+  'x-rate-limit-remaining',
+  'x-request-cost',
+];
+
+/**
+ * The rate-limit headers of a response that are present but that {@link parseCanvasFloat}
+ * rejects (garbage, `NaN`, `Infinity`, `1e400`, empty): those {@link parseRateLimitHeaders}
+ * reports as `undefined`, so that the pacer can report them without ever acting on them.
+ *
+ * @returns One entry per such header, in the order remaining, cost; `[]` for a sound response.
+ *
+ * @example
+ * ```ts
+ * malformedRateLimitHeaders(new Headers({ 'X-Rate-Limit-Remaining': 'lots' }));
+ * // [{ header: 'x-rate-limit-remaining', text: 'lots' }]
+ * ```
+ */
+export function malformedRateLimitHeaders(headers: Headers): MalformedRateLimitHeader[] {
+  const found: MalformedRateLimitHeader[] = [];
+  for (const header of NUMERIC_HEADERS) {
+    const text = headers.get(header);
+    if (text !== null && parseCanvasFloat(text) === undefined) found.push({ header, text });
+  }
+  return found;
 }

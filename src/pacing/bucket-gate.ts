@@ -1,4 +1,5 @@
 import type { BucketModel } from './bucket-model.js';
+import { type PacingAnomaly, type PlausibleBounds, screenReading } from './pacing-anomaly.js';
 
 /** Timers and clock the gate uses; injected so tests control time. */
 export interface GateClock {
@@ -18,13 +19,18 @@ export const systemClock: GateClock = {
 export interface GateLease {
   /** How long the request waited at the gate, in ms. */
   readonly waitedMs: number;
-  /** Whether the wait ended because the bucket leaked enough (rather than a request ending). */
+  /**
+   * Whether the wait ended because the bucket leaked enough, or because the wait
+   * was capped at `maxWaitMs` (rather than a request ending).
+   */
   readonly byLeak: boolean;
   /**
    * Feeds the response's `X-Rate-Limit-Remaining` to the model and frees the
    * slot: the request no longer holds Canvas's up-front cost once its response
    * has arrived. Idempotent; `remaining` and `cost` may be `undefined` when
-   * the headers were missing.
+   * the headers were missing. A value that is not finite or outside the
+   * gate's plausible bounds is not fed to the model but reported as an
+   * `implausible-header` anomaly.
    */
   settle(remaining: number | undefined, throttled: boolean, cost?: number): void;
 }
@@ -36,26 +42,62 @@ interface Waiter {
   readonly reject: (reason: unknown) => void;
 }
 
+/** How a {@link BucketGate} behaves. */
+export interface BucketGateOptions {
+  /** Most requests in flight at once, whatever the bucket allows. Minimum: 1. */
+  readonly maxInFlight: number;
+  /** Time and timers. @defaultValue {@link systemClock} */
+  readonly clock?: GateClock;
+  /**
+   * Longest wait for the leak, in ms: a longer computed wait (or one without end)
+   * is cut to this, reported as a `wait-capped` anomaly, and followed by one
+   * request sent as a probe once none is in flight.
+   * @defaultValue 60000. Minimum: 1; at most 2,147,483,647 (Node's timer limit)
+   */
+  readonly maxWaitMs?: number;
+  /**
+   * Readings believed; others are ignored and reported.
+   * @defaultValue `{ maxRemaining: 10000, maxCost: 10000 }`
+   */
+  readonly plausible?: PlausibleBounds;
+  /** Called with every anomaly, after the gate's state is consistent again. */
+  readonly onAnomaly?: ((anomaly: PacingAnomaly) => void) | undefined;
+}
+
+/** Node's largest timer delay: anything longer fires after 1 ms (`TimeoutOverflowWarning`). */
+const MAX_TIMER_MS = 2_147_483_647;
+
 /**
  * Admits requests one by one as the {@link BucketModel} allows: as many in
  * flight as the estimated headroom covers, the rest waiting in order. When the
  * headroom runs out it sets one timer for exactly the time the leak needs to
- * make room, never a fixed sleep or a poll.
+ * make room, never a fixed sleep or a poll, and never longer than `maxWaitMs`:
+ * when that time is up and nothing is in flight, one request goes as a probe,
+ * so the gate never waits for ever on a model that went wrong.
  */
 export class BucketGate {
   readonly #model: BucketModel;
   readonly #clock: GateClock;
   readonly #maxInFlight: number;
+  readonly #maxWaitMs: number;
+  readonly #plausible: PlausibleBounds;
+  readonly #onAnomaly: ((anomaly: PacingAnomaly) => void) | undefined;
   readonly #waiters: Waiter[] = [];
+  readonly #anomalies: PacingAnomaly[] = [];
   #inFlight = 0;
   #maxSeen = 0;
   #timer: unknown;
+  /** When a capped wait ends (a probe may go); `undefined` while no wait is capped. */
+  #probeAt: number | undefined;
   #closedReason: unknown;
 
-  constructor(model: BucketModel, options: { maxInFlight: number; clock?: GateClock }) {
+  constructor(model: BucketModel, options: BucketGateOptions) {
     this.#model = model;
     this.#maxInFlight = options.maxInFlight;
     this.#clock = options.clock ?? systemClock;
+    this.#maxWaitMs = Math.min(Math.max(1, options.maxWaitMs ?? 60_000), MAX_TIMER_MS);
+    this.#plausible = options.plausible ?? { maxRemaining: 10_000, maxCost: 10_000 };
+    this.#onAnomaly = options.onAnomaly;
   }
 
   /** Requests admitted whose response has not arrived. */
@@ -123,22 +165,72 @@ export class BucketGate {
   }
 
   #pump(byLeak = false): void {
+    this.#schedule(byLeak);
+    this.#flushAnomalies();
+  }
+
+  #schedule(byLeak: boolean): void {
     const now = this.#clock.now();
     while (this.#waiters.length > 0 && this.#hasRoom(now)) {
       const waiter = this.#waiters.shift();
       if (waiter !== undefined) this.#admit(waiter, now, byLeak);
     }
     this.#cancelTimer();
-    if (this.#waiters.length === 0 || this.#inFlight >= this.#maxInFlight) return;
+    if (this.#waiters.length === 0 || this.#inFlight >= this.#maxInFlight) {
+      this.#probeAt = undefined;
+      return;
+    }
+    if (this.#probeAt !== undefined && now >= this.#probeAt && this.#inFlight === 0) {
+      // A capped wait is over and nothing is in flight: one request goes as a probe, and its
+      // response teaches the model afresh (its settle() pumps again).
+      this.#probeAt = undefined;
+      const waiter = this.#waiters.shift();
+      if (waiter !== undefined) this.#admit(waiter, now, true);
+      return;
+    }
     const wait = this.#model.msUntilRoom(this.#inFlight, now);
-    if (wait === undefined) return; // a response must arrive first; settle() pumps again
+    // A response must arrive first; settle() pumps again.
+    if (wait === undefined && this.#inFlight > 0) {
+      this.#probeAt = undefined;
+      return;
+    }
+    let delay: number;
+    if (wait !== undefined && Number.isFinite(wait) && wait <= this.#maxWaitMs) {
+      this.#probeAt = undefined;
+      delay = wait;
+    } else {
+      // Longer than the cap, not a number, or without end while nothing is in flight (no
+      // response would ever come to end it). Once per capped wait: later pumps keep its end.
+      if (this.#probeAt === undefined || now >= this.#probeAt) {
+        this.#probeAt = now + this.#maxWaitMs;
+        this.#report({
+          kind: 'wait-capped',
+          computedMs: wait ?? Number.POSITIVE_INFINITY,
+          cappedMs: this.#maxWaitMs,
+        });
+      }
+      delay = this.#probeAt - now;
+    }
     this.#timer = this.#clock.setTimeout(
       () => {
         this.#timer = undefined;
         this.#pump(true);
       },
-      Math.max(1, wait),
+      Math.max(1, delay),
     );
+  }
+
+  #report(anomaly: PacingAnomaly): void {
+    if (this.#onAnomaly !== undefined) this.#anomalies.push(anomaly);
+  }
+
+  /** Hands queued anomalies to the hook; called last, so a throwing hook leaves the gate sound. */
+  #flushAnomalies(): void {
+    let anomaly = this.#anomalies.shift();
+    while (anomaly !== undefined) {
+      this.#onAnomaly?.(anomaly);
+      anomaly = this.#anomalies.shift();
+    }
   }
 
   #hasRoom(now: number): boolean {
@@ -155,12 +247,14 @@ export class BucketGate {
       settle: (remaining, throttled, cost) => {
         if (settled) return;
         settled = true;
-        if (remaining !== undefined) {
+        const reading = screenReading(remaining, cost, this.#plausible);
+        for (const anomaly of reading.anomalies) this.#report(anomaly);
+        if (reading.remaining !== undefined) {
           this.#model.observe({
-            remaining,
+            remaining: reading.remaining,
             othersInFlight: this.#inFlight - 1,
             throttled,
-            cost: cost ?? 0,
+            cost: reading.cost ?? 0,
             nowMs: this.#clock.now(),
           });
         }

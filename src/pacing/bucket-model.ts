@@ -24,8 +24,12 @@
  *   observation that overstates it (a request counted as in flight that had
  *   not reached Canvas yet) is outvoted by its neighbours.
  * - The high-water mark is learned as the largest `remaining` ever seen (no
- *   `remaining` can exceed it), and lowered again when a throttle shows that a
- *   guess let the headroom grow too far.
+ *   `remaining` can exceed it), never above `maxHighWaterMark`, and lowered
+ *   again when a throttle shows that a guess let the headroom grow too far.
+ *
+ * The model trusts what it is given: screen readings first (see
+ * `screenReading`). It ignores only what no arithmetic survives: a `remaining`
+ * or `cost` that is not finite.
  */
 export interface BucketModelSettings {
   /** First guess of the high-water mark; learned upward from headers. Hosted Canvas: 700. */
@@ -38,6 +42,11 @@ export interface BucketModelSettings {
   readonly safetyMargin: number;
   /** How long an observation keeps a say in the headroom, in ms. */
   readonly windowMs: number;
+  /**
+   * Highest high-water mark the model will learn from headers, in cost units.
+   * @defaultValue `Infinity` (the client passes `pacing.maxPlausibleRemaining`, 10,000)
+   */
+  readonly maxHighWaterMark?: number;
 }
 
 /** One response's testimony about the bucket. */
@@ -94,23 +103,31 @@ export class BucketModel {
     return this.#highWaterMark;
   }
 
-  /** Takes in one response's headers. */
+  /**
+   * Takes in one response's headers. A `remaining` that is not finite is ignored
+   * (the observation is dropped), and so is a `cost` that is not finite.
+   */
   observe(observation: BucketObservation): void {
     const { remaining, othersInFlight, throttled, nowMs } = observation;
-    this.#costs += Math.max(0, observation.cost ?? 0);
+    if (!Number.isFinite(remaining) || !Number.isFinite(nowMs)) return;
+    const cost = observation.cost ?? 0;
+    if (Number.isFinite(cost)) this.#costs += Math.max(0, cost);
     const { upFrontCost } = this.#settings;
+    const ceiling = this.#settings.maxHighWaterMark ?? Number.POSITIVE_INFINITY;
     const predicted = this.headroom(nowMs);
     const headroom = remaining + upFrontCost * Math.max(0, othersInFlight);
     this.#lastRemaining = remaining;
     this.#maxRemaining = Math.max(this.#maxRemaining ?? remaining, remaining);
-    if (this.#maxRemaining > this.#highWaterMark) this.#highWaterMark = this.#maxRemaining;
+    // Learned upward, but never above the ceiling: one absurd reading must not switch pacing off.
+    const learned = Math.min(this.#maxRemaining, ceiling);
+    if (learned > this.#highWaterMark) this.#highWaterMark = learned;
     if (throttled && predicted !== undefined && predicted > headroom) {
       // The model let a request through that Canvas refused: if the guess of the
       // high-water mark let the headroom grow too far, bring it down by the error.
       const lowered = this.#highWaterMark - (predicted - headroom);
       // Never so low that not even one request could go: the gate would wait for ever.
       const floor = upFrontCost + this.#settings.safetyMargin + 1;
-      this.#highWaterMark = Math.max(this.#maxRemaining, lowered, floor);
+      this.#highWaterMark = Math.max(learned, lowered, floor);
     }
     this.#samples = this.#samples.filter(
       (sample) => nowMs - sample.atMs <= this.#settings.windowMs,

@@ -1,6 +1,8 @@
 import PQueue from 'p-queue';
+import { malformedRateLimitHeaders } from '../http/rate-limit-headers.js';
 import { BucketGate, type GateClock, type GateLease, systemClock } from './bucket-gate.js';
 import { type BucketEstimate, BucketModel } from './bucket-model.js';
+import { malformedHeaderAnomaly, type PacingAnomaly } from './pacing-anomaly.js';
 
 /** Pacing settings; every field has a default matching Instructure-hosted Canvas. */
 export interface PacingOptions {
@@ -16,6 +18,27 @@ export interface PacingOptions {
   maxConcurrent?: number;
   /** How long a response's testimony counts in the headroom estimate, in ms. @defaultValue 250 */
   observationWindowMs?: number;
+  /**
+   * Longest a request waits for the bucket to leak, in ms. A longer computed wait means the
+   * model went wrong: the request waits this long instead, the client reports a `wait-capped`
+   * anomaly, and then one request goes as a probe (once none is in flight) whose response
+   * teaches the model afresh. Hosted Canvas never needs more than about 16 s.
+   * @defaultValue 60000. Minimum: 1000; maximum: 2147483647 (Node's timer limit)
+   */
+  maxWaitMs?: number;
+  /**
+   * Largest `|X-Rate-Limit-Remaining|` believed, in cost units; also the ceiling of the learned
+   * high-water mark. A reading beyond it (or not finite) is ignored and reported as an
+   * `implausible-header` anomaly. Hosted Canvas reports −100 to 700.
+   * @defaultValue 10000. Must be positive and at least `highWaterMark`
+   */
+  maxPlausibleRemaining?: number;
+  /**
+   * Largest `X-Request-Cost` believed, in cost units (a cost below 0, above this or not finite
+   * is ignored and reported). Canvas's costs are typically 0.01 to a few units.
+   * @defaultValue 10000. Must be positive
+   */
+  maxPlausibleCost?: number;
 }
 
 /** {@link PacingOptions} with every default filled in. */
@@ -29,7 +52,22 @@ export const defaultPacingOptions: ResolvedPacingOptions = Object.freeze({
   safetyMargin: 5,
   maxConcurrent: 64,
   observationWindowMs: 250,
+  maxWaitMs: 60_000,
+  maxPlausibleRemaining: 10_000,
+  maxPlausibleCost: 10_000,
 });
+
+/** What a {@link CanvasPacer} calls out to; every field optional. */
+export interface PacerHooks {
+  /** Time and timers. @defaultValue {@link systemClock} */
+  readonly clock?: GateClock | undefined;
+  /**
+   * Called with every {@link PacingAnomaly}: a rate-limit header ignored as implausible, or a
+   * wait cut to `maxWaitMs`. Called synchronously once the pacer's state is consistent; keep it
+   * small (an exception it throws reaches the code that fed the pacer the response).
+   */
+  readonly onAnomaly?: ((anomaly: PacingAnomaly) => void) | undefined;
+}
 
 /** Jobs started beyond the in-flight limit, so that one always waits at the gate, ready. */
 const PREFETCH = 4;
@@ -67,17 +105,30 @@ export class CanvasPacer {
   readonly #gate: BucketGate;
   readonly #model: BucketModel;
   readonly #clock: GateClock;
+  readonly #onAnomaly: ((anomaly: PacingAnomaly) => void) | undefined;
 
-  constructor(options: ResolvedPacingOptions, clock: GateClock = systemClock) {
+  constructor(options: ResolvedPacingOptions, hooks: PacerHooks = {}) {
+    const clock = hooks.clock ?? systemClock;
     this.#clock = clock;
+    this.#onAnomaly = hooks.onAnomaly;
     this.#model = new BucketModel({
       highWaterMark: options.highWaterMark,
       upFrontCost: options.upFrontCost,
       outflowPerSecond: options.outflowPerSecond,
       safetyMargin: options.safetyMargin,
       windowMs: options.observationWindowMs,
+      maxHighWaterMark: options.maxPlausibleRemaining,
     });
-    this.#gate = new BucketGate(this.#model, { maxInFlight: options.maxConcurrent, clock });
+    this.#gate = new BucketGate(this.#model, {
+      maxInFlight: options.maxConcurrent,
+      clock,
+      maxWaitMs: options.maxWaitMs,
+      plausible: {
+        maxRemaining: options.maxPlausibleRemaining,
+        maxCost: options.maxPlausibleCost,
+      },
+      onAnomaly: hooks.onAnomaly,
+    });
     this.#queue = new PQueue({ concurrency: options.maxConcurrent + PREFETCH });
   }
 
@@ -99,6 +150,20 @@ export class CanvasPacer {
       },
       { priority: options.priority ?? 0, ...(signal === undefined ? {} : { signal }) },
     );
+  }
+
+  /**
+   * Reports, as `implausible-header` anomalies, the rate-limit headers of a response that are
+   * present but not numbers (garbage text, `NaN`, `1e400`): `parseRateLimitHeaders` already
+   * turned those into `undefined`, so the model never saw them. The text is cut to 40
+   * printable characters. Does nothing without an `onAnomaly` hook.
+   */
+  reportMalformedHeaders(headers: Headers): void {
+    const onAnomaly = this.#onAnomaly;
+    if (onAnomaly === undefined) return;
+    for (const { header, text } of malformedRateLimitHeaders(headers)) {
+      onAnomaly(malformedHeaderAnomaly(header, text));
+    }
   }
 
   /** A snapshot for stats. */
