@@ -12,6 +12,7 @@ export type {
   CanvasAbortErrorOptions,
   CanvasAuthErrorOptions,
   CanvasAuthErrorReason,
+  CanvasBodyTooLargeErrorOptions,
   CanvasClientClosedErrorOptions,
   CanvasErrorBody,
   CanvasHttpErrorOptions,
@@ -20,11 +21,15 @@ export type {
   CanvasPaginationErrorOptions,
   CanvasPaginationErrorReason,
   CanvasRateLimitErrorOptions,
+  CanvasRedirectErrorOptions,
+  CanvasRedirectErrorReason,
   CanvasResponseErrorOptions,
   CanvasSyncErrorCode,
   CanvasSyncErrorJSON,
   CanvasSyncErrorOptions,
   CanvasTimeoutErrorOptions,
+  CanvasTokenErrorOptions,
+  CanvasTokenErrorReason,
   OptionsIssue,
   RequestErrorContext,
   SanitizedError,
@@ -32,16 +37,19 @@ export type {
 export {
   CanvasAbortError,
   CanvasAuthError,
+  CanvasBodyTooLargeError,
   CanvasClientClosedError,
   CanvasHttpError,
   CanvasNetworkError,
   CanvasOptionsError,
   CanvasPaginationError,
   CanvasRateLimitError,
+  CanvasRedirectError,
   CanvasRequestError,
   CanvasResponseError,
   CanvasSyncError,
   CanvasTimeoutError,
+  CanvasTokenError,
   extractCanvasErrorMessages,
 } from './errors.js';
 export type {
@@ -51,6 +59,7 @@ export type {
   ResponseEvent,
   RetryEvent,
   ThrottledEvent,
+  TokenRefreshedEvent,
 } from './events.js';
 export type { CanvasLinkRel, LinkRels } from './http/link-header.js';
 export { parseLinkHeader } from './http/link-header.js';
@@ -133,6 +142,8 @@ export type { CreateTaskInput, SyncTask, TaskKind } from './queue/task.js';
 export { createTask, parseTask, syncTaskSchema, taskKinds } from './queue/task.js';
 export type { TaskIssue, TaskValidationErrorOptions } from './queue/task-validation-error.js';
 export { TaskValidationError } from './queue/task-validation-error.js';
+export type { RefreshTokenProviderOptions } from './refresh-token-provider.js';
+export { refreshTokenProvider } from './refresh-token-provider.js';
 export type { CanvasResponse } from './request-runner.js';
 export type { Outcome, RetryDecision, RetryInput, RetryOptions } from './retry/retry-policy.js';
 export {
@@ -153,6 +164,7 @@ export type {
   SinkWriteResult,
 } from './sink/index.js';
 export { CanvasSinkClosedError, JsonlFileSink, MemorySink } from './sink/index.js';
+export type { TokenProvider } from './token-source.js';
 export type { TaskRetryPolicy } from './worker/outcome.js';
 export { defaultTaskRetryPolicy, outcomeOfFailure } from './worker/outcome.js';
 export type {

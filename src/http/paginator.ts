@@ -115,9 +115,26 @@ function nextUrl(next: string | undefined, current: URL, followed: FollowedLinks
       nextUrl: target.toString(),
     });
   }
-  const key = redactUrl(target);
-  if (!followed.add(key)) {
-    throw new CanvasPaginationError({ reason: 'loop', url: redactUrl(current), nextUrl: key });
+  if (!followed.add(loopKey(target))) {
+    throw new CanvasPaginationError({
+      reason: 'loop',
+      url: redactUrl(current),
+      nextUrl: redactUrl(target),
+    });
   }
   return target;
+}
+
+/**
+ * What makes two `next` links the same page: the URL without its fragment, its `access_token`
+ * and its empty pairs (a trailing `&`), with the parameters decoded, sorted and encoded again. Links that differ
+ * only in those ways would otherwise make a loop look like progress.
+ */
+function loopKey(url: URL): string {
+  const copy = new URL(redactUrl(url));
+  copy.hash = '';
+  const params = new URLSearchParams(copy.search);
+  params.sort();
+  copy.search = params.toString();
+  return copy.href;
 }
