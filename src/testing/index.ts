@@ -11,6 +11,7 @@ export type {
   Institution,
   InstitutionOptions,
   LazyList,
+  PageViewRange,
   ResolvedInstitutionOptions,
   SubmissionIncludes,
 } from './simulator/data.js';
@@ -21,6 +22,7 @@ export type {
   EndpointName,
   EndpointSettings,
   ForbiddenRule,
+  OAuthClientOptions,
   RequestModel,
   SimulatedInstitutionOptions,
   SimulatedRequest,
@@ -32,3 +34,4 @@ export { formatRubyFloat } from './simulator/ruby-float.js';
 export type { CanvasSimulator } from './simulator/server.js';
 export { startCanvasSimulator } from './simulator/server.js';
 export type { LevelSample, TokenStats } from './simulator/token-meter.js';
+export type { AuthCounts } from './simulator/token-registry.js';

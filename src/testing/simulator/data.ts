@@ -21,4 +21,5 @@ export {
   type InstitutionOptions,
   type ResolvedInstitutionOptions,
 } from './institution/options.js';
+export type { PageViewRange } from './institution/page-views.js';
 export type { SubmissionIncludes } from './institution/submissions.js';

@@ -167,8 +167,55 @@ const institutionSchema = z
     entriesPerTopic: z.number().int().nonnegative().optional(),
     pageViewsPerUser: z.number().int().nonnegative().optional(),
     commentsPerSubmission: z.number().int().nonnegative().optional(),
+    pageViewDays: z.number().int().min(1).optional(),
+    pageViewsUntil: z.number().int().nonnegative().optional(),
   })
   .optional();
+
+/** A developer key (OAuth2 client) the simulator knows. */
+export interface OAuthClientOptions {
+  /** The client id (a developer key id, e.g. `'10000000000001'`). */
+  readonly clientId: string;
+  /** The client secret. */
+  readonly clientSecret: string;
+  /** Refresh tokens granted to this client; each gets its own access token when refreshed. */
+  readonly refreshTokens: readonly string[];
+}
+
+const oauthClientSchema = z.strictObject({
+  clientId: z.string().min(1),
+  clientSecret: z.string().min(1),
+  refreshTokens: z.array(z.string().min(1)).min(1),
+});
+
+/** Reports client ids and refresh tokens given twice (each names one grant). */
+function checkOAuthClients(
+  clients: readonly z.output<typeof oauthClientSchema>[],
+  ctx: z.core.$RefinementCtx,
+): void {
+  const ids = new Set<string>();
+  const refreshTokens = new Set<string>();
+  for (const [index, client] of clients.entries()) {
+    if (ids.has(client.clientId)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['oauthClients', index, 'clientId'],
+        message: 'clientId is given twice',
+      });
+    }
+    ids.add(client.clientId);
+    for (const token of client.refreshTokens) {
+      if (refreshTokens.has(token)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['oauthClients', index, 'refreshTokens'],
+          message: 'a refresh token belongs to one client and is given once',
+        });
+      }
+      refreshTokens.add(token);
+    }
+  }
+}
 
 /** Validates {@link CanvasSimulatorOptions}; exported for tests of the validation itself. */
 export const simulatorOptionsSchema = z
@@ -180,6 +227,10 @@ export const simulatorOptionsSchema = z
     allowlistedTokens: z.array(z.string().min(1)).optional(),
     blockedTokens: z.array(z.string().min(1)).optional(),
     expiredTokens: z.array(z.string().min(1)).optional(),
+    revokedTokens: z.array(z.string().min(1)).optional(),
+    oauthClients: z.array(oauthClientSchema).optional(),
+    accessTokenTtlMs: z.number().finite().min(1).optional(),
+    refreshReuseMs: nonNegative.optional(),
     highWaterMark: z.number().finite().positive().optional(),
     maximum: z.number().finite().positive().optional(),
     outflowPerSecond: z.number().finite().positive().optional(),
@@ -207,6 +258,7 @@ export const simulatorOptionsSchema = z
         message: `highWaterMark (${hwm}) must not exceed maximum (${maximum})`,
       });
     }
+    checkOAuthClients(options.oauthClients ?? [], ctx);
     if ((options.perPageDefault ?? 10) > (options.perPageMax ?? 100)) {
       ctx.addIssue({
         code: 'custom',
@@ -227,6 +279,18 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
 export interface SimulatedInstitutionOptions extends InstitutionOptions {
   /** Seed of the data. @defaultValue the simulator's `seed` */
   seed?: number;
+  /**
+   * Length of the span of time each user's page views are spread over, in days, ending at
+   * `pageViewsUntil`. Minimum: 1. @defaultValue 365
+   */
+  pageViewDays?: number;
+  /**
+   * End of the span of page views (exclusive), epoch ms: every generated page view is dated in
+   * the `pageViewDays` days before it. Give it (e.g. `Date.parse('2026-11-08T00:00:00Z')`) when
+   * a test needs the same dates on every run. Minimum: 0.
+   * @defaultValue the time the simulator starts (`Date.now()`), so the last days hold page views
+   */
+  pageViewsUntil?: number;
 }
 
 /** Cost, latency and up-front cost of one endpoint, overriding the simulator-wide ones. */
@@ -259,6 +323,28 @@ export interface CanvasSimulatorOptions {
   blockedTokens?: string[];
   /** Tokens answered 401 `Expired access token.` (after passing the throttle). */
   expiredTokens?: string[];
+  /** Tokens answered 401 `Revoked access token.` (after passing the throttle). */
+  revokedTokens?: string[];
+  /**
+   * OAuth2 clients (developer keys) whose refresh tokens `POST /login/oauth2/token` accepts.
+   * Each refresh gives an access token that is valid for `accessTokenTtlMs` by the simulator's
+   * `clock`, with its own bucket; a later refresh replaces it (the old one is then invalid).
+   * Client ids must be distinct, and a refresh token belongs to one client. @defaultValue none
+   */
+  oauthClients?: OAuthClientOptions[];
+  /**
+   * Lifetime of an access token issued by the token endpoint, in ms of the simulator's `clock`
+   * (Canvas: one hour). `expires_in` reports it in whole seconds, rounded up. Minimum: 1.
+   * @defaultValue 3_600_000
+   */
+  accessTokenTtlMs?: number;
+  /**
+   * A refresh within this many ms of the previous regeneration of the same refresh token's
+   * access token answers with that same token (if still valid), as Canvas does to absorb
+   * bursts of refreshes (its `oauth_refresh_token_spam_interval`, 5 s). 0 regenerates on every
+   * refresh. Minimum: 0. @defaultValue 5000
+   */
+  refreshReuseMs?: number;
   /** Bucket high-water mark. @defaultValue 700. Must not exceed `maximum`. */
   highWaterMark?: number;
   /** Bucket maximum. @defaultValue 800 */

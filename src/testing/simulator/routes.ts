@@ -1,6 +1,7 @@
 import type { Institution } from './data.js';
 import type { EndpointName } from './options.js';
 import type { KeysetList, PageableList } from './pagination.js';
+import { readTimeParam } from './time-param.js';
 
 /** What a route answers, before pagination, faults and headers are applied. */
 export type RouteResult =
@@ -11,7 +12,8 @@ export type RouteResult =
       readonly list: PageableList<unknown>;
     }
   | { readonly kind: 'collection'; readonly style: 'bookmark'; readonly list: KeysetList<unknown> }
-  | { readonly kind: 'not_found' };
+  | { readonly kind: 'not_found' }
+  | { readonly kind: 'bad_request'; readonly message: string };
 
 interface RouteInput {
   readonly params: readonly string[];
@@ -109,8 +111,21 @@ function param(input: RouteInput, index: number): string {
   return input.params[index] ?? '';
 }
 
-/** The service account a token belongs to (`/users/self`). */
-const SELF_USER = Object.freeze({
+/**
+ * `/users/:id/page_views`, limited to `start_time` (inclusive) and `end_time` (exclusive) when
+ * given. Stricter than Canvas, which silently ignores a value it cannot parse: here that is a
+ * 400, so that a malformed window shows up in tests instead of widening the request.
+ */
+function userPageViews(data: Institution, input: RouteInput): RouteResult {
+  const start = readTimeParam(input.searchParams, 'start_time');
+  if (!start.ok) return { kind: 'bad_request', message: start.message };
+  const end = readTimeParam(input.searchParams, 'end_time');
+  if (!end.ok) return { kind: 'bad_request', message: end.message };
+  return bookmarked(data.pageViews(param(input, 0), { start: start.ms, end: end.ms }));
+}
+
+/** The service account a token belongs to (`/users/self`, and the user of OAuth2 tokens). */
+export const SELF_USER = Object.freeze({
   id: 1,
   name: 'Canvas Sync Service Account',
   sortable_name: 'Account, Canvas Sync Service',
@@ -197,7 +212,7 @@ const routes: readonly Route[] = [
     method: 'GET',
     pattern: new RegExp(`^/api/v1/users/${ID}/page_views$`),
     endpoint: 'users.page_views',
-    handle: (data, input) => bookmarked(data.pageViews(param(input, 0))),
+    handle: userPageViews,
   },
   {
     method: 'GET',

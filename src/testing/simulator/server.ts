@@ -7,6 +7,7 @@ import { type BucketSettings, LeakyBucket } from './bucket.js';
 import { createInstitution, type Institution } from './data.js';
 import { type FaultCounts, FaultInjector, parseFaults } from './faults.js';
 import { CollectionMutations } from './mutations.js';
+import { OAuthProvider, TOKEN_PATH, tokenParams } from './oauth.js';
 import {
   type CanvasSimulatorOptions,
   type EndpointName,
@@ -33,6 +34,7 @@ import {
 import { type MatchedRoute, matchRoute } from './routes.js';
 import { formatRubyFloat } from './ruby-float.js';
 import { TokenMeter, type TokenStats } from './token-meter.js';
+import { AuthCounter, type AuthCounts, TokenRegistry } from './token-registry.js';
 
 /** A running Canvas simulator. */
 export interface CanvasSimulator {
@@ -54,9 +56,30 @@ export interface CanvasSimulator {
   setFaults(faults: SimulatorFaults): void;
   /** Replaces the permission rules (401 without `WWW-Authenticate`). */
   setForbidden(rules: readonly ForbiddenRule[]): void;
+  /**
+   * Expires a token now, by the simulator's clock: from then on requests with it get 401
+   * `Expired access token.` with `WWW-Authenticate`. Works for configured tokens and for
+   * tokens issued by `POST /login/oauth2/token` (whose refresh token keeps working).
+   *
+   * @throws TypeError for a token the simulator does not accept (unknown or replaced).
+   */
+  expireToken(token: string): void;
+  /**
+   * Revokes a token: from then on requests with it get 401 `Revoked access token.` with
+   * `WWW-Authenticate`. Revoking an issued token also revokes its refresh token (the token
+   * endpoint then answers `invalid_request`, `refresh_token not found`), as in Canvas.
+   *
+   * @throws TypeError for a token the simulator does not accept (unknown or replaced).
+   */
+  revokeToken(token: string): void;
+  /** How token refreshes were answered and how many requests were refused for their token. */
+  authCounts(): AuthCounts;
   /** Sets a token's bucket level now, e.g. to simulate another process using the same token. */
   setBucketLevel(level: number, token?: string): void;
-  /** Clears counters, samples, fault counts and collection changes; buckets keep their level. */
+  /**
+   * Clears counters (token stats, fault and auth counts), samples and collection changes;
+   * buckets keep their level and tokens their state.
+   */
   resetStats(): void;
   /** Stops listening and drops open connections. */
   close(): Promise<void>;
@@ -144,15 +167,39 @@ export async function startCanvasSimulator(
     upFrontCost: options.upFrontCost ?? 50,
   };
   const tokens = options.tokens ?? [DEFAULT_TOKEN];
-  const allowlisted = new Set(options.allowlistedTokens ?? []);
-  const blocked = new Set(options.blockedTokens ?? []);
-  const expired = new Set(options.expiredTokens ?? []);
-  const valid = new Set([...tokens, ...allowlisted]);
+  const registry = new TokenRegistry(
+    {
+      tokens,
+      allowlisted: options.allowlistedTokens ?? [],
+      blocked: options.blockedTokens ?? [],
+      expired: options.expiredTokens ?? [],
+      revoked: options.revokedTokens ?? [],
+    },
+    clock,
+  );
+  const authCounter = new AuthCounter();
+  const oauth = new OAuthProvider(
+    options.oauthClients ?? [],
+    {
+      accessTokenTtlMs: options.accessTokenTtlMs ?? 3_600_000,
+      refreshReuseMs: options.refreshReuseMs ?? 5_000,
+    },
+    registry,
+    authCounter,
+    clock,
+    createPrng(hashSeed(seed, 'oauth')),
+  );
   const throttleStatus = options.throttleStatus ?? 429;
   const perPageDefault = options.perPageDefault ?? 10;
   const perPageMax = options.perPageMax ?? 100;
   const maxSamples = options.maxSamples ?? 10_000;
-  const data = createInstitution({ seed, ...options.institution });
+  // Page views end when the simulator starts, so that "the last N days" holds some.
+  const data = createInstitution({
+    seed,
+    pageViewDays: 365,
+    pageViewsUntil: Date.now(),
+    ...options.institution,
+  });
   const faultStream = createPrng(hashSeed(seed, 'faults'));
   const faults = new FaultInjector(parseFaults(options.faults), () => faultStream.float());
   const jitterStream = createPrng(hashSeed(seed, 'jitter'));
@@ -197,11 +244,11 @@ export async function startCanvasSimulator(
   ): Promise<{ response: SimulatedResponse; items: number; reset: boolean }> => {
     const path = url.pathname;
     const faulty = faults.appliesTo(path);
-    if (expired.has(token)) {
-      return { response: authError('Expired access token.'), items: 0, reset: false };
-    }
-    if (!valid.has(token)) {
-      return { response: authError('Invalid access token.'), items: 0, reset: false };
+    const state = registry.state(token);
+    if (state !== 'valid') {
+      authCounter.count(`${state}Token`);
+      meterOf(token).unauthorized++;
+      return { response: authError(AUTH_MESSAGES[state]), items: 0, reset: false };
     }
     if (isForbidden(forbidden, path, token)) {
       const response = errorResponse(401, 'user not authorized to perform that action', {
@@ -217,6 +264,9 @@ export async function startCanvasSimulator(
         items: 0,
         reset: false,
       };
+    }
+    if (result.kind === 'bad_request') {
+      return { response: errorResponse(400, result.message), items: 0, reset: false };
     }
     const serverError = faulty ? faults.serverError() : undefined;
     if (serverError !== undefined) {
@@ -263,32 +313,40 @@ export async function startCanvasSimulator(
     // The request travels to Canvas before anything happens to it.
     await sleep(transitMs, shutdown.signal);
     const url = new URL(req.url ?? '/', baseUrl);
+    const method = (req.method ?? 'GET').toUpperCase();
+    if (method === 'POST' && url.pathname === TOKEN_PATH) {
+      // Not an API call: no access token, no bucket.
+      const params = tokenParams(url.searchParams, await readBody(req));
+      reply(res, oauth.token(params, req.headers.authorization));
+      return;
+    }
     const token = tokenOf(req, url);
     url.searchParams.delete('access_token');
     if (token === undefined) {
-      reply(res, errorResponse(401, 'user authorization required', { status: 'unauthenticated' }));
+      authCounter.count('unauthenticated');
+      reply(res, authError('user authorization required', { status: 'unauthenticated' }));
       return;
     }
-    const method = (req.method ?? 'GET').toUpperCase();
     const route = matchRoute(method, url.pathname);
     const endpoint = route?.endpoint;
     const meter = meterOf(token);
     meter.requests++;
     const contextId = randomUUID();
     const upFront = endpointSetting(endpoint, 'upFrontCost') ?? settings.upFrontCost;
-    const exempt = allowlisted.has(token);
+    const exempt = registry.isAllowlisted(token);
+    const blocked = registry.isBlocked(token);
     const bucket = bucketOf(token);
 
     // 1. Charge the up-front cost; the full check includes this request's own charge.
     let level = 0;
-    if (!exempt && !blocked.has(token)) {
+    if (!exempt && !blocked) {
       level = bucket.increment(upFront, clock());
       meter.sample(clock() - startMs, level);
     }
-    if (blocked.has(token) || (!exempt && level >= settings.highWaterMark)) {
+    if (blocked || (!exempt && level >= settings.highWaterMark)) {
       // 2. Throttled: credit the up-front back, charge nothing, report the real remaining.
       let remaining = 0;
-      if (!blocked.has(token)) {
+      if (!blocked) {
         const after = bucket.increment(-upFront, clock());
         meter.sample(clock() - startMs, after);
         remaining = settings.highWaterMark - after;
@@ -380,15 +438,16 @@ export async function startCanvasSimulator(
   const statsOf = (token: string): TokenStats => {
     const meter = meterOf(token);
     const now = clock();
-    const level = allowlisted.has(token) ? 0 : bucketOf(token).level(now);
+    const level = registry.isAllowlisted(token) ? 0 : bucketOf(token).level(now);
     return {
       requests: meter.requests,
       served: meter.served,
+      unauthorized: meter.unauthorized,
       throttled: meter.throttled,
       inFlight: meter.inFlight,
       maxInFlight: meter.maxInFlight,
       level,
-      remaining: blocked.has(token) ? 0 : settings.highWaterMark - level,
+      remaining: registry.isBlocked(token) ? 0 : settings.highWaterMark - level,
       peakLevel: meter.peakLevel,
       samples: meter.samples(),
     };
@@ -405,6 +464,12 @@ export async function startCanvasSimulator(
     stats: (token = firstToken) => statsOf(token),
     faultCounts: () => faults.counts(),
     setFaults: (next) => faults.set(next),
+    expireToken: (token) => registry.expire(token),
+    revokeToken: (token) => {
+      registry.revoke(token);
+      oauth.revokeAccessToken(token);
+    },
+    authCounts: () => authCounter.snapshot(),
     setForbidden: (rules) => {
       forbidden = [...rules];
     },
@@ -419,6 +484,7 @@ export async function startCanvasSimulator(
     resetStats: () => {
       for (const meter of meters.values()) meter.reset();
       faults.resetCounts();
+      authCounter.reset();
       mutations.clear();
     },
     close: () => {
@@ -432,8 +498,16 @@ export async function startCanvasSimulator(
   };
 }
 
-function authError(message: string): SimulatedResponse {
-  const response = errorResponse(401, message);
+/** The 401 message for each reason a token is refused. */
+const AUTH_MESSAGES = {
+  invalid: 'Invalid access token.',
+  expired: 'Expired access token.',
+  revoked: 'Revoked access token.',
+} as const;
+
+/** A 401 that asks for (other) credentials: `WWW-Authenticate: Bearer realm="canvas-lms"`. */
+function authError(message: string, extra: Record<string, unknown> = {}): SimulatedResponse {
+  const response = errorResponse(401, message, extra);
   response.headers['WWW-Authenticate'] = 'Bearer realm="canvas-lms"';
   return response;
 }

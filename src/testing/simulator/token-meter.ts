@@ -16,6 +16,8 @@ export interface TokenStats {
   readonly served: number;
   /** Requests rejected by the throttle. */
   readonly throttled: number;
+  /** Served requests answered 401 because the token is invalid, expired or revoked. */
+  readonly unauthorized: number;
   /** Requests being served now. */
   readonly inFlight: number;
   /** Most requests of this token served at the same time. */
@@ -35,6 +37,7 @@ export class TokenMeter {
   requests = 0;
   served = 0;
   throttled = 0;
+  unauthorized = 0;
   inFlight = 0;
   maxInFlight = 0;
   peakLevel = 0;
@@ -77,6 +80,7 @@ export class TokenMeter {
     this.requests = 0;
     this.served = 0;
     this.throttled = 0;
+    this.unauthorized = 0;
     this.maxInFlight = this.inFlight;
     this.peakLevel = 0;
     this.#samples.length = 0;

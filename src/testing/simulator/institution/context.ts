@@ -9,6 +9,7 @@
  */
 import { createPrng, hashSeed, mixHash, type Prng } from '../prng.js';
 import { type TermSpan, termSpans } from './account.js';
+import { DAY } from './format.js';
 import { assertIdsFit, type Sizes, sizesOf } from './ids.js';
 import {
   type InstitutionOptions,
@@ -49,6 +50,10 @@ export interface Context extends Sizes {
   readonly streams: Streams;
   /** Start of the academic year (August 24, 00:00 UTC), epoch seconds. */
   readonly yearStart: number;
+  /** End (exclusive) of the span of page views, epoch seconds. */
+  readonly pageViewsEnd: number;
+  /** Length of the span of page views, seconds. */
+  readonly pageViewSpan: number;
   /** Pool index of the first student of course 0 (see `roster.ts`). */
   readonly windowOffset: number;
   /** The enrollment terms, in order. */
@@ -78,6 +83,9 @@ export function createContext(options: InstitutionOptions): Context {
     root,
     streams,
     yearStart,
+    pageViewsEnd:
+      o.pageViewsUntil === undefined ? yearStart + 280 * DAY : Math.floor(o.pageViewsUntil / 1000),
+    pageViewSpan: o.pageViewDays * DAY,
     windowOffset: sizes.S > 0 ? streams.window % sizes.S : 0,
     terms: termSpans(o.terms, year, yearStart),
   };

@@ -28,7 +28,7 @@ import { buildCourseUsers, buildEnrollments } from './enrollments.js';
 import { assignmentIndex, courseId, courseIndex, topicIndex, userId, userIndex } from './ids.js';
 import { type LazyList, range } from './lazy-list.js';
 import type { InstitutionOptions, ResolvedInstitutionOptions } from './options.js';
-import { buildPageViews } from './page-views.js';
+import { buildPageViews, type PageViewRange } from './page-views.js';
 import {
   buildCourseSubmissions,
   buildSubmissions,
@@ -83,8 +83,11 @@ export interface Institution {
     courseId: number | string,
     topicId: number | string,
   ): LazyList<CanvasDiscussionEntry> | undefined;
-  /** A user's page views, oldest first (ids ascend as strings); `undefined` for unknown users. */
-  pageViews(userId: number | string): LazyList<CanvasPageView> | undefined;
+  /**
+   * A user's page views, oldest first (ids ascend as strings); `undefined` for unknown users.
+   * With `window`, only those created in it (start inclusive, end exclusive, epoch ms).
+   */
+  pageViews(userId: number | string, window?: PageViewRange): LazyList<CanvasPageView> | undefined;
   /** Analytics summaries of the students of a course, ascending user id. */
   studentSummaries(courseId: number | string): LazyList<CanvasStudentSummary> | undefined;
   /**

@@ -32,10 +32,26 @@ export interface InstitutionOptions {
   pageViewsPerUser?: number;
   /** Maximum comments per submission (each has 0..this many). Default 2, min 0. */
   commentsPerSubmission?: number;
+  /**
+   * Length of the span of time a user's page views are spread over, in days (views are evenly
+   * spread, with seeded jitter, oldest first). Default 280 (the academic year), min 1.
+   */
+  pageViewDays?: number;
+  /**
+   * End of the span of page views, exclusive, in epoch milliseconds: every page view is dated
+   * in `[pageViewsUntil - pageViewDays days, pageViewsUntil)`. Min 0. Default: 280 days after the
+   * start of the seed-derived academic year (so the default span is that academic year, and the
+   * data never depends on the clock). The simulator sets it to the time it starts.
+   */
+  pageViewsUntil?: number;
 }
 
-/** {@link InstitutionOptions} with every default applied (`studentsPerCourse` already clamped). */
-export type ResolvedInstitutionOptions = Required<InstitutionOptions>;
+/**
+ * {@link InstitutionOptions} with every default applied (`studentsPerCourse` already clamped);
+ * `pageViewsUntil` stays absent when it was not given (its default depends on the seed).
+ */
+export type ResolvedInstitutionOptions = Required<Omit<InstitutionOptions, 'pageViewsUntil'>> &
+  Pick<InstitutionOptions, 'pageViewsUntil'>;
 
 /** The defaults of {@link InstitutionOptions}. */
 export const defaultInstitutionOptions: ResolvedInstitutionOptions = Object.freeze({
@@ -52,6 +68,7 @@ export const defaultInstitutionOptions: ResolvedInstitutionOptions = Object.free
   entriesPerTopic: 10,
   pageViewsPerUser: 20,
   commentsPerSubmission: 2,
+  pageViewDays: 280,
 });
 
 /** The smallest valid value of each option (validated in this order). */
@@ -69,6 +86,8 @@ const minimums: Readonly<Record<keyof InstitutionOptions, number>> = {
   entriesPerTopic: 0,
   pageViewsPerUser: 0,
   commentsPerSubmission: 0,
+  pageViewDays: 1,
+  pageViewsUntil: 0,
 };
 
 /**

@@ -1,5 +1,6 @@
 /**
- * Page views: V per user, spread over 280 days from the start of the year, oldest first. Each
+ * Page views: V per user, spread evenly (with seeded jitter) over the span of `pageViewDays` days
+ * that ends at `pageViewsUntil` (by default the academic year), oldest first. Each
  * views the user's dashboard or a page of one of their courses (its home, grades, an assignment
  * or a discussion topic), from one of the user's two IPs and two user agents.
  *
@@ -11,7 +12,7 @@
 import type { CanvasPageView } from '../canvas-types.js';
 import { hex32, mixHash, type Prng } from '../prng.js';
 import { type Context, rngOf } from './context.js';
-import { CANVAS_PLACEHOLDER_ORIGIN, courseUrl, DAY, iso, round2 } from './format.js';
+import { CANVAS_PLACEHOLDER_ORIGIN, courseUrl, iso, round2 } from './format.js';
 import { assignmentId, courseId, type Sizes, topicId, userId } from './ids.js';
 import { IdList, type LazyList } from './lazy-list.js';
 import { network } from './network.js';
@@ -104,13 +105,18 @@ function pageViewId(ctx: Context, u: number, v: number): string {
   return `${hex32(v)}-${user.slice(0, 4)}-${user.slice(4)}-${hex32(h1).slice(0, 4)}-${hex32(h2)}${h3.slice(0, 4)}`;
 }
 
+/** Creation time of page view `v` of user `u`, epoch seconds, from the first draw of `rng`. */
+function createdAt(ctx: Context, rng: Prng, v: number): number {
+  const span = ctx.pageViewSpan;
+  return ctx.pageViewsEnd - span + Math.floor(((v + rng.float()) * span) / Math.max(ctx.V, 1));
+}
+
 /** Page view `v` of user `u`. */
 function buildPageView(ctx: Context, u: number, v: number): CanvasPageView {
   const rng = rngOf(ctx.streams.pageView, u, v);
+  const created = createdAt(ctx, rng, v);
   const net = network(ctx, u);
   const uid = userId(u);
-  const span = 280 * DAY;
-  const created = ctx.yearStart + Math.floor(((v + rng.float()) * span) / Math.max(ctx.V, 1));
   const c = randomCourseOf(ctx, u, rng);
   const mobile = rng.chance(0.3);
   const page = c >= 0 ? coursePage(ctx, c, rng) : dashboard(uid);
@@ -142,12 +148,42 @@ function buildPageView(ctx: Context, u: number, v: number): CanvasPageView {
   };
 }
 
-/** The page views of user `u`, oldest first. */
-export function buildPageViews(ctx: Context, u: number): LazyList<CanvasPageView> {
+/** A time window of page views, epoch milliseconds; either end may be open. */
+export interface PageViewRange {
+  /** Earliest `created_at` included (inclusive). @defaultValue no lower bound */
+  readonly start?: number | undefined;
+  /** `created_at` before which views are included (exclusive). @defaultValue no upper bound */
+  readonly end?: number | undefined;
+}
+
+/** First view index of user `u` created at or after `ms` (epoch ms); views ascend in time. */
+function firstAtOrAfter(ctx: Context, u: number, ms: number): number {
+  let lo = 0;
+  let hi = ctx.V;
+  while (lo < hi) {
+    const mid = lo + Math.floor((hi - lo) / 2);
+    if (createdAt(ctx, rngOf(ctx.streams.pageView, u, mid), mid) * 1000 < ms) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * The page views of user `u`, oldest first, only those created in `window` when one is given
+ * (start inclusive, end exclusive); found by binary search on the creation times, O(log V).
+ */
+export function buildPageViews(
+  ctx: Context,
+  u: number,
+  window: PageViewRange = {},
+): LazyList<CanvasPageView> {
+  const from = window.start === undefined ? 0 : firstAtOrAfter(ctx, u, window.start);
+  const to = window.end === undefined ? ctx.V : firstAtOrAfter(ctx, u, window.end);
+  const length = Math.max(0, to - from);
   return new IdList(
-    ctx.V,
-    (v) => pageViewId(ctx, u, v),
-    (v) => buildPageView(ctx, u, v),
+    length,
+    (i) => pageViewId(ctx, u, from + i),
+    (i) => buildPageView(ctx, u, from + i),
     false,
   );
 }
