@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { CanvasSyncClient } from '../../src/index.js';
-import { createClient, eventsOf, recordEvents, sleep, startSim } from '../support/client.js';
+import {
+  createClient,
+  eventsOf,
+  recordEvents,
+  sleep,
+  startSim,
+  startStubServer,
+} from '../support/client.js';
 
 const SELF = '/api/v1/users/self';
 
@@ -192,4 +199,38 @@ describe('CanvasSyncClient pacing', () => {
     });
     expect(sim.stats().requests).toBe(0);
   });
+});
+
+describe('CanvasSyncClient pacing with implausible rate-limit headers', () => {
+  /** A local server whose first response carries `first` as X-Rate-Limit-Remaining, then 700.0. */
+  async function serverSaying(first: string) {
+    let served = 0;
+    return startStubServer((_request, res) => {
+      served++;
+      res.writeHead(200, {
+        'Content-Type': 'application/json',
+        'X-Rate-Limit-Remaining': served === 1 ? first : '700.0',
+        'X-Request-Cost': '0.01',
+      });
+      res.end('{"id":1}');
+    });
+  }
+
+  it.each(['-1000000.0', '-1.0e+300', '1.0e+300'])(
+    'ignores X-Rate-Limit-Remaining %s: the model is untouched and the next request is not held',
+    async (first) => {
+      const stub = await serverSaying(first);
+      const client = createClient(stub.url);
+      const events = recordEvents(client);
+      await client.get(SELF);
+      // The reading never reached the model: no headroom learned, the mark unchanged.
+      expect(client.stats()).toMatchObject({ headroom: undefined, highWaterMark: 700 });
+      await client.get(SELF);
+      // The second request went at once (a paced event would mean it waited at the gate).
+      expect(eventsOf(events, 'paced')).toEqual([]);
+      await burst(client, 40);
+      expect(client.stats().maxInFlight).toBeLessThanOrEqual(14);
+      expect(client.stats().highWaterMark).toBe(700);
+    },
+  );
 });

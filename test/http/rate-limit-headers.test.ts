@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { parseCanvasFloat, parseRateLimitHeaders } from '../../src/http/rate-limit-headers.js';
+import {
+  malformedRateLimitHeaders,
+  parseCanvasFloat,
+  parseRateLimitHeaders,
+} from '../../src/http/rate-limit-headers.js';
 
 describe('parseCanvasFloat', () => {
   it.each([
@@ -91,5 +95,38 @@ describe('parseRateLimitHeaders', () => {
   it('rejects an implausibly long request id', () => {
     const headers = new Headers({ 'X-Request-Context-Id': 'a'.repeat(129) });
     expect(parseRateLimitHeaders(headers).requestContextId).toBeUndefined();
+  });
+});
+
+describe('malformedRateLimitHeaders', () => {
+  it('lists the numeric headers sent but not numbers, with their raw text', () => {
+    const headers = new Headers({
+      'X-Rate-Limit-Remaining': '1e400',
+      'X-Request-Cost': 'free',
+      'X-Request-Context-Id': 'not numeric and fine',
+    });
+    expect(malformedRateLimitHeaders(headers)).toEqual([
+      { header: 'x-rate-limit-remaining', text: '1e400' },
+      { header: 'x-request-cost', text: 'free' },
+    ]);
+    expect(parseRateLimitHeaders(headers)).toMatchObject({ remaining: undefined, cost: undefined });
+  });
+
+  it('is empty for sound or absent headers', () => {
+    expect(malformedRateLimitHeaders(new Headers())).toEqual([]);
+    expect(
+      malformedRateLimitHeaders(
+        new Headers({ 'X-Rate-Limit-Remaining': '-2.0', 'X-Request-Cost': '5.0e-05' }),
+      ),
+    ).toEqual([]);
+  });
+
+  it('lists an empty header and the non-finite spellings', () => {
+    for (const text of ['', 'NaN', 'Infinity', '-Infinity', '1e400', '0x10']) {
+      const headers = new Headers({ 'X-Rate-Limit-Remaining': text });
+      expect(malformedRateLimitHeaders(headers)).toEqual([
+        { header: 'x-rate-limit-remaining', text },
+      ]);
+    }
   });
 });

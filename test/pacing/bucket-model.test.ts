@@ -131,3 +131,41 @@ describe('BucketModel high-water mark floor', () => {
     expect(m.msUntilRoom(0, 120_000)).not.toBeUndefined();
   });
 });
+
+describe('BucketModel against implausible readings', () => {
+  it('never learns a high-water mark above maxHighWaterMark', () => {
+    const m = model({ maxHighWaterMark: 10_000 });
+    m.observe({ remaining: 1e300, othersInFlight: 0, throttled: false, nowMs: 0 });
+    expect(m.highWaterMark).toBe(10_000);
+    // 10,000 of headroom at most: 199 in flight, not unlimited.
+    expect(m.allowedInFlight(0)).toBe(199);
+    m.observe({ remaining: 5_000, othersInFlight: 0, throttled: true, nowMs: 1_000 });
+    expect(m.highWaterMark).toBeLessThanOrEqual(10_000);
+  });
+
+  it.each([Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY])(
+    'ignores an observation whose remaining is %d',
+    (remaining) => {
+      const m = model();
+      m.observe({ remaining: 600, othersInFlight: 0, throttled: false, nowMs: 0 });
+      m.observe({ remaining, othersInFlight: 0, throttled: true, nowMs: 1 });
+      expect(m.estimate(1)).toEqual({
+        headroom: 600.01,
+        highWaterMark: 700,
+        maxRemainingSeen: 600,
+        lastRemaining: 600,
+      });
+      expect(m.msUntilRoom(0, 1)).toBe(0);
+    },
+  );
+
+  it.each([Number.NaN, Number.POSITIVE_INFINITY])('ignores a cost of %d', (cost) => {
+    const m = model();
+    m.observe({ remaining: 600, othersInFlight: 0, throttled: false, nowMs: 0 });
+    m.observe({ remaining: 600, othersInFlight: 0, throttled: false, nowMs: 1, cost });
+    expect(m.headroom(1)).toBeCloseTo(600, 10);
+    m.observe({ remaining: 590, othersInFlight: 0, throttled: false, nowMs: 2, cost: 10 });
+    // Later costs still count: the arithmetic was not poisoned.
+    expect(m.headroom(2)).toBeCloseTo(590, 10);
+  });
+});

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BucketGate, type GateLease } from '../../src/pacing/bucket-gate.js';
 import { BucketModel } from '../../src/pacing/bucket-model.js';
+import type { PacingAnomaly } from '../../src/pacing/pacing-anomaly.js';
 import { type FakeClock, fakeClock } from './fake-clock.js';
 
 /** Node's largest timer delay; anything above fires after 1 ms with a TimeoutOverflowWarning. */
@@ -174,5 +175,129 @@ describe('BucketGate with plausible but extreme readings', () => {
     await flush();
     expect(gate.inFlight).toBe(1);
     expect(admitted).toHaveLength(3);
+  });
+});
+
+describe('BucketGate anomalies', () => {
+  function reporting(options: { maxWaitMs?: number; highWaterMark?: number } = {}) {
+    const clock = fakeClock();
+    const model = new BucketModel({
+      highWaterMark: options.highWaterMark ?? 700,
+      upFrontCost: 50,
+      outflowPerSecond: 10,
+      safetyMargin: 5,
+      windowMs: 250,
+      maxHighWaterMark: 10_000,
+    });
+    const anomalies: PacingAnomaly[] = [];
+    const gate = new BucketGate(model, {
+      maxInFlight: 64,
+      clock,
+      ...(options.maxWaitMs === undefined ? {} : { maxWaitMs: options.maxWaitMs }),
+      onAnomaly: (anomaly) => anomalies.push(anomaly),
+    });
+    const admitted: GateLease[] = [];
+    const take = (count = 1) => {
+      for (let i = 0; i < count; i++) {
+        gate
+          .acquire()
+          .then((lease) => admitted.push(lease))
+          .catch(() => undefined);
+      }
+    };
+    return { clock, model, gate, admitted, anomalies, take };
+  }
+
+  it('reports an ignored reading with the header name and the number only', async () => {
+    const { anomalies, admitted, take } = reporting();
+    take();
+    await flush();
+    admitted[0]?.settle(-1_000_000, true, 1e300);
+    expect(anomalies).toEqual([
+      { kind: 'implausible-header', header: 'x-rate-limit-remaining', value: -1_000_000 },
+      { kind: 'implausible-header', header: 'x-request-cost', value: 1e300 },
+    ]);
+  });
+
+  it('reports nothing for what Canvas really sends, −100 included', async () => {
+    const { anomalies, admitted, take } = reporting();
+    take();
+    await flush();
+    admitted[0]?.settle(-100, true);
+    expect(anomalies).toEqual([]);
+  });
+
+  it('reports a capped wait once, and later arrivals do not push the probe back', async () => {
+    const { clock, gate, anomalies, admitted, take } = reporting();
+    take(2);
+    await flush();
+    admitted[0]?.settle(-10_000, true);
+    await flush();
+    expect(anomalies).toEqual([{ kind: 'wait-capped', computedMs: 1_005_500, cappedMs: 60_000 }]);
+    // More requests arrive while the capped wait runs: each pumps the gate.
+    for (let i = 0; i < 5; i++) {
+      clock.advance(10_000);
+      take();
+      await flush();
+    }
+    expect(anomalies).toHaveLength(1);
+    expect(clock.pending()).toEqual([10_000]);
+    clock.advance(10_000);
+    await flush();
+    expect(gate.inFlight).toBe(1);
+    expect(admitted).toHaveLength(2);
+  });
+
+  it('honours maxWaitMs', async () => {
+    const { clock, anomalies, admitted, take } = reporting({ maxWaitMs: 5_000 });
+    take(2);
+    await flush();
+    admitted[0]?.settle(-100, true); // 15.5 s of leak
+    await flush();
+    expect(clock.pending()).toEqual([5_000]);
+    expect(anomalies).toEqual([{ kind: 'wait-capped', computedMs: 15_500, cappedMs: 5_000 }]);
+  });
+
+  it('never waits for ever: a wait only a response could end, with none in flight, is capped', async () => {
+    // A first guess too low for one request (50 < 50 + 5) and a throttle: the leak can
+    // never make room and nothing is in flight to bring news.
+    const { clock, gate, anomalies, admitted, take } = reporting({ highWaterMark: 50 });
+    take(2);
+    await flush();
+    admitted[0]?.settle(0, true);
+    await flush();
+    expect(clock.pending()).toEqual([60_000]);
+    expect(anomalies).toEqual([
+      { kind: 'wait-capped', computedMs: Number.POSITIVE_INFINITY, cappedMs: 60_000 },
+    ]);
+    clock.advance(60_000);
+    await flush();
+    expect(gate.inFlight).toBe(1);
+  });
+
+  it('stays sound when the hook throws', async () => {
+    const clock = fakeClock();
+    const model = new BucketModel({
+      highWaterMark: 700,
+      upFrontCost: 50,
+      outflowPerSecond: 10,
+      safetyMargin: 5,
+      windowMs: 250,
+    });
+    const gate = new BucketGate(model, {
+      maxInFlight: 64,
+      clock,
+      onAnomaly: () => {
+        throw new Error('listener bug');
+      },
+    });
+    const first = await gate.acquire();
+    const second = gate.acquire();
+    expect(() => first.settle(-10_000, true)).toThrow('listener bug');
+    // The slot was freed and the capped timer set before the hook ran.
+    expect(gate.inFlight).toBe(0);
+    expect(clock.pending()).toEqual([60_000]);
+    clock.advance(60_000);
+    await expect(second).resolves.toMatchObject({ waitedMs: 60_000 });
   });
 });
