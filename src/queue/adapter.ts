@@ -90,7 +90,9 @@ export interface DeadLetter {
   task?: SyncTask;
   /**
    * The payload, only when it was not a valid task: as JSON text (or `String()` when not
-   * JSON-serializable), truncated to 2 KB (UTF-8).
+   * JSON-serializable), scrubbed of secrets (`access_token`/`authorization` values in any case
+   * or encoding, `Bearer` credentials, Canvas-token-shaped text, all as `[REDACTED]`; see
+   * `rawForDeadLetter`), then truncated to 2 KB (UTF-8).
    */
   raw?: string;
   /** Why: the handler's reason, or `'invalid-task'` for a malformed payload. */
@@ -137,7 +139,10 @@ export interface QueueCapabilities {
  *   (the task's `key` helps).
  * - Validation: `enqueue` rejects an invalid task with a `TaskValidationError`; a delivered
  *   payload that is not a valid task is dead-lettered with reason `'invalid-task'` and never
- *   reaches the handler.
+ *   reaches the handler. A task is invalid also when its `key` is not the idempotency key of its
+ *   own request (a forged key) or its path holds dot segments.
+ * - Dead letters never hold a token: adapters store them through `scrubDeadLetter` (and the raw
+ *   text of a malformed payload through `rawForDeadLetter`).
  * - Retries: `{ type: 'retry' }` delivers the task again no sooner than `delayMs` later, with
  *   `attempts.failures` or `attempts.throttles` increased by one. A thrown handler error is a
  *   failure retry after the adapter's handler-error delay.

@@ -4,7 +4,8 @@
  *
  * @module
  */
-import type { HandlerResult, RetryResult } from './adapter.js';
+import type { DeadLetter, HandlerResult, RetryResult } from './adapter.js';
+import { scrubSecretText, scrubValue } from './secret-scrub.js';
 import type { SyncTask } from './task.js';
 
 /** Delay before redelivering a task whose handler threw, in milliseconds. */
@@ -81,15 +82,32 @@ export function taskForRetry(task: SyncTask, result: RetryResult, now: Date): Sy
   };
 }
 
+/** Text looked at before truncation, in UTF-16 code units: far more than is kept. */
+const MAX_SCRUBBED_CHARS = 64 * 1024;
+
 /**
  * What a dead letter keeps of a malformed payload: its JSON text (or `String()` of it when it is
- * not JSON-serializable), truncated to {@link MAX_DEAD_LETTER_RAW_BYTES} UTF-8 bytes without
- * splitting a character. Never throws.
+ * not JSON-serializable), scrubbed of secrets, then truncated to
+ * {@link MAX_DEAD_LETTER_RAW_BYTES} UTF-8 bytes without splitting a character. Scrubbing (see
+ * `scrubSecretText` and `scrubValue`) replaces with `[REDACTED]` the values of `access_token`,
+ * `refresh_token` and `authorization` fields and parameters (any case, percent-encoded, with
+ * brackets, as object keys or inside strings), `Bearer` credentials and Canvas-token-shaped text;
+ * it runs before truncation, so no half token survives the cut. Never throws.
+ *
+ * @param payload - The payload as the broker handed it over.
+ * @param redact - Value-based redaction applied to the text after the pattern scrub, e.g. a
+ *   client's `redact` that replaces its own token. @defaultValue none
  */
-export function rawForDeadLetter(payload: unknown): string {
+export function rawForDeadLetter(
+  payload: unknown,
+  redact: (text: string) => string = (text) => text,
+): string {
   let text: string;
   try {
-    text = typeof payload === 'string' ? payload : (JSON.stringify(payload) ?? String(payload));
+    // Serialized as is first: what JSON cannot hold (a cycle, a bigint) falls back to String().
+    const json = typeof payload === 'string' ? payload : JSON.stringify(payload);
+    const scrubbed = json === undefined ? undefined : scrubValue(payload, shortScrub);
+    text = typeof scrubbed === 'string' ? scrubbed : (JSON.stringify(scrubbed) ?? String(payload));
   } catch {
     try {
       text = String(payload);
@@ -97,10 +115,76 @@ export function rawForDeadLetter(payload: unknown): string {
       text = `[unserializable ${typeof payload}]`;
     }
   }
+  text = scrubText(text.slice(0, MAX_SCRUBBED_CHARS), redact);
   const bytes = Buffer.from(text, 'utf8');
   if (bytes.length <= MAX_DEAD_LETTER_RAW_BYTES) return text;
   // Cut at a character boundary: back off over UTF-8 continuation bytes (10xxxxxx).
   let end = MAX_DEAD_LETTER_RAW_BYTES;
   while (end > 0 && ((bytes[end] ?? 0) & 0xc0) === 0x80) end--;
   return bytes.subarray(0, end).toString('utf8');
+}
+
+/**
+ * A copy of a dead letter with every string in it (the raw payload, the reason, the code, the
+ * details' names and values, the issues, the task's fields) scrubbed of secrets by pattern (see
+ * {@link rawForDeadLetter}) and then passed through `redact`. The one place a dead letter is
+ * cleaned before it is stored or handed out. Never throws.
+ *
+ * A task holds no token (`parseTask` refuses one), so its fields come out unchanged unless they
+ * carried a credential in another form (a `Bearer …` search term, say), in which case the
+ * scrubbed task no longer matches its key and a replay dead-letters it as `invalid-task`.
+ *
+ * @param letter - The dead letter.
+ * @param redact - Value-based redaction applied after the pattern scrub, e.g. a client's
+ *   `redact` that replaces its own token in every encoding. @defaultValue none
+ */
+export function scrubDeadLetter(
+  letter: DeadLetter,
+  redact: (text: string) => string = (text) => text,
+): DeadLetter {
+  return scrubValue(
+    letter,
+    (text) => scrubText(text, redact),
+    (key) => scrubKey(key, redact),
+  ) as DeadLetter;
+}
+
+/**
+ * A copy of a handler's result whose strings (reason, code, details) are scrubbed as in
+ * {@link scrubDeadLetter}: what a dead-letter result carries ends up stored in the dead letter.
+ */
+export function scrubHandlerResult(
+  result: HandlerResult,
+  redact: (text: string) => string = (text) => text,
+): HandlerResult {
+  if (result.type !== 'dead-letter') return result;
+  return scrubValue(
+    result,
+    (text) => scrubText(text, redact),
+    (key) => scrubKey(key, redact),
+  ) as HandlerResult;
+}
+
+/** A field name: like a value, except that a failing redactor leaves the pattern scrub's result. */
+function scrubKey(key: string, redact: (text: string) => string): string {
+  const scrubbed = scrubSecretText(key);
+  try {
+    return redact(scrubbed);
+  } catch {
+    return scrubbed;
+  }
+}
+
+function shortScrub(text: string): string {
+  return scrubSecretText(text.slice(0, MAX_SCRUBBED_CHARS));
+}
+
+function scrubText(text: string, redact: (text: string) => string): string {
+  const scrubbed = scrubSecretText(text);
+  try {
+    return redact(scrubbed);
+  } catch {
+    // A failing redactor must not lose the dead letter, nor let the text through unredacted.
+    return '[REDACTED]';
+  }
 }

@@ -21,6 +21,7 @@ import {
   DEFAULT_HANDLER_ERROR_DELAY_MS,
   rawForDeadLetter,
   readHandlerResult,
+  scrubDeadLetter,
   taskForRetry,
 } from './delivery.js';
 import { parseTask, type SyncTask } from './task.js';
@@ -62,7 +63,9 @@ type State = 'open' | 'draining' | 'closed';
  *   the process alive.
  * - Tasks are validated on `enqueue` (a `TaskValidationError` rejects the whole batch) and again
  *   on every delivery; a malformed payload (see {@link MemoryQueueAdapter.enqueueRaw}) is
- *   dead-lettered with reason `'invalid-task'` and never reaches the handler.
+ *   dead-lettered with reason `'invalid-task'` and never reaches the handler. Dead letters are
+ *   scrubbed of token-shaped text and `access_token` values before they are stored (see
+ *   `rawForDeadLetter`).
  * - `close()` stops new deliveries and waits for the handlers in flight. `close({ drain: true })`
  *   first keeps delivering until nothing is ready or in flight: retries with no delay, and
  *   delayed tasks that fall due while draining, are delivered; tasks still delayed at that point
@@ -336,7 +339,7 @@ export class MemoryQueueAdapter implements QueueAdapter {
         };
         if (result.code !== undefined) letter.code = result.code;
         if (result.detail !== undefined) letter.detail = result.detail;
-        this.#dead.push(letter);
+        this.#dead.push(scrubDeadLetter(letter));
         return;
       }
     }
@@ -347,14 +350,16 @@ export class MemoryQueueAdapter implements QueueAdapter {
       error instanceof TaskValidationError
         ? error.issues.map((issue) => ({ ...issue }))
         : [{ path: '(root)', message: 'Could not be validated' }];
-    this.#dead.push({
-      raw: rawForDeadLetter(message.payload),
-      reason: 'invalid-task',
-      code: 'TASK_VALIDATION',
-      issues,
-      attempts: message.deliveries,
-      deadAt: this.#now().toISOString(),
-    });
+    this.#dead.push(
+      scrubDeadLetter({
+        raw: rawForDeadLetter(message.payload),
+        reason: 'invalid-task',
+        code: 'TASK_VALIDATION',
+        issues,
+        attempts: message.deliveries,
+        deadAt: this.#now().toISOString(),
+      }),
+    );
   }
 
   #until(done: () => boolean): Promise<void> {

@@ -75,25 +75,34 @@ export function isNormalPath(path: string): boolean {
 }
 
 /**
+ * The plain forms of a parameter or field name: as given and after each round of percent- (and
+ * form-) decoding, each in compatibility form (NFKC: full-width letters folded), lower case,
+ * without brackets (`access_token[]` gives `access_token`) and trimmed.
+ */
+export function nameForms(name: string): string[] {
+  const forms: string[] = [];
+  let form = name;
+  for (let round = 0; round <= MAX_DECODE_ROUNDS; round++) {
+    forms.push(form.normalize('NFKC').toLowerCase().replace(/\[.*$/s, '').trim());
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(form.replaceAll('+', ' '));
+    } catch {
+      break;
+    }
+    if (decoded === form) break;
+    form = decoded;
+  }
+  return forms;
+}
+
+/**
  * Whether a query parameter name is the access token's under some spelling: any letter case,
  * percent-encoded (`access%5Ftoken`, also twice), form-encoded, with brackets (`access_token[]`,
  * `access_token[x]`), padded with spaces or in compatibility forms (full-width letters).
  */
 export function isTokenParamName(name: string): boolean {
-  let form = name;
-  for (let round = 0; round <= MAX_DECODE_ROUNDS; round++) {
-    const base = form.normalize('NFKC').toLowerCase().replace(/\[.*$/s, '').trim();
-    if (base === TOKEN_PARAM) return true;
-    let decoded: string;
-    try {
-      decoded = decodeURIComponent(form.replaceAll('+', ' '));
-    } catch {
-      return false;
-    }
-    if (decoded === form) return false;
-    form = decoded;
-  }
-  return false;
+  return nameForms(name).includes(TOKEN_PARAM);
 }
 
 /** Whether text holds something shaped like a Canvas access token (`<digits>~<alphanumerics>`). */

@@ -5,6 +5,7 @@
  */
 import type { z } from 'zod';
 import { CanvasSyncError, type CanvasSyncErrorJSON } from '../errors.js';
+import { scrubSecretText } from './secret-scrub.js';
 
 /** One problem found in a task payload. */
 export interface TaskIssue {
@@ -71,7 +72,8 @@ const MAX_KEY_LENGTH = 40;
 
 function issueMessage(issue: z.core.$ZodIssue): string {
   if (issue.code === 'unrecognized_keys') {
-    // Key names are structure, not values, but are still shortened: a payload is untrusted.
+    // Key names are structure, not values, but are still scrubbed and shortened: a payload is
+    // untrusted.
     const keys = issue.keys.slice(0, 5).map((key) => JSON.stringify(shorten(key)));
     const more = issue.keys.length > 5 ? `, and ${issue.keys.length - 5} more` : '';
     return `Unrecognized key${issue.keys.length === 1 ? '' : 's'}: ${keys.join(', ')}${more}`;
@@ -82,7 +84,9 @@ function issueMessage(issue: z.core.$ZodIssue): string {
   return issue.message;
 }
 
-function shorten(key: string): string {
+/** A key name as an issue may show it: token-shaped parts scrubbed first, then shortened. */
+function shorten(name: string): string {
+  const key = scrubSecretText(name);
   return key.length <= MAX_KEY_LENGTH ? key : `${key.slice(0, MAX_KEY_LENGTH)}…`;
 }
 

@@ -44,8 +44,8 @@ function detailOf(error: CanvasSyncError): Record<string, string | number | unde
 /**
  * Decides the fate of a task whose fetch failed (pure). Throttles are retried
  * without counting against the task; permanent HTTP errors (401 token, 403
- * permission, 404 …), pagination refusals and invalid options are
- * dead-lettered at once; transient failures are retried with exponential
+ * permission, 404 …), pagination refusals, invalid options and responses the sanitizer refuses
+ * (`SANITIZE_FAILED`, reason `'sanitize-failed'`) are dead-lettered at once; transient failures are retried with exponential
  * backoff until `maxAttempts` deliveries have failed (`'max-attempts'`), and so are errors that
  * are not canvas-sync's, such as a sink's I/O error (`'unexpected-error'`).
  */
@@ -67,6 +67,11 @@ export function outcomeOfFailure(
       delayMs: Math.max(policy.throttleDelayMs, error.retryAfterMs ?? 0),
       countsAsFailure: false,
     };
+  }
+  if (error.code === 'SANITIZE_FAILED') {
+    // The sanitizer refused the response (too deeply nested to sanitize, say): the same
+    // response is refused again on every attempt, so it is poison, not a transient failure.
+    return { type: 'dead-letter', reason: 'sanitize-failed', code: error.code, detail };
   }
   const permanent =
     (error instanceof CanvasHttpError && PERMANENT_STATUSES.has(error.status)) ||

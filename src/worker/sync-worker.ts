@@ -4,7 +4,9 @@ import type { ResponseSanitizer } from '../client-options.js';
 import { CanvasOptionsError } from '../errors.js';
 import { TypedEmitter } from '../events.js';
 import type { DeadLetter, HandlerResult, QueueAdapter, TaskDelivery } from '../queue/adapter.js';
-import type { SyncTask } from '../queue/task.js';
+import { scrubDeadLetter, scrubHandlerResult } from '../queue/delivery.js';
+import { parseTask, type SyncTask } from '../queue/task.js';
+import { TaskValidationError } from '../queue/task-validation-error.js';
 import type { Sink } from '../sink/sink.js';
 import { defaultTaskRetryPolicy, outcomeOfFailure, type TaskRetryPolicy } from './outcome.js';
 
@@ -147,13 +149,16 @@ export class SyncWorker extends TypedEmitter<SyncWorkerEvents> {
 
   /**
    * The queue's dead letters, oldest first: each holds the task (no student data), the reason,
-   * the error code and safe details (status, request context id), attempts and time.
+   * the error code and safe details (status, request context id), attempts and time. Every
+   * string in them (the raw text of a malformed payload, details, issues) is scrubbed of
+   * token-shaped text and `access_token` values, and of the client's own token in any encoding
+   * (`client.redact`), whatever the adapter stored.
    * @throws CanvasOptionsError when the queue adapter keeps no dead letters it can list.
    */
   async deadLetters(): Promise<DeadLetter[]> {
     const queue = this.#queue;
     if (queue.deadLetters === undefined) throw unsupported('deadLetters');
-    return queue.deadLetters();
+    return (await queue.deadLetters()).map((letter) => this.#scrub(letter));
   }
 
   /**
@@ -174,7 +179,20 @@ export class SyncWorker extends TypedEmitter<SyncWorkerEvents> {
     return { ...this.#stats, requests, throttled };
   }
 
-  async #handle({ task }: TaskDelivery): Promise<HandlerResult> {
+  /** A dead letter cleaned for storage or display: patterns, then the client's own token. */
+  #scrub(letter: DeadLetter): DeadLetter {
+    return scrubDeadLetter(letter, (text) => this.#client.redact(text));
+  }
+
+  async #handle({ task: delivered }: TaskDelivery): Promise<HandlerResult> {
+    // The adapter validated it, but records are stored under its key: an adapter that let a
+    // forged key through would make the worker write under another task's key.
+    let task: SyncTask;
+    try {
+      task = parseTask(delivered);
+    } catch (error) {
+      return this.#invalidTask(delivered, error);
+    }
     let written = 0;
     let result: HandlerResult;
     try {
@@ -196,7 +214,9 @@ export class SyncWorker extends TypedEmitter<SyncWorkerEvents> {
       result = { type: 'ack' };
       this.#stats.done++;
     } catch (error) {
-      result = outcomeOfFailure(task, error, this.#retry);
+      result = scrubHandlerResult(outcomeOfFailure(task, error, this.#retry), (text) =>
+        this.#client.redact(text),
+      );
       if (result.type === 'retry') this.#stats.retried++;
       else this.#stats.deadLettered++;
     }
@@ -206,6 +226,26 @@ export class SyncWorker extends TypedEmitter<SyncWorkerEvents> {
       written,
       reason: result.type === 'dead-letter' ? result.reason : undefined,
     });
+    return result;
+  }
+
+  /** Dead-letters a delivered task that is not valid (an adapter that does not validate). */
+  #invalidTask(task: SyncTask, error: unknown): HandlerResult {
+    const issues = error instanceof TaskValidationError ? error.issues : [];
+    const result = scrubHandlerResult(
+      {
+        type: 'dead-letter',
+        reason: 'invalid-task',
+        code: 'TASK_VALIDATION',
+        detail: {
+          issues: issues.length,
+          issue: issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ') || undefined,
+        },
+      },
+      (text) => this.#client.redact(text),
+    );
+    this.#stats.deadLettered++;
+    this.emit('task', { task, outcome: 'dead-letter', written: 0, reason: 'invalid-task' });
     return result;
   }
 }

@@ -1,0 +1,108 @@
+/**
+ * Scrubbing by pattern (pure): what a dead letter keeps of an untrusted payload must not carry an
+ * access token, so token-shaped text and the values of secret-named fields are replaced by
+ * `[REDACTED]` before anything is stored. Value-based redaction (a client replacing its own
+ * token) is applied on top by whoever knows the token; see `scrubDeadLetter`.
+ *
+ * @module
+ */
+import { nameForms } from './task-rules.js';
+
+/** What replaces a secret. */
+export const REDACTED = '[REDACTED]';
+
+/** Field and parameter names whose values are secrets, in their plain form (see `nameForms`). */
+const SECRET_NAMES: ReadonlySet<string> = new Set([
+  'access_token',
+  'refresh_token',
+  'authorization',
+  'client_secret',
+]);
+
+/** Nesting walked in a payload; deeper values are replaced whole. */
+const MAX_DEPTH = 32;
+
+/** A Canvas token, `<digits>~<alphanumerics>`, with `~` raw, percent-encoded or JSON-escaped. */
+const CANVAS_TOKEN = /\d+(?:~|%7e|%257e|\\u007e)[a-z0-9]{32,}/gi;
+/** `Bearer <credential>`, the space raw, percent- or form-encoded. */
+const BEARER = /(bearer(?:\s|%20|\+)+)(?!\[REDACTED\])[^\s"'&,;<>\\)]+/gi;
+/** A separator between a secret's name and its value: `=`, `:`, quotes, encoded or escaped. */
+const SEPARATOR = String.raw`(?:\\?["']|%22|%27)?\s*(?:=|:|%3d|%253d|%3a|%253a)\s*(?:\\?["']|%22|%27)?`;
+/** `access_token` (or another secret name) followed by a value, any case, however encoded. */
+const SECRET_ASSIGNMENT = new RegExp(
+  String.raw`((?:access|refresh)(?:_|%5f|%255f|\\u005f)token(?:\[[^\]]*\]|%5b[^%]*%5d)?${SEPARATOR})` +
+    String.raw`(?!\[REDACTED\])[^\s"'&,;}\]\\)<>]+`,
+  'gi',
+);
+
+/**
+ * `text` with token-shaped parts replaced by `[REDACTED]`: Canvas tokens
+ * (`<digits>~<64 alphanumerics>`, `~` also as `%7E` or `\u007e`), `Bearer <credential>`, and the
+ * value of `access_token`/`refresh_token` written as `name=value`, `name: value` or
+ * `"name":"value"`, in any letter case, percent-encoded (`access%5Ftoken`, `%3D`) or with
+ * brackets (`access_token[]=`).
+ */
+export function scrubSecretText(text: string): string {
+  return text
+    .replace(SECRET_ASSIGNMENT, `$1${REDACTED}`)
+    .replace(BEARER, `$1${REDACTED}`)
+    .replace(CANVAS_TOKEN, REDACTED);
+}
+
+/** Whether a field or parameter name holds a secret (`access_token`, `ACCESS%5FTOKEN[]` …). */
+export function isSecretName(name: string): boolean {
+  return nameForms(name).some((form) => SECRET_NAMES.has(form));
+}
+
+/**
+ * A JSON-like copy of `value` in which every string went through `scrub` (object keys through
+ * `scrubKey`), and the value of every secret-named key ({@link isSecretName}) is `[REDACTED]`,
+ * whatever its type. Follows `JSON.stringify`'s view of the value (`toJSON()` applied, own
+ * enumerable string keys, functions and symbols dropped); a cycle or nesting deeper than 32
+ * levels becomes `[REDACTED]`. Never throws: a value that cannot be read becomes `[REDACTED]`.
+ */
+export function scrubValue(
+  value: unknown,
+  scrub: (text: string) => string,
+  scrubKey: (key: string) => string = scrub,
+): unknown {
+  return walk(value, { scrub, scrubKey }, new Set(), 0);
+}
+
+interface Scrubbers {
+  readonly scrub: (text: string) => string;
+  readonly scrubKey: (key: string) => string;
+}
+
+function walk(input: unknown, scrubbers: Scrubbers, seen: Set<object>, depth: number): unknown {
+  const { scrub, scrubKey } = scrubbers;
+  try {
+    let value = input;
+    if (typeof value === 'object' && value !== null && hasToJson(value)) value = value.toJSON();
+    if (typeof value === 'string') return scrub(value);
+    if (typeof value !== 'object' || value === null) return value;
+    if (seen.has(value) || depth >= MAX_DEPTH) return REDACTED;
+    seen.add(value);
+    let copy: unknown;
+    if (Array.isArray(value)) {
+      copy = value.map((item: unknown) => walk(item, scrubbers, seen, depth + 1));
+    } else {
+      const record: Record<string, unknown> = {};
+      for (const [key, item] of Object.entries(value)) {
+        if (typeof item === 'function' || typeof item === 'symbol') continue;
+        record[scrubKey(key)] = isSecretName(key)
+          ? REDACTED
+          : walk(item, scrubbers, seen, depth + 1);
+      }
+      copy = record;
+    }
+    seen.delete(value);
+    return copy;
+  } catch {
+    return REDACTED;
+  }
+}
+
+function hasToJson(value: object): value is { toJSON(): unknown } {
+  return typeof (value as { toJSON?: unknown }).toJSON === 'function';
+}
