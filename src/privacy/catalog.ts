@@ -13,15 +13,25 @@
  * - A few (`name`, `title`, `html_url`: {@link PiiFieldEntry.personOnly}) are PII only in a
  *   *person object*: an object held by one of {@link personObjectKeys} (`user`, `author`, …) or
  *   having one of {@link personMarkerFields} (`sortable_name`, `login_id`, `display_name`, …).
- *   Elsewhere (a course's `name`, a topic's `title`) they are kept.
+ *   Elsewhere (a course's `name`, a topic's `title`) they are kept, or treated by
+ *   {@link PiiFieldEntry.elsewhereAction} (a topic's `html_url` is scrubbed).
  * - Canvas's own numeric ids (category `canvas-id`) are kept by default, and pseudonymized (URLs
  *   embedding them dropped) with `pseudonymizeCanvasIds: true`.
+ *
+ * Field names match case- and separator-insensitively (`sisUserId`, `SIS_USER_ID`, `Sis User Id`
+ * all mean `sis_user_id`), and a field the catalog does not list whose name ends in `url`
+ * (`download_url`, `thumbnailUrl`) is scrubbed like `url` (action `scrub-url`).
  *
  * @module
  */
 
-/** What a sanitizer does with a field's value. */
-export type PiiAction = 'pseudonymize' | 'redact' | 'drop' | 'keep' | 'redact-emails';
+/**
+ * What a sanitizer does with a field's value: `pseudonymize` (keyed HMAC pseudonym), `redact`
+ * (`[REDACTED]`), `drop` (the field is removed), `keep`, `redact-emails` (email addresses in the
+ * text become `[EMAIL]`), `scrub-url` (emails, `sis_…:`/`lti_…:` ids and identifying query
+ * parameters such as `login_id=` in a URL are redacted; the rest of the URL is kept).
+ */
+export type PiiAction = 'pseudonymize' | 'redact' | 'drop' | 'keep' | 'redact-emails' | 'scrub-url';
 
 /** Every {@link PiiAction}, in the order the docs list them. */
 export const piiActions = [
@@ -30,6 +40,7 @@ export const piiActions = [
   'drop',
   'keep',
   'redact-emails',
+  'scrub-url',
 ] as const satisfies readonly PiiAction[];
 
 /** The kind of personal data a field holds. */
@@ -51,11 +62,17 @@ export type PiiObjectType =
   | 'SubmissionComment'
   | 'DiscussionEntry'
   | 'PageView'
-  | 'StudentSummary';
+  | 'StudentSummary'
+  | 'Login'
+  | 'Profile'
+  | 'Conversation'
+  | 'RubricAssessment'
+  | 'Attachment'
+  | 'CommunicationChannel';
 
 /** One PII-bearing field of the catalog. */
 export interface PiiFieldEntry {
-  /** The field name as Canvas sends it (snake_case). */
+  /** The field name as Canvas sends it (snake_case); other spellings match too (see module doc). */
   readonly field: string;
   /** The objects that carry it. Nested objects (`user`, `author`, replies) are objects too. */
   readonly objectTypes: readonly PiiObjectType[];
@@ -67,11 +84,17 @@ export interface PiiFieldEntry {
   readonly canvasIdAction?: PiiAction;
   /** PII only inside a person object; kept as is elsewhere (a course's `name`). */
   readonly personOnly?: boolean;
+  /**
+   * For `personOnly` fields: the action outside person objects (a topic's `html_url` is
+   * scrubbed, not kept). @defaultValue 'keep'
+   */
+  readonly elsewhereAction?: PiiAction;
   /** Why, and what is not covered. */
   readonly note: string;
 }
 
 const USERS = ['User', 'UserDisplay'] as const;
+const PROFILES = ['User', 'Profile'] as const;
 
 /**
  * The catalog: every PII-bearing field Canvas returns in the objects the library syncs, with the
@@ -84,7 +107,7 @@ export const piiCatalog: readonly PiiFieldEntry[] = Object.freeze(
       // Identifiers: stable, linkable, enumerable. Keyed HMAC pseudonyms keep them joinable.
       {
         field: 'sis_user_id',
-        objectTypes: ['User', 'Enrollment'],
+        objectTypes: ['User', 'Enrollment', 'Login', 'Profile'],
         category: 'identifier',
         defaultAction: 'pseudonymize',
         note: 'Student number from the SIS; low entropy, so never hashed without a key.',
@@ -98,17 +121,24 @@ export const piiCatalog: readonly PiiFieldEntry[] = Object.freeze(
       },
       {
         field: 'integration_id',
-        objectTypes: ['User'],
+        objectTypes: ['User', 'Login'],
         category: 'identifier',
         defaultAction: 'pseudonymize',
         note: 'Secondary SIS id. Courses and sections also have one; pseudonymized there too.',
       },
       {
         field: 'login_id',
-        objectTypes: ['User'],
+        objectTypes: PROFILES,
         category: 'identifier',
         defaultAction: 'pseudonymize',
         note: 'Campus login (often derived from the name or the email).',
+      },
+      {
+        field: 'unique_id',
+        objectTypes: ['Login'],
+        category: 'identifier',
+        defaultAction: 'pseudonymize',
+        note: "The login name of a Login (the user's `login_id`).",
       },
       {
         field: 'lti_id',
@@ -119,7 +149,7 @@ export const piiCatalog: readonly PiiFieldEntry[] = Object.freeze(
       },
       {
         field: 'lti_user_id',
-        objectTypes: ['User'],
+        objectTypes: PROFILES,
         category: 'identifier',
         defaultAction: 'pseudonymize',
         note: 'Legacy LTI 1.1 user id.',
@@ -148,7 +178,7 @@ export const piiCatalog: readonly PiiFieldEntry[] = Object.freeze(
       // Names: redacted, so that consumers that expect the field still find a string.
       {
         field: 'name',
-        objectTypes: ['User'],
+        objectTypes: PROFILES,
         category: 'name',
         defaultAction: 'redact',
         personOnly: true,
@@ -156,13 +186,20 @@ export const piiCatalog: readonly PiiFieldEntry[] = Object.freeze(
       },
       ...(
         [
-          ['sortable_name', ['User'], '"Last, First".'],
-          ['short_name', ['User'], 'Display name chosen by the user.'],
+          ['sortable_name', PROFILES, '"Last, First".'],
+          ['short_name', PROFILES, 'Display name chosen by the user.'],
           ['first_name', ['User'], ''],
           ['last_name', ['User'], ''],
-          ['display_name', ['UserDisplay'], 'Nested as `user` / `author`.'],
+          [
+            'display_name',
+            ['UserDisplay', 'Attachment'],
+            "Nested as `user` / `author`. Also a file's title (often the student's name): redacted too.",
+          ],
           ['user_name', ['DiscussionEntry'], 'Author of an entry (also on discussion topics).'],
           ['author_name', ['SubmissionComment'], 'Author of a submission comment.'],
+          ['full_name', ['Conversation'], 'Of a conversation participant.'],
+          ['assessor_name', ['RubricAssessment'], 'Who filled in the rubric (may be a peer).'],
+          ['pronunciation', ['Profile'], 'How the name is pronounced.'],
         ] as const
       ).map(
         ([field, objectTypes, note]): PiiFieldEntry => ({
@@ -182,8 +219,22 @@ export const piiCatalog: readonly PiiFieldEntry[] = Object.freeze(
         note: 'Primary email.',
       },
       {
+        field: 'primary_email',
+        objectTypes: ['Profile'],
+        category: 'contact',
+        defaultAction: 'drop',
+        note: 'Primary email, in a profile.',
+      },
+      {
+        field: 'address',
+        objectTypes: ['CommunicationChannel'],
+        category: 'contact',
+        defaultAction: 'drop',
+        note: 'Email address or phone number of a channel (its `type` is kept).',
+      },
+      {
         field: 'avatar_url',
-        objectTypes: ['User'],
+        objectTypes: ['User', 'Profile', 'Conversation'],
         category: 'profile',
         defaultAction: 'drop',
         note: 'Profile picture (a photo of the student; the URL embeds the user id).',
@@ -197,7 +248,7 @@ export const piiCatalog: readonly PiiFieldEntry[] = Object.freeze(
       },
       {
         field: 'bio',
-        objectTypes: ['User'],
+        objectTypes: PROFILES,
         category: 'profile',
         defaultAction: 'drop',
         note: 'Free text the user wrote about themselves.',
@@ -211,20 +262,28 @@ export const piiCatalog: readonly PiiFieldEntry[] = Object.freeze(
       },
       {
         field: 'title',
-        objectTypes: ['User'],
+        objectTypes: PROFILES,
         category: 'profile',
         defaultAction: 'drop',
         personOnly: true,
         note: 'Profile title. Only in person objects: a discussion topic `title` is kept.',
       },
       {
+        field: 'calendar',
+        objectTypes: ['Profile'],
+        category: 'profile',
+        defaultAction: 'drop',
+        note: '`{ ics }`: the private calendar feed of the user (a secret link).',
+      },
+      {
         field: 'html_url',
         objectTypes: ['UserDisplay', 'Enrollment'],
         category: 'profile',
         defaultAction: 'drop',
+        elsewhereAction: 'scrub-url',
         canvasIdAction: 'drop',
         personOnly: true,
-        note: 'Profile page of the user. Elsewhere kept, but dropped everywhere with `pseudonymizeCanvasIds` (it embeds ids).',
+        note: 'Profile page of the user. Elsewhere scrubbed like `url`; dropped everywhere with `pseudonymizeCanvasIds` (it embeds ids).',
       },
       {
         field: 'remote_ip',
@@ -262,6 +321,43 @@ export const piiCatalog: readonly PiiFieldEntry[] = Object.freeze(
         defaultAction: 'redact-emails',
         note: 'Submission comment text.',
       },
+      {
+        field: 'comments',
+        objectTypes: ['RubricAssessment'],
+        category: 'free-text',
+        defaultAction: 'redact-emails',
+        note: 'Comment on one criterion (`rubric_assessment.<criterion>.comments`).',
+      },
+      {
+        field: 'comments_html',
+        objectTypes: ['RubricAssessment'],
+        category: 'free-text',
+        defaultAction: 'redact-emails',
+        note: 'The same comment as HTML.',
+      },
+      {
+        field: 'filename',
+        objectTypes: ['Attachment'],
+        category: 'free-text',
+        defaultAction: 'redact-emails',
+        note: 'File name as uploaded; a name in it is not caught.',
+      },
+      // Private messages: redacted whole, whatever `freeText` says.
+      ...(
+        [
+          ['subject', 'Subject of a private conversation.'],
+          ['last_message', 'Start of the latest message.'],
+          ['last_authored_message', "Start of the user's own latest message."],
+        ] as const
+      ).map(
+        ([field, note]): PiiFieldEntry => ({
+          field,
+          objectTypes: ['Conversation'],
+          category: 'free-text',
+          defaultAction: 'redact',
+          note,
+        }),
+      ),
       // Canvas ids: internal to the institution's Canvas, kept unless asked otherwise.
       ...(
         [
@@ -270,7 +366,11 @@ export const piiCatalog: readonly PiiFieldEntry[] = Object.freeze(
             ['User', 'UserDisplay', 'StudentSummary'],
             'The user id in these objects; every object has one, all treated alike.',
           ],
-          ['user_id', ['Enrollment', 'Submission', 'DiscussionEntry'], ''],
+          [
+            'user_id',
+            ['Enrollment', 'Submission', 'DiscussionEntry', 'Login', 'CommunicationChannel'],
+            '',
+          ],
           ['author_id', ['SubmissionComment'], ''],
           ['grader_id', ['Submission'], 'A staff member, or a negative id for auto-graders.'],
           ['editor_id', ['DiscussionEntry'], ''],
@@ -282,6 +382,7 @@ export const piiCatalog: readonly PiiFieldEntry[] = Object.freeze(
           ],
           ['real_user', ['PageView'], 'In `links`: the admin acting as the user.'],
           ['author', ['SubmissionComment'], 'Nested person object, sanitized field by field.'],
+          ['assessor_id', ['RubricAssessment'], ''],
         ] as const
       ).map(
         ([field, objectTypes, note]): PiiFieldEntry => ({
@@ -295,18 +396,18 @@ export const piiCatalog: readonly PiiFieldEntry[] = Object.freeze(
       ),
       {
         field: 'preview_url',
-        objectTypes: ['Submission'],
+        objectTypes: ['Submission', 'Attachment'],
         category: 'canvas-id',
-        defaultAction: 'keep',
+        defaultAction: 'scrub-url',
         canvasIdAction: 'drop',
-        note: 'Embeds the user id.',
+        note: 'Embeds the user id; scrubbed like `url`.',
       },
       {
         field: 'url',
-        objectTypes: ['Submission', 'PageView'],
+        objectTypes: ['Submission', 'PageView', 'Attachment'],
         category: 'free-text',
-        defaultAction: 'keep',
-        note: 'The URL a student submitted, or the page viewed: may name a student or embed ids. Kept; drop it with `fields: { url: "drop" }`.',
+        defaultAction: 'scrub-url',
+        note: 'The URL a student submitted, the page viewed, a file\'s download link. Emails, `sis_…:`/`lti_…:` ids and the values of identifying query parameters (`login_id`, `email`, `verifier`, …) become `[EMAIL]` / `[REDACTED]`. Canvas ids and names written in a path are not caught; drop it with `fields: { url: "drop" }`.',
       },
     ] satisfies PiiFieldEntry[]
   ).map((entry) => Object.freeze(entry)),
@@ -314,8 +415,8 @@ export const piiCatalog: readonly PiiFieldEntry[] = Object.freeze(
 
 /**
  * Keys whose object values (or arrays of objects) are person objects: `personOnly` fields in
- * them are treated. Canvas nests users as `user` (enrollments, submissions, entries) and
- * `author` (comments, topics).
+ * them are treated. Canvas nests users as `user` (enrollments, submissions, entries),
+ * `author` (comments, topics) and `participants` (conversations). Matched by any spelling.
  */
 export const personObjectKeys: readonly string[] = Object.freeze([
   'user',
@@ -323,10 +424,14 @@ export const personObjectKeys: readonly string[] = Object.freeze([
   'users',
   'students',
   'participants',
+  'recipients',
   'observer',
 ]);
 
-/** Fields only a person object has: an object with any of them is a person object. */
+/**
+ * Fields only a person object has: an object with any of them (in any spelling) is a person
+ * object.
+ */
 export const personMarkerFields: readonly string[] = Object.freeze([
   'sortable_name',
   'short_name',
@@ -340,6 +445,8 @@ export const personMarkerFields: readonly string[] = Object.freeze([
   'first_name',
   'last_name',
   'pronouns',
+  'primary_email',
+  'full_name',
 ]);
 
 /**
@@ -349,7 +456,9 @@ export const personMarkerFields: readonly string[] = Object.freeze([
 export function renderPiiCatalogMarkdown(catalog: readonly PiiFieldEntry[] = piiCatalog): string {
   const rows = catalog.map((entry) => {
     let action = `\`${entry.defaultAction}\``;
-    if (entry.personOnly) action += ' in person objects, else `keep`';
+    if (entry.personOnly) {
+      action += ` in person objects, else \`${entry.elsewhereAction ?? 'keep'}\``;
+    }
     const changes =
       entry.canvasIdAction !== undefined &&
       (entry.personOnly === true || entry.canvasIdAction !== entry.defaultAction);

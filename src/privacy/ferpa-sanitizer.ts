@@ -5,9 +5,12 @@
  * @module
  */
 import { CanvasOptionsError } from '../errors.js';
-import { type PiiAction, personMarkerFields } from './catalog.js';
-import { redactEmails } from './free-text.js';
+import type { PiiAction } from './catalog.js';
+import { isUrlFieldName, normalizeFieldName } from './field-names.js';
+import { redactEmails, scrubUrl } from './free-text.js';
+import { hasCycle, isPlainObject, kindOf } from './json-checks.js';
 import { keyIdOf, Pseudonymizer } from './pseudonymizer.js';
+import { CanvasSanitizeError } from './sanitize-error.js';
 import {
   buildPolicy,
   type FerpaSanitizerOptions,
@@ -20,14 +23,20 @@ import {
 export const REDACTED = '[REDACTED]';
 
 // Actions as small integers; a field's code packs its action outside person objects (bits 0-2),
-// its action inside them (bits 3-5), and whether its object values are person objects (bit 6).
+// its action inside them (bits 3-5), whether its object values are person objects (bit 6) and
+// whether it marks its object as a person object (bit 7).
 const KEEP = 0;
 const DROP = 1;
 const REDACT = 2;
 const PSEUDONYMIZE = 3;
 const REDACT_EMAILS = 4;
+const SCRUB_URL = 5;
 const ACTION_MASK = 7;
 const HOLDS_PERSON = 64;
+const MARKER = 128;
+
+/** Raw field names remembered with their code; the cache is emptied when full. */
+const MAX_CACHED_KEYS = 10_000;
 
 const ACTION_CODES: Readonly<Record<PiiAction, number>> = {
   keep: KEEP,
@@ -35,15 +44,24 @@ const ACTION_CODES: Readonly<Record<PiiAction, number>> = {
   redact: REDACT,
   pseudonymize: PSEUDONYMIZE,
   'redact-emails': REDACT_EMAILS,
+  'scrub-url': SCRUB_URL,
 };
-const ACTIONS: readonly PiiAction[] = ['keep', 'drop', 'redact', 'pseudonymize', 'redact-emails'];
+const ACTIONS: readonly PiiAction[] = [
+  'keep',
+  'drop',
+  'redact',
+  'pseudonymize',
+  'redact-emails',
+  'scrub-url',
+];
 
 type JsonObject = Record<string, unknown>;
 
 /**
  * Sanitizes Canvas records: identifiers pseudonymized with a keyed HMAC, names redacted,
- * contact, profile and network data dropped, emails in free text redacted; Canvas ids kept
- * unless `pseudonymizeCanvasIds`. See {@link FerpaSanitizerOptions} and `piiCatalog`.
+ * contact, profile and network data dropped, emails in free text redacted, identifiers in URLs
+ * redacted; Canvas ids kept unless `pseudonymizeCanvasIds`. Field names match in any case and
+ * with any separators. See {@link FerpaSanitizerOptions} and `piiCatalog`.
  *
  * @example
  * ```ts
@@ -53,15 +71,21 @@ type JsonObject = Record<string, unknown>;
  * ```
  */
 export class FerpaSanitizer {
-  readonly #codes: Map<string, number>;
+  /** Codes by normalized field name (the policy). */
+  readonly #byName: Map<string, number>;
+  /** Codes by raw field name, filled on first sight (bounded by {@link MAX_CACHED_KEYS}). */
+  readonly #byKey = new Map<string, number>();
   readonly #unlisted: number;
+  readonly #unlistedUrl: number;
   readonly #pseudonymizer: Pseudonymizer | undefined;
   readonly #mode: 'denylist' | 'allowlist';
+  readonly #maxDepth: number;
 
   /**
    * @throws CanvasOptionsError for unknown options or actions, a key shorter than 32 bytes, an
-   * invalid `keyId`, `allow` outside allowlist mode, or a policy that pseudonymizes without a
-   * key. The error never quotes the key or any other value.
+   * invalid `keyId`, `allow` outside allowlist mode, two spellings of one field with different
+   * actions, a `maxDepth` outside 1..1000, or a policy that pseudonymizes without a key. The
+   * error never quotes the key or any other value.
    */
   constructor(options: FerpaSanitizerOptions = {}) {
     const resolved = resolveSanitizerOptions(options);
@@ -70,17 +94,21 @@ export class FerpaSanitizer {
       const needing = pseudonymizedFields(policy);
       if (needing.length > 0) throw missingKeyError(needing);
     }
-    this.#codes = new Map();
+    this.#byName = new Map();
     for (const [name, rule] of policy.rules) {
-      this.#codes.set(
-        name,
+      const code =
         ACTION_CODES[rule.outside] |
-          (ACTION_CODES[rule.inPerson] << 3) |
-          (rule.holdsPerson ? HOLDS_PERSON : 0),
-      );
+        (ACTION_CODES[rule.inPerson] << 3) |
+        (rule.holdsPerson ? HOLDS_PERSON : 0) |
+        (rule.marker ? MARKER : 0);
+      this.#byName.set(name, code);
+      this.#byKey.set(rule.field, code);
     }
-    this.#unlisted = ACTION_CODES[policy.unlisted] * 9; // same action in and out of persons
+    // Same action in and out of persons.
+    this.#unlisted = ACTION_CODES[policy.unlisted] * 9;
+    this.#unlistedUrl = ACTION_CODES[policy.unlistedUrl] * 9;
     this.#mode = resolved.mode;
+    this.#maxDepth = resolved.maxDepth;
     this.#pseudonymizer =
       resolved.key === undefined
         ? undefined
@@ -98,12 +126,18 @@ export class FerpaSanitizer {
     return this.#mode;
   }
 
+  /** Levels of nested objects and arrays `sanitize()` accepts (option `maxDepth`). */
+  get maxDepth(): number {
+    return this.#maxDepth;
+  }
+
   /**
-   * The action applied to a field of this name, in a person object or elsewhere. Fields the
-   * policy does not list get the mode's default (`keep`, or `drop` in allowlist mode).
+   * The action applied to a field of this name (in any spelling: `sisUserId` is `sis_user_id`),
+   * in a person object or elsewhere. Fields the policy does not list get the mode's default
+   * (`keep`, `scrub-url` for names ending in `url`, or `drop` in allowlist mode).
    */
   actionFor(field: string, inPerson = false): PiiAction {
-    const code = this.#codes.get(field) ?? this.#unlisted;
+    const code = this.#code(field);
     return ACTIONS[(inPerson ? code >> 3 : code) & ACTION_MASK] ?? 'drop';
   }
 
@@ -138,47 +172,104 @@ export class FerpaSanitizer {
    * A sanitized deep copy of `value`: objects and arrays at any depth are rebuilt with each
    * field treated by name; the input is never mutated. Strings, numbers, booleans and `null`
    * outside any field (a top-level string, items of a top-level array) are returned as they
-   * are. Synchronous, deterministic, and safe on any JSON (`JSON.parse` output); other objects
-   * are walked through their own enumerable string keys.
+   * are. A treated field whose value is not of the expected kind (an object under
+   * `sis_user_id`, an array under `message`) is replaced whole by `[REDACTED]`. Synchronous
+   * and deterministic.
+   *
+   * @throws CanvasSanitizeError when the value nests objects and arrays deeper than `maxDepth`
+   * (`'too-deep'`), refers to itself (`'cycle'`), or holds, where it is walked, a function, a
+   * BigInt, a symbol or an object that is not plain data such as a `Date` or a `Map`
+   * (`'not-json'`). `JSON.parse` output never does.
    */
   sanitize<T>(value: T): unknown {
-    return this.#value(value, false);
+    try {
+      return this.#value(value, false, 1);
+    } catch (error) {
+      const tooDeep =
+        error instanceof RangeError ||
+        (error instanceof CanvasSanitizeError && error.reason === 'too-deep');
+      if (!tooDeep) throw error;
+      const reason = hasCycle(value) ? 'cycle' : 'too-deep';
+      throw new CanvasSanitizeError({ reason, maxDepth: this.#maxDepth });
+    }
   }
 
-  #value(value: unknown, person: boolean): unknown {
-    if (typeof value !== 'object' || value === null) return value;
+  /** The code of a raw field name: cached, else looked up by its normalized form. */
+  #code(key: string): number {
+    let code = this.#byKey.get(key);
+    if (code === undefined) {
+      const name = normalizeFieldName(key);
+      code = this.#byName.get(name) ?? (isUrlFieldName(name) ? this.#unlistedUrl : this.#unlisted);
+      if (this.#byKey.size >= MAX_CACHED_KEYS) this.#byKey.clear();
+      this.#byKey.set(key, code);
+    }
+    return code;
+  }
+
+  /** `value` at nesting `level` (the level it has if it is an object or an array). */
+  #value(value: unknown, person: boolean, level: number): unknown {
+    if (typeof value !== 'object' || value === null) return this.#primitive(value);
     if (Array.isArray(value)) {
+      this.#enter(level);
       const out = new Array<unknown>(value.length);
-      for (let i = 0; i < value.length; i++) out[i] = this.#value(value[i], person);
+      for (let i = 0; i < value.length; i++) out[i] = this.#value(value[i], person, level + 1);
       return out;
     }
-    return this.#object(value as JsonObject, person);
+    return this.#object(value as JsonObject, person, level);
   }
 
-  #object(input: JsonObject, held: boolean): JsonObject {
+  #primitive(value: unknown): unknown {
+    const type = typeof value;
+    if (type === 'function' || type === 'bigint' || type === 'symbol') throw this.#notJson(value);
+    return value;
+  }
+
+  #enter(level: number): void {
+    if (level > this.#maxDepth) {
+      throw new CanvasSanitizeError({ reason: 'too-deep', maxDepth: this.#maxDepth });
+    }
+  }
+
+  #notJson(value: unknown): CanvasSanitizeError {
+    return new CanvasSanitizeError({
+      reason: 'not-json',
+      maxDepth: this.#maxDepth,
+      valueType: kindOf(value),
+    });
+  }
+
+  #object(input: JsonObject, held: boolean, level: number): JsonObject {
+    this.#enter(level);
+    if (!isPlainObject(input)) throw this.#notJson(input);
     const out: JsonObject = {};
     // Whether this is a person object: decided only when a person-only field needs it.
     let person: boolean | undefined = held ? true : undefined;
     for (const key of Object.keys(input)) {
-      let code = this.#codes.get(key) ?? this.#unlisted;
+      const code = this.#code(key);
       let action = code & ACTION_MASK;
       if (action !== ((code >> 3) & ACTION_MASK)) {
-        person ??= isPerson(input);
+        person ??= this.#isPerson(input);
         if (person) action = (code >> 3) & ACTION_MASK;
       }
       if (action === DROP) continue;
       const value = input[key];
       let result: unknown;
       if (action === KEEP) {
-        code &= HOLDS_PERSON;
         result =
-          typeof value === 'object' && value !== null ? this.#value(value, code !== 0) : value;
+          typeof value === 'object' && value !== null
+            ? this.#value(value, (code & HOLDS_PERSON) !== 0, level + 1)
+            : this.#primitive(value);
+      } else if (value === null || value === undefined) {
+        result = value;
       } else if (action === REDACT) {
-        result = value === null || value === undefined ? value : REDACTED;
+        result = REDACTED;
       } else if (action === PSEUDONYMIZE) {
-        result = this.#pseudonymize(value, (code & HOLDS_PERSON) !== 0);
+        result = this.#pseudonymize(value, (code & HOLDS_PERSON) !== 0, level + 1);
+      } else if (typeof value === 'string') {
+        result = action === REDACT_EMAILS ? redactEmails(value) : scrubUrl(value);
       } else {
-        result = this.#redactEmails(value);
+        // Free text or a URL that is not a string: nothing in it can be trusted.
+        result = REDACTED;
       }
       if (key === '__proto__') {
         Object.defineProperty(out, key, {
@@ -194,32 +285,46 @@ export class FerpaSanitizer {
     return out;
   }
 
-  #pseudonymize(value: unknown, person: boolean): unknown {
-    switch (typeof value) {
-      case 'string':
-      case 'number':
-      case 'bigint':
-        // The constructor guarantees a pseudonymizer whenever an action is PSEUDONYMIZE.
-        return (this.#pseudonymizer as Pseudonymizer).pseudonym(value);
-      case 'object':
-        if (value === null) return null;
-        if (Array.isArray(value)) return value.map((item) => this.#pseudonymize(item, person));
-        return this.#object(value as JsonObject, person);
-      default:
-        return value;
+  #isPerson(input: JsonObject): boolean {
+    for (const key of Object.keys(input)) {
+      if ((this.#code(key) & MARKER) !== 0) return true;
     }
+    return false;
   }
 
-  #redactEmails(value: unknown): unknown {
-    if (typeof value === 'string') return redactEmails(value);
-    if (Array.isArray(value)) return value.map((item) => this.#redactEmails(item));
-    return this.#value(value, false);
+  /**
+   * A pseudonymized field: strings and numbers become pseudonyms; under a person holder
+   * (`user`, `author`) objects are person objects; arrays of those are treated item by item.
+   * Anything else (a boolean, an object under an identifier, a nested array) is redacted whole.
+   */
+  #pseudonymize(value: unknown, holdsPerson: boolean, level: number): unknown {
+    // The constructor guarantees a pseudonymizer whenever an action is PSEUDONYMIZE.
+    const pseudonymizer = this.#pseudonymizer as Pseudonymizer;
+    if (typeof value === 'string' || typeof value === 'number') {
+      return pseudonymizer.pseudonym(value);
+    }
+    if (typeof value !== 'object' || value === null) {
+      this.#primitive(value);
+      return REDACTED;
+    }
+    if (!Array.isArray(value)) {
+      return holdsPerson ? this.#object(value as JsonObject, true, level) : REDACTED;
+    }
+    this.#enter(level);
+    const out = new Array<unknown>(value.length);
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      if (typeof item === 'string' || typeof item === 'number') {
+        out[i] = pseudonymizer.pseudonym(item);
+      } else if (item === null || item === undefined) {
+        out[i] = item;
+      } else if (holdsPerson && typeof item === 'object' && !Array.isArray(item)) {
+        out[i] = this.#object(item as JsonObject, true, level + 1);
+      } else {
+        this.#primitive(item);
+        return REDACTED;
+      }
+    }
+    return out;
   }
-}
-
-function isPerson(input: JsonObject): boolean {
-  for (const marker of personMarkerFields) {
-    if (Object.hasOwn(input, marker)) return true;
-  }
-  return false;
 }

@@ -18,4 +18,9 @@ export {
 export { FerpaSanitizer, REDACTED } from './ferpa-sanitizer.js';
 export { EMAIL_MARKER } from './free-text.js';
 export { MIN_KEY_BYTES } from './pseudonymizer.js';
+export {
+  CanvasSanitizeError,
+  type CanvasSanitizeErrorOptions,
+  type SanitizeFailureReason,
+} from './sanitize-error.js';
 export type { FerpaSanitizerOptions, FreeTextPolicy } from './sanitizer-options.js';

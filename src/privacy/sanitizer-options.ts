@@ -1,6 +1,7 @@
 /**
  * Options of {@link FerpaSanitizer}, their validation, and the policy they resolve to: one
- * action per field name, inside and outside person objects.
+ * action per field name (in its normalized form, see `./field-names.ts`), inside and outside
+ * person objects.
  *
  * @module
  */
@@ -9,13 +10,18 @@ import { CanvasOptionsError, type OptionsIssue } from '../errors.js';
 import {
   type PiiAction,
   type PiiFieldEntry,
+  personMarkerFields,
   personObjectKeys,
   piiActions,
   piiCatalog,
 } from './catalog.js';
+import { isUrlFieldName, normalizeFieldName } from './field-names.js';
 import { KEY_ID_PATTERN, keyBytes, MIN_KEY_BYTES } from './pseudonymizer.js';
 
-/** What the sanitizer does with free-text fields (`message`, `body`, `comment`). */
+/**
+ * What the sanitizer does with free-text fields (`message`, `body`, `comment`, `comments`,
+ * `filename`). Private conversation messages are redacted whatever it says.
+ */
 export type FreeTextPolicy = 'redact-emails' | 'redact-all' | 'keep';
 
 /** Options of {@link FerpaSanitizer}. All are optional, but the default policy needs a `key`. */
@@ -40,11 +46,16 @@ export interface FerpaSanitizerOptions {
    * @defaultValue 'denylist'
    */
   mode?: 'denylist' | 'allowlist' | undefined;
-  /** Actions by field name, overriding the catalog and `allow` in every object. */
+  /**
+   * Actions by field name, overriding the catalog and `allow` in every object. Names match in
+   * any case and with any separators (`courseId` = `course_id`); two spellings of one name with
+   * different actions are refused.
+   */
   fields?: Record<string, PiiAction> | undefined;
   /**
-   * Allowlist mode only: field names kept. Catalog actions still apply to them (`email` stays
-   * dropped unless `fields` says otherwise); a nested object is only walked if its field is kept.
+   * Allowlist mode only: field names kept (matched in any case and with any separators).
+   * Catalog actions still apply to them (`email` stays dropped unless `fields` says otherwise);
+   * a nested object is only walked if its field is kept.
    */
   allow?: readonly string[] | undefined;
   /**
@@ -55,7 +66,8 @@ export interface FerpaSanitizerOptions {
    */
   pseudonymizeCanvasIds?: boolean | undefined;
   /**
-   * Free-text fields (`message`, `body`, `comment`): `'redact-emails'` replaces email addresses
+   * Free-text fields (`message`, `body`, `comment`, a rubric's `comments`, a file's `filename`):
+   * `'redact-emails'` replaces email addresses
    * by `[EMAIL]` (names and phone numbers are not caught), `'redact-all'` replaces the whole
    * text by `[REDACTED]`, `'keep'` leaves it. @defaultValue 'redact-emails'
    */
@@ -68,7 +80,17 @@ export interface FerpaSanitizerOptions {
    * 0 disables. @defaultValue 200000. Range: 0..1000000
    */
   cacheSize?: number | undefined;
+  /**
+   * Most levels of nested objects and arrays `sanitize()` accepts (`{}` and `[]` are one level,
+   * `{"a":[{}]}` three); deeper input gets a `CanvasSanitizeError` with reason `'too-deep'`
+   * instead of a stack overflow. Canvas responses nest fewer than 10 levels.
+   * @defaultValue 100. Range: 1..1000
+   */
+  maxDepth?: number | undefined;
 }
+
+/** Default of {@link FerpaSanitizerOptions.maxDepth}. */
+export const DEFAULT_MAX_DEPTH = 100;
 
 const actionSchema = z.enum(piiActions);
 const fieldName = z.string().min(1).max(200);
@@ -99,6 +121,7 @@ const optionsSchema = z
     pseudonymizeCanvasIds: z.boolean().optional(),
     freeText: z.enum(['redact-emails', 'redact-all', 'keep']).optional(),
     cacheSize: z.number().int().min(0).max(1_000_000).optional(),
+    maxDepth: z.number().int().min(1).max(1000).optional(),
   })
   .superRefine((options, ctx) => {
     if (options.key === undefined && options.keyId !== undefined) {
@@ -110,6 +133,19 @@ const optionsSchema = z
         path: ['allow'],
         message: "Only used with mode: 'allowlist'",
       });
+    }
+    const seen = new Map<string, PiiAction>();
+    for (const [name, action] of Object.entries(options.fields ?? {})) {
+      const normalized = normalizeFieldName(name);
+      const earlier = seen.get(normalized);
+      if (earlier !== undefined && earlier !== action) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['fields', name],
+          message: 'Another spelling of this field name has a different action',
+        });
+      }
+      seen.set(normalized, action);
     }
   });
 
@@ -123,6 +159,7 @@ export interface ResolvedSanitizerOptions {
   readonly pseudonymizeCanvasIds: boolean;
   readonly freeText: FreeTextPolicy;
   readonly cacheSize: number;
+  readonly maxDepth: number;
 }
 
 const WHAT = 'FerpaSanitizer options';
@@ -141,23 +178,32 @@ export function resolveSanitizerOptions(options: unknown): ResolvedSanitizerOpti
     pseudonymizeCanvasIds: o.pseudonymizeCanvasIds ?? false,
     freeText: o.freeText ?? 'redact-emails',
     cacheSize: o.cacheSize ?? 200_000,
+    maxDepth: o.maxDepth ?? DEFAULT_MAX_DEPTH,
   };
 }
 
 /** The actions of one field name: in person objects and elsewhere. */
 export interface FieldRule {
+  /** The name as the catalog or the options spell it (for messages). */
+  readonly field: string;
   /** In a person object (see `personObjectKeys`, `personMarkerFields`). */
   readonly inPerson: PiiAction;
   /** Elsewhere. */
   readonly outside: PiiAction;
   /** Its object values are person objects. */
   readonly holdsPerson: boolean;
+  /** It marks its object as a person object (`personMarkerFields`). */
+  readonly marker: boolean;
 }
 
-/** One rule per field name the policy knows; `unlisted` for every other field. */
+/**
+ * One rule per normalized field name the policy knows; `unlisted` for every other field, or
+ * `unlistedUrl` for one whose name ends in `url`.
+ */
 export interface Policy {
   readonly rules: ReadonlyMap<string, FieldRule>;
   readonly unlisted: PiiAction;
+  readonly unlistedUrl: PiiAction;
 }
 
 function catalogRule(entry: PiiFieldEntry, o: ResolvedSanitizerOptions): [PiiAction, PiiAction] {
@@ -169,7 +215,7 @@ function catalogRule(entry: PiiFieldEntry, o: ResolvedSanitizerOptions): [PiiAct
     o.pseudonymizeCanvasIds && entry.canvasIdAction !== undefined
       ? entry.canvasIdAction
       : entry.personOnly
-        ? 'keep'
+        ? (entry.elsewhereAction ?? 'keep')
         : base;
   return [entry.personOnly ? base : elsewhere, elsewhere];
 }
@@ -177,12 +223,25 @@ function catalogRule(entry: PiiFieldEntry, o: ResolvedSanitizerOptions): [PiiAct
 /** Builds the per-field policy from the catalog and the options. */
 export function buildPolicy(o: ResolvedSanitizerOptions): Policy {
   const allowlist = o.mode === 'allowlist';
-  const catalog = new Map(piiCatalog.map((entry) => [entry.field, entry]));
-  const holders = new Set(personObjectKeys);
-  const names = new Set([...catalog.keys(), ...holders, ...Object.keys(o.fields), ...o.allow]);
+  const spelled = new Map<string, string>(); // normalized name -> first spelling seen
+  const spellOne = (name: string): string => {
+    const normalized = normalizeFieldName(name);
+    if (!spelled.has(normalized)) spelled.set(normalized, name);
+    return normalized;
+  };
+  const spell = (names: Iterable<string>): Set<string> => new Set([...names].map(spellOne));
+  const catalog = new Map(piiCatalog.map((entry) => [normalizeFieldName(entry.field), entry]));
+  spell(piiCatalog.map((entry) => entry.field));
+  const holders = spell(personObjectKeys);
+  const markers = spell(personMarkerFields);
+  const allowed = spell(o.allow);
+  const overrides = new Map<string, PiiAction>();
+  for (const [name, action] of Object.entries(o.fields)) {
+    overrides.set(spellOne(name), action);
+  }
   const rules = new Map<string, FieldRule>();
-  for (const name of names) {
-    const override = Object.hasOwn(o.fields, name) ? o.fields[name] : undefined;
+  for (const [name, field] of spelled) {
+    const override = overrides.get(name);
     let inPerson: PiiAction;
     let outside: PiiAction;
     if (override !== undefined) {
@@ -190,22 +249,33 @@ export function buildPolicy(o: ResolvedSanitizerOptions): Policy {
       outside = override;
     } else {
       const entry = catalog.get(name);
-      [inPerson, outside] = entry === undefined ? ['keep', 'keep'] : catalogRule(entry, o);
-      if (allowlist && !o.allow.has(name)) {
+      const unlisted: PiiAction = isUrlFieldName(name) ? 'scrub-url' : 'keep';
+      [inPerson, outside] = entry === undefined ? [unlisted, unlisted] : catalogRule(entry, o);
+      if (allowlist && !allowed.has(name)) {
         if (inPerson !== 'pseudonymize') inPerson = 'drop';
         if (outside !== 'pseudonymize') outside = 'drop';
       }
     }
-    rules.set(name, { inPerson, outside, holdsPerson: holders.has(name) });
+    rules.set(name, {
+      field,
+      inPerson,
+      outside,
+      holdsPerson: holders.has(name),
+      marker: markers.has(name),
+    });
   }
-  return { rules, unlisted: allowlist ? 'drop' : 'keep' };
+  return {
+    rules,
+    unlisted: allowlist ? 'drop' : 'keep',
+    unlistedUrl: allowlist ? 'drop' : 'scrub-url',
+  };
 }
 
 /** Fields the policy pseudonymizes, for the "key required" error. */
 export function pseudonymizedFields(policy: Policy): string[] {
   const out: string[] = [];
-  for (const [name, rule] of policy.rules) {
-    if (rule.inPerson === 'pseudonymize' || rule.outside === 'pseudonymize') out.push(name);
+  for (const rule of policy.rules.values()) {
+    if (rule.inPerson === 'pseudonymize' || rule.outside === 'pseudonymize') out.push(rule.field);
   }
   return out;
 }

@@ -18,6 +18,7 @@ import type {
   CanvasSubmission,
 } from '../../src/testing/index.js';
 import { createInstitution } from '../../src/testing/index.js';
+import { plantedRecords } from './planted.js';
 import { all, expectedPseudonym, KEY } from './support.js';
 
 type Json = Record<string, unknown>;
@@ -50,6 +51,12 @@ function pairsByType(sanitizer: FerpaSanitizer): Record<PiiObjectType, Pair[]> {
     DiscussionEntry: [],
     PageView: [],
     StudentSummary: [],
+    Login: [],
+    Profile: [],
+    Conversation: [],
+    RubricAssessment: [],
+    Attachment: [],
+    CommunicationChannel: [],
   };
   const run = <T>(type: PiiObjectType, records: T[], nested?: (pair: Pair, input: T) => void) => {
     for (const record of records) {
@@ -87,6 +94,32 @@ function pairsByType(sanitizer: FerpaSanitizer): Record<PiiObjectType, Pair[]> {
     }
   }
   for (const user of all(inst.users).slice(0, 5)) run('PageView', all(inst.pageViews(user.id)));
+  // Objects the simulator does not generate: hand-written, Canvas-shaped (see planted.ts).
+  const planted = plantedRecords() as Record<string, Json>;
+  const records = (value: unknown): Json[] => (value as Json[]).map(obj);
+  run('Login', [planted.login]);
+  run('Profile', [planted.profile]);
+  run('CommunicationChannel', [planted.channel]);
+  run('PageView', records(planted.pageViews));
+  run('Conversation', [planted.conversation], ([, out], c) => {
+    records(c?.participants).forEach((participant, i) => {
+      pairs.Conversation.push([participant, obj((out.participants as unknown[])[i])]);
+    });
+  });
+  run('RubricAssessment', [planted.rubricAssessment], ([, out], a) => {
+    records(a?.data).forEach((criterion, i) => {
+      pairs.RubricAssessment.push([criterion, obj((out.data as unknown[])[i])]);
+    });
+  });
+  run('Submission', [planted.submission], ([, out], submission) => {
+    const criteria = obj(submission?.rubric_assessment);
+    for (const [id, criterion] of Object.entries(criteria)) {
+      pairs.RubricAssessment.push([obj(criterion), obj(obj(out.rubric_assessment)[id])]);
+    }
+    records(submission?.attachments).forEach((file, i) => {
+      pairs.Attachment.push([file, obj((out.attachments as unknown[])[i])]);
+    });
+  });
   return pairs;
 }
 
@@ -98,6 +131,21 @@ function holder(type: PiiObjectType, field: string, object: Json): Json {
 }
 
 const EMAIL = /[\w.+-]+@[\w-]+(?:\.[\w-]+)+/g;
+
+/** An identifier left in a URL: an email, a SIS/LTI id, an identifying parameter's value. */
+const URL_IDENTIFIER =
+  /@|\b(?:sis|lti)_\w*(?::|%3A)(?!\[REDACTED\])|[?&](?:login_id|email|verifier)=(?!\[REDACTED\])/i;
+
+/** Whether `out` is `input` with some parts replaced by markers: its other parts, in order. */
+function isScrubbedFrom(out: string, input: string): boolean {
+  let from = 0;
+  for (const part of out.split(/\[REDACTED\]|\[EMAIL\]/)) {
+    const at = input.indexOf(part, from);
+    if (at < 0) return false;
+    from = at + part.length;
+  }
+  return true;
+}
 
 /** Asserts one field of one object was treated by `action`; false if the input lacks it. */
 function expectTreated(field: string, action: PiiAction, input: Json, output: Json): boolean {
@@ -122,6 +170,16 @@ function expectTreated(field: string, action: PiiAction, input: Json, output: Js
     case 'keep':
       if (nested) expect(typeof output[field], where).toBe('object');
       else expect(output[field], where).toBe(value);
+      break;
+    case 'scrub-url':
+      if (typeof value === 'string') {
+        const out = output[field] as string;
+        expect(out, where).not.toMatch(URL_IDENTIFIER);
+        expect(isScrubbedFrom(out, value), where).toBe(true);
+        if (!URL_IDENTIFIER.test(value)) expect(out, where).toBe(value);
+      } else {
+        expect(output[field], where).toBe(value === null ? null : '[REDACTED]');
+      }
       break;
     case 'redact-emails':
       expect(output[field], where).toBe(
@@ -184,6 +242,7 @@ describe('catalog', () => {
       expect(md).toContain(`| \`${entry.field}\` | ${entry.objectTypes.join(', ')} |`);
     }
     expect(md).toContain('`redact` in person objects, else `keep`');
+    expect(md).toContain('`drop` in person objects, else `scrub-url`');
     expect(md).toContain('`drop` everywhere with `pseudonymizeCanvasIds`');
   });
 });

@@ -124,19 +124,17 @@ describe('sanitize', () => {
     const out = obj(
       s.sanitize({
         sis_user_id: ['S1', 2, null, true, { email: 'x@y.edu', uuid: 'u' }],
+        integration_id: ['S1', 2, null],
         name: null,
         sortable_name: null,
         short_name: { anything: 1 },
         login_id: null,
       }),
     );
-    expect(out.sis_user_id).toEqual([
-      s.pseudonym('S1'),
-      s.pseudonym(2),
-      null,
-      true,
-      { uuid: s.pseudonym('u') },
-    ]);
+    // Issue 9: an identifier array holding anything but strings, numbers and nulls (here a
+    // boolean and an object) fails closed as a whole.
+    expect(out.sis_user_id).toBe('[REDACTED]');
+    expect(out.integration_id).toEqual([s.pseudonym('S1'), s.pseudonym(2), null]);
     expect(out.name).toBeNull();
     expect(out.sortable_name).toBeNull();
     expect(out.short_name).toBe('[REDACTED]');
@@ -223,7 +221,7 @@ describe('allowlist mode', () => {
       allow: ['id', 'score'],
       fields: Object.fromEntries(
         ['sis_user_id', 'sis_login_id', 'integration_id', 'login_id', 'lti_id', 'lti_user_id']
-          .concat(['uuid', 'past_uuid', 'anonymous_id'])
+          .concat(['uuid', 'past_uuid', 'anonymous_id', 'unique_id'])
           .map((f) => [f, 'drop' as const]),
       ),
     });

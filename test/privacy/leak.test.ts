@@ -11,6 +11,7 @@ import {
   createInstitution,
   startCanvasSimulator,
 } from '../../src/testing/index.js';
+import { PLANTED, plantedRecords } from './planted.js';
 import { all, everyEndpoint, findLeaks, KEY } from './support.js';
 
 const SIZE = {
@@ -79,6 +80,38 @@ describe('leak check over every endpoint of an institution', () => {
     // Names quoted in discussion messages are a documented gap of 'redact-emails'.
     const inText = findLeaks(sanitized, pii).map((hit) => hit.slice(hit.indexOf(': ') + 2));
     expect(inText.filter((value) => !names.has(value))).toEqual([]);
+  });
+});
+
+describe('leak check of planted values (issue 9)', () => {
+  const records = plantedRecords();
+
+  it('finds every planted value in the raw records (the check can fail)', () => {
+    expect(findLeaks(records, PLANTED)).toHaveLength(PLANTED.length);
+  });
+
+  it('finds none with the default policy, in any kind of record', () => {
+    const s = new FerpaSanitizer({ key: KEY, keyId: 'k1' });
+    for (const [kind, record] of Object.entries(records)) {
+      expect(findLeaks(s.sanitize(record), PLANTED), kind).toEqual([]);
+    }
+  });
+
+  it('finds none with pseudonymizeCanvasIds, redact-all, keep, nor in allowlist mode', () => {
+    const policies = [
+      new FerpaSanitizer({ key: KEY, pseudonymizeCanvasIds: true, freeText: 'redact-all' }),
+      new FerpaSanitizer({ key: KEY, freeText: 'keep', fields: { message: 'redact' } }),
+      new FerpaSanitizer({
+        key: KEY,
+        mode: 'allowlist',
+        allow: ['id', 'user', 'participants', 'attachments', 'url', 'html_url', 'comments'],
+      }),
+    ];
+    for (const s of policies) {
+      const leaks = findLeaks(s.sanitize(records), PLANTED);
+      // `freeText: 'keep'` keeps free text by request: only the free-text plants may survive.
+      expect(leaks.filter((hit) => !/@|PLtext16/.test(hit))).toEqual([]);
+    }
   });
 });
 
