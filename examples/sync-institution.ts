@@ -19,7 +19,7 @@
  * Against your own Canvas, set CANVAS_BASE_URL, CANVAS_ACCESS_TOKEN, CANVAS_ACCOUNT_ID
  * (optionally CANVAS_TERM_ID) and CANVAS_SYNC_HMAC_KEY, your secret pseudonym key.
  */
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
@@ -43,6 +43,7 @@ import {
 import { type CanvasSimulator, startCanvasSimulator } from '../src/testing/index.js';
 import { count, printSummary, startProgress } from './support/progress.js';
 import { parseSettings, type Settings, UsageError } from './support/settings.js';
+import { readJsonState, writeFileAtomic } from './support/state-file.js';
 
 // --- Where the data comes from: the simulator or a real Canvas --------------------------------
 
@@ -162,28 +163,74 @@ interface Store {
 
 async function openStore(dir: string): Promise<Store> {
   const records = new Map<TaskKind, JsonlFileSink<unknown>>();
-  for (const kind of KINDS) records.set(kind, await JsonlFileSink.open(join(dir, `${kind}.jsonl`)));
-  const journal = await JsonlFileSink.open<{ kind: TaskKind; doneAt: string }>(
-    join(dir, 'tasks-done.jsonl'),
-  );
+  for (const kind of KINDS) records.set(kind, await openJsonl(dir, `${kind}.jsonl`));
+  const journal = await openJsonl<{ kind: TaskKind; doneAt: string }>(dir, 'tasks-done.jsonl');
   return { records, journal, pageViews: await pageViewWindow(dir) };
 }
 
 /**
+ * Opens one of the directory's JSONL files. A last line torn by a crash is removed by the sink
+ * (its records, or its tasks, are simply written again), and said on stderr; a damaged line
+ * elsewhere stops the run with the file's name and what to do.
+ */
+async function openJsonl<T>(dir: string, name: string): Promise<JsonlFileSink<T>> {
+  const path = join(dir, name);
+  let sink: JsonlFileSink<T>;
+  try {
+    sink = await JsonlFileSink.open<T>(path);
+  } catch (error) {
+    if (!(error instanceof CanvasOptionsError)) throw error;
+    const advice =
+      name === 'tasks-done.jsonl'
+        ? 'move it away to start the journal afresh (tasks are fetched again, nothing is stored twice)'
+        : 'move it and tasks-done.jsonl away to fetch those records again';
+    throw new UsageError(`${path}: ${error.message}; ${advice}`);
+  }
+  const { truncatedBytes } = sink.recovery;
+  if (truncatedBytes > 0) {
+    process.stderr.write(
+      `${path}: removed a last line torn by an interrupted run (${truncatedBytes} bytes); ` +
+        `${name === 'tasks-done.jsonl' ? 'the tasks it recorded are' : 'its records are'} fetched again\n`,
+    );
+  }
+  return sink;
+}
+
+/**
  * The page-view window of the directory's sync: the one its first run chose (so that a run
- * resumed after midnight plans the same tasks), else the last 7 whole UTC days, remembered.
- * A new window wants a new output directory.
+ * resumed after midnight plans the same tasks), else the last 7 whole UTC days, remembered
+ * (written atomically). A file left empty or torn by a crash is replaced by a new window, and
+ * stderr says so; a window that is not one stops the run. A new window wants a new output
+ * directory.
  */
 async function pageViewWindow(dir: string): Promise<PageViewWindow> {
   const path = join(dir, 'page-view-window.json');
-  try {
-    return JSON.parse(await readFile(path, 'utf8')) as PageViewWindow; // engagementCrawler checks it
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
+  const state = await readJsonState(path);
+  if (state.status === 'ok') return checkedWindow(path, state.value);
   const window = lastWeek();
-  await writeFile(path, `${JSON.stringify(window)}\n`);
+  if (state.status === 'unreadable') {
+    process.stderr.write(
+      `${path}: ${state.problem}; the page-view window is recomputed as the last 7 days ` +
+        `(${window.startTime} to ${window.endTime}) and saved. Page views synced under an ` +
+        'earlier window are fetched again, under new keys.\n',
+    );
+  }
+  await writeFileAtomic(path, `${JSON.stringify(window)}\n`);
   return window;
+}
+
+/** The window read from `path`, if the crawler accepts it; a usage error naming the file if not. */
+function checkedWindow(path: string, value: unknown): PageViewWindow {
+  try {
+    engagementCrawler({ pageViews: value as PageViewWindow });
+  } catch (error) {
+    if (!(error instanceof CanvasOptionsError)) throw error;
+    throw new UsageError(
+      `${path}: ${error.message}; fix it, or delete it to sync the last 7 days ` +
+        "(in a new --out directory: the window is part of the tasks' keys)",
+    );
+  }
+  return value as PageViewWindow;
 }
 
 function sinkOf(store: Store, task: SyncTask): JsonlFileSink<unknown> {
@@ -197,18 +244,29 @@ async function closeStore(store: Store): Promise<void> {
 }
 
 /**
- * Writes this run's dead letters (tasks and reasons, no student data) to `dead-letters.jsonl`,
- * replacing an earlier run's (a dead-lettered task is not in the journal, so each run tries it
- * again), and returns the file's line count.
+ * Writes this run's dead letters (tasks and reasons, no student data, no token: the worker
+ * scrubs them) to `dead-letters.jsonl`, replacing an earlier run's (a dead-lettered task is not
+ * in the journal, so each run tries it again) atomically, so that a crash leaves the old file or
+ * the new one; no file when there are none. Returns the file's line count. The lines have the
+ * shape of the other files' (`{"key", "record"}`): the task's key, or `raw:<n>` for a payload
+ * that was not a task.
  */
 async function saveDeadLetters(dir: string, letters: readonly DeadLetter[]): Promise<number> {
   const path = join(dir, 'dead-letters.jsonl');
-  await rm(path, { force: true });
-  if (letters.length === 0) return 0;
-  const sink = await JsonlFileSink.open<DeadLetter>(path);
-  await sink.upsert(letters, { key: (letter) => letter.task?.key ?? `raw:${letter.deadAt}` });
-  await sink.close();
-  return sink.size;
+  if (letters.length === 0) {
+    await rm(path, { force: true });
+    return 0;
+  }
+  const seen = new Set<string>();
+  const lines: string[] = [];
+  for (const [index, letter] of letters.entries()) {
+    const key = letter.task?.key ?? `raw:${index}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    lines.push(`${JSON.stringify({ key, record: letter })}\n`);
+  }
+  await writeFileAtomic(path, lines.join(''));
+  return lines.length;
 }
 
 // --- The job --------------------------------------------------------------------------------

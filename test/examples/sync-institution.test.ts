@@ -374,3 +374,49 @@ describe('examples/sync-institution.ts against a Canvas given by variables', () 
     TIMEOUT,
   );
 });
+
+describe('examples/sync-institution.ts state files', () => {
+  it(
+    'recovers from a torn or empty page-view window and a torn journal line, saying what it did',
+    async () => {
+      const [torn, empty] = await Promise.all([tempDir(), tempDir()]);
+      // What a crash in the middle of a plain write leaves behind.
+      await writeFile(
+        join(torn, 'page-view-window.json'),
+        '{"startTime":"2026-01-05T00:00:00.000Z","endTi',
+      );
+      await writeFile(
+        join(torn, 'tasks-done.jsonl'),
+        '{"key":"v1:0000","record":{"kind":"course.sections","doneAt":"2026-01-0',
+      );
+      await writeFile(join(torn, 'dead-letters.jsonl'), '{"key":"v1:stale","record":{}}\n');
+      await writeFile(join(empty, 'page-view-window.json'), '');
+      const [fromTorn, fromEmpty] = await Promise.all([
+        run([...SMALL, '--quiet', '--out', torn]),
+        run([...SMALL, '--quiet', '--out', empty]),
+      ]);
+      for (const [result, dir, problem] of [
+        [fromTorn, torn, /not valid JSON/],
+        [fromEmpty, empty, /it is empty/],
+      ] as const) {
+        expect(result.code, result.stderr).toBe(0);
+        expect(result.stderr).toContain(join(dir, 'page-view-window.json'));
+        expect(result.stderr).toMatch(problem);
+        expect(result.stderr).toMatch(/page-view window is recomputed as the last 7 days/);
+        const window = JSON.parse(await readFile(join(dir, 'page-view-window.json'), 'utf8'));
+        expect(Date.parse(window.endTime) - Date.parse(window.startTime)).toBe(7 * 86_400_000);
+        const [planned, earlier, done] = identity(result.stdout);
+        expect([earlier, done]).toEqual([0, planned]);
+        // Written atomically: no temporary file left, and the stale dead letters replaced.
+        const names = await readdir(dir);
+        expect(names.filter((name) => name.endsWith('.tmp'))).toEqual([]);
+        expect(names).not.toContain('dead-letters.jsonl');
+      }
+      expect(fromTorn.stderr).toMatch(/tasks-done\.jsonl: removed a last line torn/);
+      expect(keysOf(await readOut(torn), 'tasks-done.jsonl')).toHaveLength(
+        identity(fromTorn.stdout)[0],
+      );
+    },
+    TIMEOUT,
+  );
+});
