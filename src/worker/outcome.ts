@@ -4,6 +4,7 @@ import {
   CanvasRateLimitError,
   CanvasSyncError,
 } from '../errors.js';
+import { CanvasSanitizeError } from '../privacy/sanitize-error.js';
 import type { HandlerResult } from '../queue/adapter.js';
 import type { SyncTask } from '../queue/task.js';
 
@@ -38,6 +39,7 @@ function detailOf(error: CanvasSyncError): Record<string, string | number | unde
     detail.requestContextId = error.requestContextId;
   }
   if (error instanceof CanvasPaginationError) detail.paginationReason = error.reason;
+  if (error instanceof CanvasSanitizeError) detail.sanitizeReason = error.reason;
   return detail;
 }
 

@@ -7,6 +7,7 @@ import {
   CanvasSyncError,
   createTask,
   type DeadLetter,
+  FerpaSanitizer,
   type HandlerResult,
   MemoryQueueAdapter,
   MemorySink,
@@ -182,6 +183,30 @@ describe('SyncWorker dead letters', () => {
       code: 'SANITIZE_FAILED',
       attempts: 1,
       detail: { error: 'CanvasSanitizeError' },
+    });
+  });
+
+  it('dead-letters a response too deeply nested for the FerpaSanitizer, with the reason', async () => {
+    const sim = await startSim();
+    const queue = new MemoryQueueAdapter();
+    await queue.enqueue(enrollments(sim.data.courses.at(0)?.id ?? 0));
+    const worker = new SyncWorker({
+      client: createClient(sim),
+      queue,
+      sink: new MemorySink(),
+      // Enrollments nest a user object: deeper than 2 levels of page, record and field.
+      sanitizer: new FerpaSanitizer({ key: 'w'.repeat(40), maxDepth: 2 }),
+      retry: { ...FAST_TASK_RETRY, maxAttempts: 5 },
+    });
+    onTestFinished(() => worker.close());
+    await worker.start();
+    await until(() => worker.stats().deadLettered === 1, 10_000);
+    await worker.close({ drain: true });
+    expect(worker.stats()).toMatchObject({ retried: 0, deadLettered: 1 });
+    expect((await worker.deadLetters())[0]).toMatchObject({
+      reason: 'sanitize-failed',
+      code: 'SANITIZE_FAILED',
+      detail: { error: 'CanvasSanitizeError', sanitizeReason: 'too-deep' },
     });
   });
 });
