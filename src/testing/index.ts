@@ -6,6 +6,7 @@
  */
 export type { BucketSettings } from './simulator/bucket.js';
 export { LeakyBucket } from './simulator/bucket.js';
+export type { CanvasSimulator } from './simulator/canvas-simulator.js';
 export type * from './simulator/canvas-types.js';
 export type {
   Institution,
@@ -31,7 +32,6 @@ export type {
 export { endpointNames } from './simulator/options.js';
 export { decodeBookmark, encodeBookmark } from './simulator/pagination.js';
 export { formatRubyFloat } from './simulator/ruby-float.js';
-export type { CanvasSimulator } from './simulator/server.js';
 export { startCanvasSimulator } from './simulator/server.js';
 export type { LevelSample, TokenStats } from './simulator/token-meter.js';
 export type { AuthCounts } from './simulator/token-registry.js';
