@@ -4,6 +4,7 @@
  */
 import { benchPacing } from './pacing.js';
 import { benchPipeline } from './pipeline.js';
+import { benchQueueStall } from './queue-stall.js';
 import { benchSanitize } from './sanitize.js';
 import { benchSimulator } from './simulator.js';
 import { benchStream } from './stream.js';
@@ -14,6 +15,7 @@ const benches: Record<string, () => Promise<void>> = {
   sanitize: benchSanitize,
   stream: benchStream,
   pipeline: benchPipeline,
+  queue: benchQueueStall,
 };
 
 const only = process.argv.slice(2);

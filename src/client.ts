@@ -1,4 +1,5 @@
 import { setMaxListeners } from 'node:events';
+import { AbortFanout } from './abort-fanout.js';
 import {
   type CanvasSyncClientOptions,
   type ResolvedClientOptions,
@@ -136,6 +137,7 @@ export class CanvasSyncClient extends TypedEmitter<CanvasSyncEvents> {
       pacer: this.#pacer,
       counters: this.#counters,
       closing: this.#closing.signal,
+      aborts: new AbortFanout(),
       emit: (event, ...args) =>
         this.emit(event, ...(args.map((arg) => redactor.redactEvent(arg)) as typeof args)),
       tokens: new TokenSource(token, redactor),

@@ -1,3 +1,4 @@
+import type { AbortFanout } from './abort-fanout.js';
 import type { ResolvedClientOptions } from './client-options.js';
 import {
   CanvasAbortError,
@@ -70,6 +71,8 @@ export interface RunnerContext {
   readonly prepare: (url: URL, token: string) => PreparedHop;
   /** Aborted when the client closes. */
   readonly closing: AbortSignal;
+  /** The client's listeners of shared abort signals (one per signal, not one per request). */
+  readonly aborts: AbortFanout;
   readonly emit: <K extends keyof CanvasSyncEvents>(event: K, ...args: CanvasSyncEvents[K]) => void;
 }
 
@@ -96,9 +99,23 @@ export async function runRequest<T>(
   context: RunnerContext,
   spec: RequestSpec,
 ): Promise<CanvasResponse<T>> {
+  // A signal of the request's own: the queue and the gate then listen to a signal that only
+  // this request uses, and the shared ones (the caller's, the client's) get one listener each.
+  const { signal, unlink } = context.aborts.link([spec.signal, context.closing]);
+  try {
+    return await runAttempts<T>(context, spec, signal);
+  } finally {
+    unlink();
+  }
+}
+
+/** The attempts of one request, until it succeeds, fails for good or `signal` aborts. */
+async function runAttempts<T>(
+  context: RunnerContext,
+  spec: RequestSpec,
+  signal: AbortSignal,
+): Promise<CanvasResponse<T>> {
   const { options, counters } = context;
-  const signal =
-    spec.signal === undefined ? context.closing : AbortSignal.any([spec.signal, context.closing]);
   const url = redactUrl(spec.url);
   const method = spec.method.toUpperCase();
   let attempt = 0;
