@@ -823,9 +823,10 @@ function describe(value: unknown): Described {
 export function redactText(text: string): string {
   return text
     .replace(
-      /((?:access_|refresh_|\b)token|client_secret|password)(["']?\s*(?:%3D|=|:)\s*["']?)[^&\s#"'<>;,)}\]]+/gi,
+      /((?:access|refresh)_token|client_secret|password)(["']?\s*(?:%3D|=|:)\s*["']?)[^&\s#"'<>;,)}\]]+/gi,
       '$1$2[REDACTED]',
     )
+    .replace(/(\btoken)((?:%3D|=)|["']\s*:\s*["'])[^&\s#"'<>;,)}\]]+/gi, '$1$2[REDACTED]')
     .replace(/(bearer(?:\s+|%20|\+))[^\s"',;)}\]&]+/gi, '$1[REDACTED]')
     .replace(/\b\d{1,20}~[A-Za-z0-9]{40,}/g, '[REDACTED]');
 }

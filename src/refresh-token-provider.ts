@@ -64,7 +64,8 @@ export function refreshTokenProvider(options: RefreshTokenProviderOptions): Toke
   if (!parsed.success)
     throw CanvasOptionsError.fromZod(parsed.error, 'refreshTokenProvider options');
   const baseUrl = parseBaseUrl(parsed.data.baseUrl, 'refreshTokenProvider options');
-  const endpoint = new URL(`${baseUrl.origin}${baseUrl.pathname}/login/oauth2/token`);
+  const prefix = baseUrl.pathname.replace(/\/+$/, '');
+  const endpoint = new URL(`${baseUrl.origin}${prefix}/login/oauth2/token`);
   const fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
   const timeoutMs = parsed.data.timeoutMs ?? 30_000;
   const redactor = new SecretRedactor();

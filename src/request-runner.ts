@@ -133,9 +133,10 @@ async function runAttempts<T>(
     attempt++;
     let result: AttemptResult | undefined;
     let failure: CanvasSyncError | undefined;
-    const token = await context.tokens.get();
+    // The token the attempt was sent with: read when it leaves the queue, not before.
+    const sent = { token: '' };
     try {
-      result = await sendPaced(context, spec, method, url, attempt, throttles, signal, token);
+      result = await sendPaced(context, spec, method, url, attempt, throttles, signal, sent);
     } catch (error) {
       if (signal.aborted) throw stopped();
       if (!(error instanceof CanvasSyncError)) {
@@ -154,17 +155,19 @@ async function runAttempts<T>(
       const verdict = judgeResponse<T>(options, result, { method, url, attempt, throttles });
       if (verdict.kind === 'success') return verdict.response;
       ({ outcome, failure, retryAfterMs } = verdict);
-      if (
-        failure instanceof CanvasAuthError &&
-        failure.reason === 'expired' &&
-        context.tokens.refreshable &&
-        !refreshed
-      ) {
-        // Once per request: a second expired answer with a fresh token is final.
-        refreshed = true;
-        await context.tokens.refresh(token);
-        context.emit('token-refreshed', { method, url, attempt });
-        continue;
+      if (failure instanceof CanvasAuthError && context.tokens.refreshable && !refreshed) {
+        // Once per request: a second rejection with a fresh token is final.
+        if (failure.reason === 'expired') {
+          refreshed = true;
+          await context.tokens.refresh(sent.token);
+          context.emit('token-refreshed', { method, url, attempt });
+          continue;
+        }
+        if (context.tokens.replaced(sent.token)) {
+          // Sent with a token another request has since refreshed (Canvas invalidates it).
+          refreshed = true;
+          continue;
+        }
       }
       if (failure instanceof CanvasRateLimitError) {
         throttles++;
@@ -304,7 +307,7 @@ function sendPaced(
   attempt: number,
   throttles: number,
   signal: AbortSignal,
-  token: string,
+  sent: { token: string },
 ): Promise<AttemptResult> {
   const { pacer, transport, options, counters } = context;
   return pacer.run(
@@ -320,6 +323,8 @@ function sendPaced(
           headroom: snapshot.bucket.headroom,
         });
       }
+      const token = await context.tokens.get();
+      sent.token = token;
       counters.requests++;
       context.emit('request', { method, url, attempt });
       let rateLimit: ReturnType<typeof parseRateLimitHeaders> | undefined;

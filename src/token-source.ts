@@ -49,6 +49,11 @@ export class TokenSource {
     return this.#fetch();
   }
 
+  /** Whether `token` was a provider's token that a newer one has replaced. */
+  replaced(token: string): boolean {
+    return this.#provider !== undefined && this.#current !== undefined && this.#current !== token;
+  }
+
   /** One call of the provider at a time; concurrent callers share it. A failure is not kept. */
   #fetch(): Promise<string> {
     const provider = this.#provider;
