@@ -16,7 +16,12 @@ import {
 import type { CanvasSimulator } from '../../src/testing/index.js';
 import { createClient, startSim } from '../support/client.js';
 
-const WINDOW = { startTime: '2026-11-01T00:00:00Z', endTime: '2026-11-08T00:00:00Z' };
+/** A week that ended a week ago: inside the year of page views the simulator dates before it starts. */
+const DAY = 24 * 60 * 60 * 1000;
+const WINDOW = {
+  startTime: new Date(Math.floor(Date.now() / DAY) * DAY - 14 * DAY).toISOString(),
+  endTime: new Date(Math.floor(Date.now() / DAY) * DAY - 7 * DAY).toISOString(),
+};
 
 /** A queue that records what is enqueued and in how many calls, without consuming. */
 function recordingQueue() {
