@@ -73,14 +73,17 @@ export type { BucketEstimate } from './pacing/bucket-model.js';
 export type { PacingOptions, ResolvedPacingOptions } from './pacing/canvas-pacer.js';
 export { defaultPacingOptions } from './pacing/canvas-pacer.js';
 export type {
+  CanvasSanitizeErrorOptions,
   FerpaSanitizerOptions,
   FreeTextPolicy,
   PiiAction,
   PiiCategory,
   PiiFieldEntry,
   PiiObjectType,
+  SanitizeFailureReason,
 } from './privacy/index.js';
 export {
+  CanvasSanitizeError,
   EMAIL_MARKER,
   FerpaSanitizer,
   MIN_KEY_BYTES,

@@ -32,6 +32,7 @@ const documented = {
     'CanvasRedirectError',
     'CanvasBodyTooLargeError',
     'CanvasTokenError',
+    'CanvasSanitizeError',
     'refreshTokenProvider',
     'CanvasSinkClosedError',
     'TaskValidationError',
