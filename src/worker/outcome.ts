@@ -1,8 +1,11 @@
 import {
+  CanvasBodyTooLargeError,
   CanvasHttpError,
   CanvasPaginationError,
   CanvasRateLimitError,
+  CanvasRedirectError,
   CanvasSyncError,
+  CanvasTokenError,
 } from '../errors.js';
 import { CanvasSanitizeError } from '../privacy/sanitize-error.js';
 import type { HandlerResult } from '../queue/adapter.js';
@@ -40,14 +43,26 @@ function detailOf(error: CanvasSyncError): Record<string, string | number | unde
   }
   if (error instanceof CanvasPaginationError) detail.paginationReason = error.reason;
   if (error instanceof CanvasSanitizeError) detail.sanitizeReason = error.reason;
+  if (error instanceof CanvasRedirectError) {
+    detail.redirectReason = error.reason;
+    detail.status = error.status;
+    detail.targetOrigin = error.targetOrigin;
+  }
+  if (error instanceof CanvasBodyTooLargeError) detail.limitBytes = error.limitBytes;
+  if (error instanceof CanvasTokenError) {
+    detail.tokenReason = error.reason;
+    detail.status = error.status;
+    detail.oauthError = error.oauthError;
+  }
   return detail;
 }
 
 /**
  * Decides the fate of a task whose fetch failed (pure). Throttles are retried
  * without counting against the task; permanent HTTP errors (401 token, 403
- * permission, 404 …), pagination refusals, invalid options and responses the sanitizer refuses
- * (`SANITIZE_FAILED`, reason `'sanitize-failed'`) are dead-lettered at once; transient failures are retried with exponential
+ * permission, 404 …), pagination refusals, invalid options, refused redirects, oversized bodies,
+ * refused token refreshes and responses the sanitizer refuses (`SANITIZE_FAILED`, reason
+ * `'sanitize-failed'`) are dead-lettered at once; transient failures are retried with exponential
  * backoff until `maxAttempts` deliveries have failed (`'max-attempts'`), and so are errors that
  * are not canvas-sync's, such as a sink's I/O error (`'unexpected-error'`).
  */
@@ -78,7 +93,11 @@ export function outcomeOfFailure(
   const permanent =
     (error instanceof CanvasHttpError && PERMANENT_STATUSES.has(error.status)) ||
     error.code === 'PAGINATION_ERROR' ||
-    error.code === 'INVALID_OPTIONS';
+    error.code === 'INVALID_OPTIONS' ||
+    // The same redirect, the same oversized body, the same refused refresh: poison.
+    error.code === 'REDIRECT_REFUSED' ||
+    error.code === 'BODY_TOO_LARGE' ||
+    (error instanceof CanvasTokenError && error.reason !== 'provider-failed');
   if (permanent) {
     const reason =
       error instanceof CanvasHttpError ? `http-${error.status}` : error.code.toLowerCase();
