@@ -118,6 +118,9 @@ const pacingSchema = z
     safetyMargin: nonNegative.optional(),
     maxConcurrent: z.number().int().min(1).max(1_000).optional(),
     observationWindowMs: nonNegative.optional(),
+    maxWaitMs: z.number().int().min(1_000).max(MAX_TIMER_MS).optional(),
+    maxPlausibleRemaining: positive.optional(),
+    maxPlausibleCost: positive.optional(),
   })
   .superRefine((pacing, ctx) => {
     const highWaterMark = pacing.highWaterMark ?? defaultPacingOptions.highWaterMark;
@@ -128,6 +131,15 @@ const pacingSchema = z
         code: 'custom',
         path: ['highWaterMark'],
         message: `must exceed upFrontCost + safetyMargin (${upFrontCost + safetyMargin}), or no request could ever go`,
+      });
+    }
+    const maxPlausibleRemaining =
+      pacing.maxPlausibleRemaining ?? defaultPacingOptions.maxPlausibleRemaining;
+    if (highWaterMark > maxPlausibleRemaining) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['maxPlausibleRemaining'],
+        message: `must be at least highWaterMark (${highWaterMark}), or every idle response would be ignored`,
       });
     }
   });

@@ -127,7 +127,9 @@ export class CanvasSyncClient extends TypedEmitter<CanvasSyncEvents> {
     super();
     const { resolved, token } = resolveClientOptions(options);
     this.#options = resolved;
-    this.#pacer = new CanvasPacer(resolved.pacing);
+    this.#pacer = new CanvasPacer(resolved.pacing, {
+      onAnomaly: (anomaly) => this.emit('pacing-anomaly', anomaly),
+    });
     const accept = resolved.stringIds ? 'application/json+canvas-string-ids' : 'application/json';
     const baseHeaders = { 'User-Agent': USER_AGENT, Accept: accept, ...resolved.headers };
     const redactor = this.#redactor;

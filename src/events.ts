@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import type { PacingAnomaly } from './pacing/pacing-anomaly.js';
 
 /** Emitted when an attempt is sent. */
 export interface RequestEvent {
@@ -84,6 +85,7 @@ export interface CanvasSyncEvents {
   retry: [RetryEvent];
   paced: [PacedEvent];
   'token-refreshed': [TokenRefreshedEvent];
+  'pacing-anomaly': [PacingAnomaly];
 }
 
 /** A typed `EventEmitter`. Listeners' errors are not caught: keep them small. */

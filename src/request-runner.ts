@@ -343,6 +343,7 @@ function sendPaced(
         maxResponseBytes: options.maxResponseBytes,
         onHeaders: (response) => {
           rateLimit = parseRateLimitHeaders(response.headers);
+          pacer.reportMalformedHeaders(response.headers);
           // A 403 is a throttle only if its body says so: settle after reading it.
           if (response.status !== 403) {
             lease.settle(rateLimit.remaining, response.status === 429, rateLimit.cost);

@@ -12,6 +12,7 @@ import {
 } from '../../src/index.js';
 import {
   createClient,
+  eventsOf,
   recordEvents,
   rejectionOf,
   renderings,
@@ -29,8 +30,6 @@ const FORMS = [
   new URLSearchParams({ s: SECRET }).toString().slice(2),
 ];
 const SELF = '/api/v1/users/self';
-
-type AuthMode = 'header' | 'query';
 
 function expectNoSecret(texts: readonly string[]): void {
   for (const text of texts) for (const form of FORMS) expect(text).not.toContain(form);
@@ -337,5 +336,39 @@ describe('durations are bounded by what a timer can hold', () => {
       () =>
         new CanvasSyncClient({ baseUrl: 'https://canvas.example.edu', token: SECRET, ...options }),
     ).not.toThrow();
+  });
+});
+
+describe('implausible rate-limit headers', () => {
+  it('are ignored and reported as pacing-anomaly events, the value only', async () => {
+    const sent = ['-1000000.0', 'garbage', '699.5'];
+    const stub = await startStubServer((_request, res) => {
+      answer(
+        res,
+        200,
+        {},
+        { 'X-Rate-Limit-Remaining': sent.shift() ?? '700.0', 'X-Request-Cost': '0.1' },
+      );
+    });
+    const client = createClient(stub.url, { token: SECRET });
+    const events = recordEvents(client);
+    for (let i = 0; i < 3; i++) await client.get(SELF);
+    expect(eventsOf(events, 'pacing-anomaly')).toEqual([
+      { kind: 'implausible-header', header: 'x-rate-limit-remaining', value: -1_000_000 },
+      { kind: 'implausible-header', header: 'x-rate-limit-remaining', value: 'garbage' },
+    ]);
+    expect(eventsOf(events, 'paced')).toEqual([]);
+    expect(client.stats()).toMatchObject({ remaining: 699.5, highWaterMark: 700 });
+  });
+
+  it('a plausibility ceiling below the high-water mark is refused', () => {
+    expect(
+      () =>
+        new CanvasSyncClient({
+          baseUrl: 'https://canvas.example.edu',
+          token: SECRET,
+          pacing: { maxPlausibleRemaining: 500 },
+        }),
+    ).toThrow(/maxPlausibleRemaining/);
   });
 });

@@ -58,7 +58,15 @@ export function createClient(
 }
 
 /** Names of every client event. */
-export const EVENT_NAMES = ['request', 'response', 'throttled', 'retry', 'paced'] as const;
+export const EVENT_NAMES = [
+  'request',
+  'response',
+  'throttled',
+  'retry',
+  'paced',
+  'token-refreshed',
+  'pacing-anomaly',
+] as const;
 
 /** One event the client emitted, with the time it was emitted (`performance.now()`). */
 export type RecordedEvent = {
@@ -73,6 +81,12 @@ export function recordEvents(client: CanvasSyncClient): RecordedEvent[] {
   client.on('throttled', (payload) => events.push({ name: 'throttled', payload, at: now() }));
   client.on('retry', (payload) => events.push({ name: 'retry', payload, at: now() }));
   client.on('paced', (payload) => events.push({ name: 'paced', payload, at: now() }));
+  client.on('token-refreshed', (payload) =>
+    events.push({ name: 'token-refreshed', payload, at: now() }),
+  );
+  client.on('pacing-anomaly', (payload) =>
+    events.push({ name: 'pacing-anomaly', payload, at: now() }),
+  );
   return events;
 }
 
