@@ -1,4 +1,3 @@
-import type { AbortFanout } from './abort-fanout.js';
 import type { ResolvedClientOptions } from './client-options.js';
 import {
   CanvasAbortError,
@@ -13,6 +12,7 @@ import type { CanvasSyncEvents } from './events.js';
 import { parseRateLimitHeaders } from './http/rate-limit-headers.js';
 import type { AttemptResult, PreparedHop, Transport } from './http/transport.js';
 import { redactUrl } from './http/urls.js';
+import type { AbortFanout } from './pacing/abort-fanout.js';
 import type { CanvasPacer } from './pacing/canvas-pacer.js';
 import {
   classifyStatus,
@@ -95,27 +95,26 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
  * Runs one request to its end: paced, retried by the retry policy, and
  * finished as a {@link CanvasResponse} or exactly one typed error.
  */
-export async function runRequest<T>(
+export function runRequest<T>(
   context: RunnerContext,
   spec: RequestSpec,
 ): Promise<CanvasResponse<T>> {
-  // A signal of the request's own: the queue and the gate then listen to a signal that only
-  // this request uses, and the shared ones (the caller's, the client's) get one listener each.
-  const { signal, unlink } = context.aborts.link([spec.signal, context.closing]);
-  try {
-    return await runAttempts<T>(context, spec, signal);
-  } finally {
-    unlink();
-  }
+  return runAttempts<T>(context, spec);
 }
 
-/** The attempts of one request, until it succeeds, fails for good or `signal` aborts. */
+/**
+ * The attempts of one request, until it succeeds, fails for good or its signal or the client's
+ * aborts. While queued it holds no listener of its own on either: the pacer subscribes it
+ * through the client's {@link AbortFanout} (one listener per shared signal, not one per
+ * request: 100,000 requests queued on one signal used to stall the event loop for seconds).
+ */
 async function runAttempts<T>(
   context: RunnerContext,
   spec: RequestSpec,
-  signal: AbortSignal,
 ): Promise<CanvasResponse<T>> {
   const { options, counters } = context;
+  const signals = [spec.signal, context.closing] as const;
+  const aborted = (): boolean => spec.signal?.aborted === true || context.closing.aborted;
   const url = redactUrl(spec.url);
   const method = spec.method.toUpperCase();
   let attempt = 0;
@@ -123,24 +122,28 @@ async function runAttempts<T>(
   let throttles = 0;
   let refreshed = false;
 
+  // Closing rejects every queued request with the one error close() aborted with: creating
+  // 100,000 of them (a stack trace each) stalled the event loop for seconds.
   const stopped = (): CanvasSyncError =>
     context.closing.aborted && !spec.signal?.aborted
-      ? new CanvasClientClosedError()
+      ? closedError(context.closing)
       : new CanvasAbortError({ method, url });
 
   for (;;) {
-    if (signal.aborted) throw stopped();
+    if (aborted()) throw stopped();
     attempt++;
     let result: AttemptResult | undefined;
     let failure: CanvasSyncError | undefined;
     // The token the attempt was sent with: read when it leaves the queue, not before.
     const sent = { token: '' };
     try {
-      result = await sendPaced(context, spec, method, url, attempt, throttles, signal, sent);
+      result = await sendPaced(context, spec, method, url, attempt, throttles, signals, sent);
     } catch (error) {
-      if (signal.aborted) throw stopped();
+      if (aborted()) throw stopped();
+      // Rejected from the queue by a closing client (before its signal aborts).
+      if (error instanceof CanvasClientClosedError) throw error;
       if (!(error instanceof CanvasSyncError)) {
-        throw context.closing.aborted ? new CanvasClientClosedError() : error;
+        throw context.closing.aborted ? closedError(context.closing) : error;
       }
       if (error.code !== 'NETWORK_ERROR' && error.code !== 'TIMEOUT') {
         counters.failures++;
@@ -206,12 +209,22 @@ async function runAttempts<T>(
       reason: outcome === 'throttled' ? 'throttled' : failureReason(failure, result),
       consumesAttempt: decision.consumesAttempt,
     });
+    const { signal, unlink } = context.aborts.link(signals);
     try {
       await sleep(decision.delayMs, signal);
     } catch {
       throw stopped();
+    } finally {
+      unlink();
     }
   }
+}
+
+/** The error the client was closed with, or a new one. */
+function closedError(closing: AbortSignal): CanvasSyncError {
+  return closing.reason instanceof CanvasClientClosedError
+    ? closing.reason
+    : new CanvasClientClosedError();
 }
 
 /** What one answered attempt means: the response, or the error and how to treat it. */
@@ -306,12 +319,12 @@ function sendPaced(
   url: string,
   attempt: number,
   throttles: number,
-  signal: AbortSignal,
+  signals: readonly (AbortSignal | undefined)[],
   sent: { token: string },
 ): Promise<AttemptResult> {
   const { pacer, transport, options, counters } = context;
   return pacer.run(
-    async (lease) => {
+    async (lease, signal) => {
       if (lease.waitedMs > 0) {
         const snapshot = pacer.snapshot();
         context.emit('paced', {
@@ -369,6 +382,6 @@ function sendPaced(
       return result;
     },
     // A request retried after a throttle goes ahead of the others of its priority.
-    { priority: 2 * (spec.priority ?? 0) + (throttles > 0 ? 1 : 0), signal },
+    { priority: 2 * (spec.priority ?? 0) + (throttles > 0 ? 1 : 0), signals },
   );
 }

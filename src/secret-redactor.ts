@@ -94,29 +94,45 @@ export class SecretRedactor {
     return copy as T;
   }
 
-  #redactObject(value: unknown, seen: Set<object>, depth: number): void {
+  /**
+   * Redacts the string fields of `value` and of the objects under it, and their stacks when
+   * they held a secret; returns whether it found one.
+   */
+  #redactObject(value: unknown, seen: Set<object>, depth: number): boolean {
     if (typeof value !== 'object' || value === null || seen.has(value) || depth > MAX_DEPTH) {
-      return;
+      return false;
     }
     seen.add(value);
+    let found = false;
     try {
       for (const key of Reflect.ownKeys(value)) {
+        if (key === 'stack') continue;
         const descriptor = Reflect.getOwnPropertyDescriptor(value, key);
         if (descriptor === undefined || !('value' in descriptor)) continue;
         const field = descriptor.value as unknown;
         if (typeof field === 'string') {
           if (!this.occursIn(field)) continue;
+          found = true;
           const redacted = this.redact(field);
           if (descriptor.writable) (value as Record<PropertyKey, unknown>)[key] = redacted;
           else if (descriptor.configurable) {
             Object.defineProperty(value, key, { ...descriptor, value: redacted });
           }
-        } else {
-          this.#redactObject(field, seen, depth + 1);
+        } else if (this.#redactObject(field, seen, depth + 1)) {
+          found = true;
+        }
+      }
+      // A stack starts with the message as it was at construction: read it (formatting a
+      // stack trace is costly) only when this object, or one under it, held a secret.
+      if (found && Object.hasOwn(value, 'stack')) {
+        const stack: unknown = Reflect.get(value, 'stack');
+        if (typeof stack === 'string' && this.occursIn(stack)) {
+          Reflect.set(value, 'stack', this.redact(stack));
         }
       }
     } catch {
       // A frozen or exotic object: nothing more can be done to it.
     }
+    return found;
   }
 }

@@ -1,5 +1,6 @@
 import PQueue from 'p-queue';
 import { malformedRateLimitHeaders } from '../http/rate-limit-headers.js';
+import { AbortFanout } from './abort-fanout.js';
 import { BucketGate, type GateClock, type GateLease, systemClock } from './bucket-gate.js';
 import { type BucketEstimate, BucketModel } from './bucket-model.js';
 import { malformedHeaderAnomaly, type PacingAnomaly } from './pacing-anomaly.js';
@@ -62,12 +63,20 @@ export interface PacerHooks {
   /** Time and timers. @defaultValue {@link systemClock} */
   readonly clock?: GateClock | undefined;
   /**
+   * Listens to abort signals for the pacer; give the client's own so that a signal shared by
+   * the client and the pacer gets one listener. @defaultValue a new one
+   */
+  readonly aborts?: AbortFanout | undefined;
+  /**
    * Called with every {@link PacingAnomaly}: a rate-limit header ignored as implausible, or a
    * wait cut to `maxWaitMs`. Called synchronously once the pacer's state is consistent; keep it
    * small (an exception it throws reaches the code that fed the pacer the response).
    */
   readonly onAnomaly?: ((anomaly: PacingAnomaly) => void) | undefined;
 }
+
+/** Queued jobs rejected per turn of the event loop when the pacer closes. */
+const CLOSE_BATCH = 1_000;
 
 /** Jobs started beyond the in-flight limit, so that one always waits at the gate, ready. */
 const PREFETCH = 4;
@@ -88,8 +97,12 @@ export interface PacerSnapshot {
 export interface PacerJobOptions {
   /** Higher goes first, in the queue and at the gate; retries after a throttle use 1. @defaultValue 0 */
   readonly priority?: number;
-  /** Abandons the job while it waits: it leaves the queue at once. */
-  readonly signal?: AbortSignal | undefined;
+  /**
+   * Abandon the job when any of them aborts: while it waits it leaves the queue at once; once
+   * started, the signal the task gets aborts. Shared signals (one for every job) cost one
+   * listener in all, through the pacer's {@link AbortFanout}.
+   */
+  readonly signals?: readonly (AbortSignal | undefined)[];
 }
 
 /**
@@ -106,11 +119,18 @@ export class CanvasPacer {
   readonly #model: BucketModel;
   readonly #clock: GateClock;
   readonly #onAnomaly: ((anomaly: PacingAnomaly) => void) | undefined;
+  readonly #aborts: AbortFanout;
+  /** Jobs in the queue not yet started, by the function that rejects them. */
+  readonly #queued = new Set<(reason: unknown) => void>();
+  /** Jobs abandoned while queued (their signal aborted), still in p-queue as no-ops. */
+  #abandoned = 0;
+  #closedReason: unknown;
 
   constructor(options: ResolvedPacingOptions, hooks: PacerHooks = {}) {
     const clock = hooks.clock ?? systemClock;
     this.#clock = clock;
     this.#onAnomaly = hooks.onAnomaly;
+    this.#aborts = hooks.aborts ?? new AbortFanout();
     this.#model = new BucketModel({
       highWaterMark: options.highWaterMark,
       upFrontCost: options.upFrontCost,
@@ -135,21 +155,68 @@ export class CanvasPacer {
   /**
    * Runs `task` when the bucket has room. The task must call
    * `lease.settle(remaining, throttled)` as soon as the response headers
-   * arrive; the lease is settled anyway when the task ends.
+   * arrive; the lease is settled anyway when the task ends. `signal` aborts when one of the
+   * job's `signals` does.
+   *
+   * A queued job holds no `AbortSignal` listener of its own (only an entry in the fanout's set
+   * of each shared signal), and one that leaves the queue early (a signal aborts, or the pacer
+   * closes) is rejected at once and left in p-queue as a no-op: p-queue's own removal of an
+   * aborted job is a linear search and splice, quadratic when 100,000 jobs share a signal.
    */
-  run<T>(task: (lease: GateLease) => Promise<T>, options: PacerJobOptions = {}): Promise<T> {
-    const { signal } = options;
-    return this.#queue.add(
-      async () => {
-        const lease = await this.#gate.acquire(signal, options.priority ?? 0);
-        try {
-          return await task(lease);
-        } finally {
-          lease.settle(undefined, false);
+  run<T>(
+    task: (lease: GateLease, signal: AbortSignal) => Promise<T>,
+    options: PacerJobOptions = {},
+  ): Promise<T> {
+    const signals = options.signals ?? [];
+    const priority = options.priority ?? 0;
+    if (this.#closedReason !== undefined) return Promise.reject(this.#closedReason);
+    const aborted = signals.find((signal) => signal?.aborted);
+    if (aborted !== undefined) return Promise.reject(aborted.reason);
+    return new Promise<T>((resolve, reject) => {
+      let queued = true;
+      const unsubscribers: (() => void)[] = [];
+      const leave = (reason: unknown): void => {
+        if (!queued) return;
+        queued = false;
+        this.#queued.delete(leave);
+        for (const unsubscribe of unsubscribers) unsubscribe();
+        this.#abandoned++;
+        reject(reason);
+      };
+      this.#queued.add(leave);
+      for (const signal of signals) {
+        if (signal !== undefined) {
+          unsubscribers.push(this.#aborts.subscribe(signal, () => leave(signal.reason)));
         }
-      },
-      { priority: options.priority ?? 0, ...(signal === undefined ? {} : { signal }) },
-    );
+      }
+      this.#queue
+        .add(
+          async () => {
+            if (queued && this.#closedReason !== undefined) leave(this.#closedReason);
+            if (!queued) {
+              this.#abandoned--;
+              return;
+            }
+            queued = false;
+            this.#queued.delete(leave);
+            for (const unsubscribe of unsubscribers) unsubscribe();
+            // Only started jobs (a bounded number) get a signal of their own.
+            const { signal, unlink } = this.#aborts.link(signals);
+            try {
+              const lease = await this.#gate.acquire(signal, priority);
+              try {
+                resolve(await task(lease, signal));
+              } finally {
+                lease.settle(undefined, false);
+              }
+            } finally {
+              unlink();
+            }
+          },
+          { priority },
+        )
+        .catch(reject);
+    });
   }
 
   /**
@@ -171,17 +238,38 @@ export class CanvasPacer {
     return {
       inFlight: this.#gate.inFlight,
       maxInFlight: this.#gate.maxInFlight,
-      queued: this.#queue.size + this.#gate.waiting,
+      queued: this.#queue.size - this.#abandoned + this.#gate.waiting,
       bucket: this.#model.estimate(this.#clock.now()),
     };
   }
 
   /**
-   * Rejects everything waiting at the gate with `reason` and resolves when
-   * running jobs have ended. Queued jobs leave through their own signals.
+   * Rejects every queued job and every later one with `reason`, {@link CLOSE_BATCH} per turn
+   * of the event loop, so that a long queue does not stall it; jobs already started go on.
+   * Resolves once the queue is empty.
+   */
+  async closeQueue(reason: unknown): Promise<void> {
+    this.#closedReason ??= reason;
+    for (let batch = 0; this.#queued.size > 0; batch++) {
+      if (batch > 0) await new Promise((resolve) => setImmediate(resolve));
+      let left = CLOSE_BATCH;
+      for (const leave of this.#queued) {
+        if (left-- === 0) break;
+        leave(this.#closedReason);
+      }
+    }
+    this.#queue.clear();
+    this.#abandoned = 0;
+  }
+
+  /**
+   * Rejects everything queued or waiting at the gate, and every later job, with `reason`, and
+   * resolves when running jobs have ended.
    */
   async close(reason: unknown): Promise<void> {
-    this.#gate.close(reason);
+    this.#closedReason ??= reason;
+    this.#gate.close(this.#closedReason);
+    await this.closeQueue(this.#closedReason);
     await this.#queue.onIdle();
   }
 }
