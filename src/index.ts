@@ -72,7 +72,7 @@ export { canonicalRequest, dedupe, idempotencyKey } from './idempotency.js';
 export type { BucketEstimate } from './pacing/bucket-model.js';
 export type { PacingOptions, ResolvedPacingOptions } from './pacing/canvas-pacer.js';
 export { defaultPacingOptions } from './pacing/canvas-pacer.js';
-export type { PacingAnomaly } from './pacing/pacing-anomaly.js';
+export type { PacingAnomaly, RateLimitHeaderName } from './pacing/pacing-anomaly.js';
 export type {
   CanvasSanitizeErrorOptions,
   FerpaSanitizerOptions,

@@ -131,7 +131,7 @@ const taskFields = z.strictObject({
 /**
  * The zod schema of a {@link SyncTask}, version 1. Strict: unknown keys are rejected at every
  * level. Once every field is valid, the `key` must be the one of the task's own request
- * ({@link taskKey}): a task carrying another request's key would store its records under that
+ * (`taskKey`): a task carrying another request's key would store its records under that
  * request's key. Prefer {@link parseTask}, which throws a {@link TaskValidationError} that never
  * quotes values.
  */

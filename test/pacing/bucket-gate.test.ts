@@ -1,31 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { BucketGate, type GateClock, type GateLease } from '../../src/pacing/bucket-gate.js';
+import { BucketGate, type GateLease } from '../../src/pacing/bucket-gate.js';
 import { BucketModel } from '../../src/pacing/bucket-model.js';
-
-/** A clock whose timers fire only when the test advances it. */
-function fakeClock(): GateClock & { advance(ms: number): void; pending(): number[] } {
-  let now = 0;
-  let timers: { due: number; callback: () => void; id: number }[] = [];
-  let nextId = 1;
-  return {
-    now: () => now,
-    setTimeout: (callback, ms) => {
-      const id = nextId++;
-      timers.push({ due: now + ms, callback, id });
-      return id;
-    },
-    clearTimeout: (handle) => {
-      timers = timers.filter((timer) => timer.id !== handle);
-    },
-    advance(ms) {
-      now += ms;
-      const due = timers.filter((timer) => timer.due <= now);
-      timers = timers.filter((timer) => timer.due > now);
-      for (const timer of due) timer.callback();
-    },
-    pending: () => timers.map((timer) => timer.due - now),
-  };
-}
+import { fakeClock } from './fake-clock.js';
 
 function setup(maxInFlight = 64) {
   const clock = fakeClock();
