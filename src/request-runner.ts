@@ -92,23 +92,13 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 /**
- * Runs one request to its end: paced, retried by the retry policy, and
- * finished as a {@link CanvasResponse} or exactly one typed error.
- */
-export function runRequest<T>(
-  context: RunnerContext,
-  spec: RequestSpec,
-): Promise<CanvasResponse<T>> {
-  return runAttempts<T>(context, spec);
-}
-
-/**
- * The attempts of one request, until it succeeds, fails for good or its signal or the client's
+ * Runs one request to its end: paced, retried by the retry policy, and finished as a
+ * {@link CanvasResponse} or exactly one typed error, or when its signal or the client's
  * aborts. While queued it holds no listener of its own on either: the pacer subscribes it
  * through the client's {@link AbortFanout} (one listener per shared signal, not one per
  * request: 100,000 requests queued on one signal used to stall the event loop for seconds).
  */
-async function runAttempts<T>(
+export async function runRequest<T>(
   context: RunnerContext,
   spec: RequestSpec,
 ): Promise<CanvasResponse<T>> {
