@@ -6,6 +6,7 @@
  */
 import PQueue from 'p-queue';
 import { CanvasOptionsError } from '../errors.js';
+import { MAX_TIMER_MS } from '../retry/retry-policy.js';
 import type {
   CloseOptions,
   ConsumeOptions,
@@ -108,8 +109,8 @@ export class MemoryQueueAdapter implements QueueAdapter {
    */
   constructor(options: MemoryQueueAdapterOptions = {}) {
     const delay = options.handlerErrorDelayMs ?? DEFAULT_HANDLER_ERROR_DELAY_MS;
-    if (typeof delay !== 'number' || !Number.isFinite(delay) || delay < 0) {
-      throw invalidOptions('handlerErrorDelayMs', 'Expected a finite number ≥ 0');
+    if (typeof delay !== 'number' || !Number.isFinite(delay) || delay < 0 || delay > MAX_TIMER_MS) {
+      throw invalidOptions('handlerErrorDelayMs', `Expected a number from 0 to ${MAX_TIMER_MS}`);
     }
     if (options.onHandlerError !== undefined && typeof options.onHandlerError !== 'function') {
       throw invalidOptions('onHandlerError', 'Expected a function');
@@ -262,11 +263,15 @@ export class MemoryQueueAdapter implements QueueAdapter {
       this.#pump();
       return;
     }
-    const timer = setTimeout(() => {
-      this.#delayed.delete(message);
-      this.#ready.push(message);
-      this.#pump();
-    }, delayMs);
+    // A longer delay would overflow the timer and fire at once: wait the longest one can.
+    const timer = setTimeout(
+      () => {
+        this.#delayed.delete(message);
+        this.#ready.push(message);
+        this.#pump();
+      },
+      Math.min(delayMs, MAX_TIMER_MS),
+    );
     timer.unref();
     this.#delayed.set(message, timer);
   }

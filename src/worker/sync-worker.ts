@@ -7,6 +7,7 @@ import type { DeadLetter, HandlerResult, QueueAdapter, TaskDelivery } from '../q
 import { scrubDeadLetter, scrubHandlerResult } from '../queue/delivery.js';
 import { parseTask, type SyncTask } from '../queue/task.js';
 import { TaskValidationError } from '../queue/task-validation-error.js';
+import { MAX_TIMER_MS } from '../retry/retry-policy.js';
 import type { Sink } from '../sink/sink.js';
 import { defaultTaskRetryPolicy, outcomeOfFailure, type TaskRetryPolicy } from './outcome.js';
 
@@ -120,7 +121,11 @@ export class SyncWorker extends TypedEmitter<SyncWorkerEvents> {
         : [{ path: 'concurrency', message: 'must be an integer >= 1' }]),
       ...Object.entries(this.#retry)
         .filter(
-          ([name, value]) => !Number.isFinite(value) || value < (name === 'maxAttempts' ? 1 : 0),
+          ([name, value]) =>
+            !Number.isFinite(value) ||
+            value < (name === 'maxAttempts' ? 1 : 0) ||
+            // A delay beyond the longest Node timer would fire at once.
+            (name !== 'maxAttempts' && value > MAX_TIMER_MS),
         )
         .map(([name]) => ({ path: `retry.${name}`, message: 'must be a finite number in range' })),
       ...Object.keys(options.retry ?? {})

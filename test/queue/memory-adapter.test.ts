@@ -30,6 +30,7 @@ async function until(done: () => boolean, timeoutMs = 2000): Promise<void> {
 describe('MemoryQueueAdapter', () => {
   it('validates options and consume arguments', async () => {
     expect(() => new MemoryQueueAdapter({ handlerErrorDelayMs: -1 })).toThrow(CanvasOptionsError);
+    expect(() => new MemoryQueueAdapter({ handlerErrorDelayMs: 3e9 })).toThrow(CanvasOptionsError);
     const queue = new MemoryQueueAdapter();
     const ack = async () => ({ type: 'ack' }) as const;
     await expect(queue.consume(ack, { concurrency: 0 })).rejects.toThrow(CanvasOptionsError);

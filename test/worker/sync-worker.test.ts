@@ -144,6 +144,13 @@ describe('SyncWorker', () => {
     expect(() => new SyncWorker({ ...base, retry: { maxAttempts: 0 } })).toThrow(
       /retry\.maxAttempts/,
     );
+    // Delays beyond the longest Node timer would fire at once.
+    for (const name of ['baseDelayMs', 'maxDelayMs', 'throttleDelayMs']) {
+      expect(() => new SyncWorker({ ...base, retry: { [name]: 3e9 } })).toThrow(
+        new RegExp(`retry\\.${name}`),
+      );
+    }
+    expect(() => new SyncWorker({ ...base, retry: { maxDelayMs: 2 ** 31 - 1 } })).not.toThrow();
   });
 
   it('retries a throttle without spending an attempt', async () => {
