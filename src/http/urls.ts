@@ -98,6 +98,17 @@ export function resolveRequestUrl(
  * ```
  */
 export function redactUrl(url: URL | string): string {
+  // Fast path (every request goes through here): a URL without credentials whose query and
+  // fragment hold neither `access` nor a percent-escape cannot hold an `access_token` pair.
+  if (
+    typeof url !== 'string' &&
+    url.username === '' &&
+    url.password === '' &&
+    !mayNameToken(url.search) &&
+    !mayNameToken(url.hash)
+  ) {
+    return url.href;
+  }
   try {
     const text = typeof url === 'string' ? url : url.href;
     const isPath = !ABSOLUTE_URL.test(text) && text.startsWith('/') && !text.startsWith('//');
@@ -182,6 +193,11 @@ export function originAndPath(url: URL | string): string {
   } catch {
     return INVALID_URL;
   }
+}
+
+/** Whether a raw query or fragment could hold a pair whose name decodes to `access_token`. */
+function mayNameToken(raw: string): boolean {
+  return raw !== '' && (raw.includes('%') || raw.toLowerCase().includes('access'));
 }
 
 /** Converts {@link SearchParamsInput} to `URLSearchParams`. */

@@ -129,6 +129,23 @@ describe('redactUrl', () => {
     expect(redactUrl('/api/v1/a?access_token=SECRET&page=2')).toBe('/api/v1/a?page=2');
   });
 
+  it('gives the same answer for a URL object (its fast path) as for its text', () => {
+    for (const text of [
+      'https://x.edu/api/v1/courses?per_page=100',
+      'https://x.edu/api/v1/courses?page=bookmark:WzEyM10&per_page=100#frag',
+      'https://x.edu/api/v1/courses?ACCESS_TOKEN=s&x=1',
+      'https://x.edu/api/v1/courses?access%5Ftoken=s&x=1',
+      'https://x.edu/api/v1/courses?%61ccess_token=s',
+      'https://x.edu/api/v1/courses#access_token=s&y=2',
+      'https://me:pw@x.edu/api/v1/courses',
+      'https://x.edu/api/v1/courses?accessible=1',
+      'https://x.edu/api/v1/courses',
+    ]) {
+      expect(redactUrl(new URL(text)), text).toBe(redactUrl(text));
+    }
+    expect(redactUrl(new URL('https://x.edu/a?%61ccess_token=s&b=1'))).toBe('https://x.edu/a?b=1');
+  });
+
   it('never throws on garbage', () => {
     expect(redactUrl('not a url access_token=SECRET')).toBe('[invalid url]');
     expect(redactUrl('')).toBe('[invalid url]');
