@@ -10,6 +10,7 @@
  */
 import type { z } from 'zod';
 import { originAndPath, redactUrl } from './http/urls.js';
+import { scrubSecretText } from './secret-patterns.js';
 
 /** The machine-readable kind of a {@link CanvasSyncError}. */
 export type CanvasSyncErrorCode =
@@ -60,7 +61,7 @@ export class CanvasSyncError extends Error {
 
   constructor(options: CanvasSyncErrorOptions) {
     super(
-      redactText(options.message),
+      scrubSecretText(options.message),
       options.cause === undefined ? undefined : { cause: sanitizeCause(options.cause) },
     );
     this.code = options.code;
@@ -737,7 +738,7 @@ export function extractCanvasErrorMessages(body: unknown): CanvasErrorBody | und
   for (const entry of entries) {
     if (messages.length >= MAX_BODY_MESSAGES) break;
     if (isRecord(entry) && typeof entry.message === 'string') {
-      messages.push(truncate(redactText(entry.message), MAX_BODY_MESSAGE_LENGTH));
+      messages.push(truncate(scrubSecretText(entry.message), MAX_BODY_MESSAGE_LENGTH));
     }
   }
   return messages.length === 0 ? undefined : { errors: messages };
@@ -764,7 +765,7 @@ function sanitizeCause(cause: unknown): SanitizedError {
     code ??= nested.code;
     next = nested.cause;
   }
-  const sanitized: SanitizedError = new Error(truncate(redactText(message), MAX_CAUSE_TEXT));
+  const sanitized: SanitizedError = new Error(truncate(scrubSecretText(message), MAX_CAUSE_TEXT));
   if (top.name !== 'Error') {
     Object.defineProperty(sanitized, 'name', {
       value: top.name,
@@ -796,39 +797,22 @@ function describe(value: unknown): Described {
           ? record.code
           : undefined;
       return {
-        name: truncate(redactText(name), 100),
-        message: truncate(redactText(message), MAX_CAUSE_TEXT),
-        code: typeof code === 'string' ? truncate(redactText(code), 100) : code,
+        name: truncate(scrubSecretText(name), 100),
+        message: truncate(scrubSecretText(message), MAX_CAUSE_TEXT),
+        code: typeof code === 'string' ? truncate(scrubSecretText(code), 100) : code,
         cause: record.cause,
       };
     }
     const text = typeof value === 'string' ? value : `Non-error ${typeof value} thrown`;
     return {
       name: 'Error',
-      message: truncate(redactText(text), MAX_CAUSE_TEXT),
+      message: truncate(scrubSecretText(text), MAX_CAUSE_TEXT),
       code: undefined,
       cause: undefined,
     };
   } catch {
     return { name: 'Error', message: 'Unreadable error', code: undefined, cause: undefined };
   }
-}
-
-/**
- * Redacts credentials recognised by their shape in free text: `access_token=…` (also
- * percent-encoded), `"access_token": "…"`, `access_token: …`, `token=…`, `refresh_token=…`,
- * `client_secret=…`, `Bearer …` (also `Bearer%20…` and `Bearer+…`), and Canvas token strings
- * (`<digits>~<40 or more letters and digits>`). The client also redacts its own token by value.
- */
-export function redactText(text: string): string {
-  return text
-    .replace(
-      /((?:access|refresh)_token|client_secret|password)(["']?\s*(?:%3D|=|:)\s*["']?)[^&\s#"'<>;,)}\]]+/gi,
-      '$1$2[REDACTED]',
-    )
-    .replace(/(\btoken)((?:%3D|=)|["']\s*:\s*["'])[^&\s#"'<>;,)}\]]+/gi, '$1$2[REDACTED]')
-    .replace(/(bearer(?:\s+|%20|\+))[^\s"',;)}\]&]+/gi, '$1[REDACTED]')
-    .replace(/\b\d{1,20}~[A-Za-z0-9]{40,}/g, '[REDACTED]');
 }
 
 function originOf(location: string | URL | undefined): string | undefined {

@@ -6,8 +6,7 @@
  * @module
  */
 
-/** What replaces a secret. */
-export const REDACTED = '[REDACTED]';
+import { REDACTED } from './secret-patterns.js';
 
 /** Nested objects walked in an error or event; deeper values are left as they are. */
 const MAX_DEPTH = 8;

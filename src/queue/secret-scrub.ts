@@ -6,10 +6,10 @@
  *
  * @module
  */
+import { REDACTED, scrubSecretText } from '../secret-patterns.js';
 import { nameForms } from './task-rules.js';
 
-/** What replaces a secret. */
-export const REDACTED = '[REDACTED]';
+export { REDACTED, scrubSecretText };
 
 /** Field and parameter names whose values are secrets, in their plain form (see `nameForms`). */
 const SECRET_NAMES: ReadonlySet<string> = new Set([
@@ -21,33 +21,6 @@ const SECRET_NAMES: ReadonlySet<string> = new Set([
 
 /** Nesting walked in a payload; deeper values are replaced whole. */
 const MAX_DEPTH = 32;
-
-/** A Canvas token, `<digits>~<alphanumerics>`, with `~` raw, percent-encoded or JSON-escaped. */
-const CANVAS_TOKEN = /\d+(?:~|%7e|%257e|\\u007e)[a-z0-9]{32,}/gi;
-/** `Bearer <credential>`, the space raw, percent- or form-encoded. */
-const BEARER = /(bearer(?:\s|%20|\+)+)(?!\[REDACTED\])[^\s"'&,;<>\\)]+/gi;
-/** A separator between a secret's name and its value: `=`, `:`, quotes, encoded or escaped. */
-const SEPARATOR = String.raw`(?:\\?["']|%22|%27)?\s*(?:=|:|%3d|%253d|%3a|%253a)\s*(?:\\?["']|%22|%27)?`;
-/** `access_token` (or another secret name) followed by a value, any case, however encoded. */
-const SECRET_ASSIGNMENT = new RegExp(
-  String.raw`((?:access|refresh)(?:_|%5f|%255f|\\u005f)token(?:\[[^\]]*\]|%5b[^%]*%5d)?${SEPARATOR})` +
-    String.raw`(?!\[REDACTED\])[^\s"'&,;}\]\\)<>]+`,
-  'gi',
-);
-
-/**
- * `text` with token-shaped parts replaced by `[REDACTED]`: Canvas tokens
- * (`<digits>~<64 alphanumerics>`, `~` also as `%7E` or `\u007e`), `Bearer <credential>`, and the
- * value of `access_token`/`refresh_token` written as `name=value`, `name: value` or
- * `"name":"value"`, in any letter case, percent-encoded (`access%5Ftoken`, `%3D`) or with
- * brackets (`access_token[]=`).
- */
-export function scrubSecretText(text: string): string {
-  return text
-    .replace(SECRET_ASSIGNMENT, `$1${REDACTED}`)
-    .replace(BEARER, `$1${REDACTED}`)
-    .replace(CANVAS_TOKEN, REDACTED);
-}
 
 /** Whether a field or parameter name holds a secret (`access_token`, `ACCESS%5FTOKEN[]` …). */
 export function isSecretName(name: string): boolean {
