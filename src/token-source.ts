@@ -31,6 +31,11 @@ export class TokenSource {
     return this.#provider !== undefined;
   }
 
+  /** The current token, if there is one now (no provider call pending). */
+  get current(): string | undefined {
+    return this.#current;
+  }
+
   /** The current token, asking the provider the first time. */
   get(): Promise<string> {
     if (this.#current !== undefined) return Promise.resolve(this.#current);

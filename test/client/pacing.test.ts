@@ -96,15 +96,17 @@ describe('CanvasSyncClient pacing', () => {
     // 640 + 50 < 700: served, with about 60 left: less than 50 + the 20 margin.
     expect(first.rateLimit.remaining).toBeLessThan(70);
     const started = performance.now();
-    await client.get(SELF);
+    const second = await client.request('GET', SELF);
     const waited = performance.now() - started;
     const leak = eventsOf(events, 'paced').filter((event) => event.reason === 'leak');
     expect(leak).toHaveLength(1);
-    const needed = ((70 - (first.rateLimit.remaining ?? 0)) / 100) * 1000;
-    expect(leak[0]?.waitMs).toBeGreaterThanOrEqual(needed - 5);
-    expect(waited).toBeGreaterThanOrEqual(needed - 5);
-    expect(waited).toBeLessThan(needed + 500);
+    // Long enough: Canvas itself had the 50 + 20 units free when the request arrived (an
+    // elapsed time measured here, from after the first response was read, would be load-dependent).
+    expect(second.rateLimit.remaining).toBeGreaterThanOrEqual(70);
     expect(sim.stats().throttled).toBe(0);
+    // Not much longer than the leak needed.
+    const needed = ((70 - (first.rateLimit.remaining ?? 0)) / 100) * 1000;
+    expect(waited).toBeLessThan(needed + 500);
   });
 
   it('gets through a bucket another process filled (690) with at most one throttle', async () => {
@@ -133,13 +135,15 @@ describe('CanvasSyncClient pacing', () => {
   it('lowers a high-water-mark guess that is too high after a throttle', async () => {
     // Canvas's source default is 600; the client guesses 700 (hosted Canvas). The guess only
     // matters once the bucket has been idle long enough for the model to believe it is fuller
-    // than 600: leak 100 units/s on both sides and idle 1.2 s between bursts.
-    const sim = await startSim({ latencyMs: 20, highWaterMark: 600, outflowPerSecond: 100 });
-    const client = createClient(sim, { pacing: { outflowPerSecond: 100 } });
+    // than 600: leak 50 units/s on both sides and idle 2.4 s between bursts. (Each ms the
+    // event loop is late reading the throttled response is a ms of leak the model cannot see:
+    // at 100 units/s, 5 ms of lag on a loaded machine already put the mark past 600.5.)
+    const sim = await startSim({ latencyMs: 20, highWaterMark: 600, outflowPerSecond: 50 });
+    const client = createClient(sim, { pacing: { outflowPerSecond: 50 } });
     await burst(client, 60);
-    await sleep(1_200);
+    await sleep(2_400);
     await burst(client, 60);
-    await sleep(1_200);
+    await sleep(2_400);
     await burst(client, 60);
     expect(client.stats().failures).toBe(0);
     expect(sim.stats().throttled).toBeLessThanOrEqual(3);
