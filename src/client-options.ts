@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CanvasOptionsError } from './errors.js';
+import { CanvasOptionsError } from './errors/index.js';
 import { isLoopbackHost } from './http/urls.js';
 import {
   defaultPacingOptions,

@@ -4,7 +4,8 @@ import {
   type ResolvedClientOptions,
   resolveClientOptions,
 } from './client-options.js';
-import { CanvasClientClosedError, CanvasOptionsError, CanvasSyncError } from './errors.js';
+import { CanvasClientClosedError, CanvasOptionsError, CanvasSyncError } from './errors/index.js';
+import { SecretRedactor } from './errors/secret-redactor.js';
 import { type CanvasSyncEvents, TypedEmitter } from './events.js';
 import { type CanvasPage, followPages } from './http/paginator.js';
 import { Transport } from './http/transport.js';
@@ -17,7 +18,6 @@ import {
   type RunnerCounters,
   runRequest,
 } from './request-runner.js';
-import { SecretRedactor } from './secret-redactor.js';
 import { TokenSource } from './token-source.js';
 
 const USER_AGENT = 'canvas-sync/0.1.0';

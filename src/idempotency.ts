@@ -10,7 +10,7 @@
  * @module
  */
 import { createHash } from 'node:crypto';
-import { CanvasOptionsError } from './errors.js';
+import { CanvasOptionsError } from './errors/index.js';
 import type { SearchParamsInput, SearchParamValue } from './http/urls.js';
 
 /** A logical request, as given to {@link idempotencyKey} and {@link canonicalRequest}. */

@@ -33,7 +33,7 @@ export type {
   OptionsIssue,
   RequestErrorContext,
   SanitizedError,
-} from './errors.js';
+} from './errors/index.js';
 export {
   CanvasAbortError,
   CanvasAuthError,
@@ -51,7 +51,7 @@ export {
   CanvasTimeoutError,
   CanvasTokenError,
   extractCanvasErrorMessages,
-} from './errors.js';
+} from './errors/index.js';
 export type {
   CanvasSyncEvents,
   PacedEvent,

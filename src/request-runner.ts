@@ -7,7 +7,7 @@ import {
   CanvasRateLimitError,
   CanvasResponseError,
   CanvasSyncError,
-} from './errors.js';
+} from './errors/index.js';
 import type { CanvasSyncEvents } from './events.js';
 import { parseRateLimitHeaders } from './http/rate-limit-headers.js';
 import type { AttemptResult, PreparedHop, Transport } from './http/transport.js';

@@ -15,7 +15,7 @@ import {
   CanvasSyncError,
   CanvasTimeoutError,
   extractCanvasErrorMessages,
-} from '../src/errors.js';
+} from '../src/errors/index.js';
 
 const SECRET = 'SECRET_TOKEN_1234';
 const leakyUrl = `https://canvas.example.edu/api/v1/courses/1?access_token=${SECRET}&per_page=10`;

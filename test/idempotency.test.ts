@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CanvasOptionsError } from '../src/errors.js';
+import { CanvasOptionsError } from '../src/errors/index.js';
 import {
   canonicalRequest,
   dedupe,

@@ -1,4 +1,4 @@
-import { CanvasPaginationError, CanvasResponseError } from '../errors.js';
+import { CanvasPaginationError, CanvasResponseError } from '../errors/index.js';
 import type { CanvasResponse } from '../request-runner.js';
 import { type LinkRels, parseLinkHeader } from './link-header.js';
 import { redactUrl, sameOrigin } from './urls.js';

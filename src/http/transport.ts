@@ -6,7 +6,7 @@ import {
   CanvasNetworkError,
   CanvasRedirectError,
   CanvasTimeoutError,
-} from '../errors.js';
+} from '../errors/index.js';
 import { redactUrl, sameOrigin } from './urls.js';
 
 /** The URL and headers of one hop, the token added (by header or by query parameter). */

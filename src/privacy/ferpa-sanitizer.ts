@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { CanvasOptionsError } from '../errors.js';
+import { CanvasOptionsError } from '../errors/index.js';
 import type { PiiAction } from './catalog.js';
 import { isUrlFieldName, normalizeFieldName } from './field-names.js';
 import { redactEmails, scrubUrl } from './free-text.js';

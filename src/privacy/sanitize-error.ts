@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { CanvasSyncError, type CanvasSyncErrorJSON } from '../errors.js';
+import { CanvasSyncError, type CanvasSyncErrorJSON } from '../errors/index.js';
 
 /**
  * Why a value could not be sanitized: `'too-deep'` (objects and arrays nested deeper than

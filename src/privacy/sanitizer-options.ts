@@ -6,7 +6,7 @@
  * @module
  */
 import { z } from 'zod';
-import { CanvasOptionsError, type OptionsIssue } from '../errors.js';
+import { CanvasOptionsError, type OptionsIssue } from '../errors/index.js';
 import {
   type PiiAction,
   type PiiFieldEntry,

@@ -14,7 +14,7 @@ import {
   CanvasRateLimitError,
   CanvasResponseError,
   CanvasTimeoutError,
-} from '../errors.js';
+} from '../errors/index.js';
 import type { CreateTaskInput } from '../queue/task.js';
 
 /** A course to plan, as {@link listCourses} yields it: its id and nothing else. */

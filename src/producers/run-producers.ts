@@ -12,7 +12,7 @@ import {
   CanvasClientClosedError,
   CanvasHttpError,
   CanvasSyncError,
-} from '../errors.js';
+} from '../errors/index.js';
 import type { QueueAdapter } from '../queue/adapter.js';
 import { createTask, type SyncTask, type TaskKind } from '../queue/task.js';
 import {

@@ -5,7 +5,7 @@
  * @module
  */
 import PQueue from 'p-queue';
-import { CanvasOptionsError } from '../errors.js';
+import { CanvasOptionsError } from '../errors/index.js';
 import { MAX_TIMER_MS } from '../retry/retry-policy.js';
 import type {
   CloseOptions,

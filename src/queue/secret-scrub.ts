@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { REDACTED, scrubSecretText } from '../secret-patterns.js';
+import { REDACTED, scrubSecretText } from '../errors/secret-patterns.js';
 import { nameForms } from './task-rules.js';
 
 export { REDACTED, scrubSecretText };

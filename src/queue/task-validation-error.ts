@@ -4,7 +4,7 @@
  * @module
  */
 import type { z } from 'zod';
-import { CanvasSyncError, type CanvasSyncErrorJSON } from '../errors.js';
+import { CanvasSyncError, type CanvasSyncErrorJSON } from '../errors/index.js';
 import { scrubSecretText } from './secret-scrub.js';
 
 /** One problem found in a task payload. */

@@ -7,7 +7,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import { mkdir, open } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { CanvasOptionsError } from '../errors.js';
+import { CanvasOptionsError } from '../errors/index.js';
 import {
   batchKeys,
   CanvasSinkClosedError,

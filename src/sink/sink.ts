@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { CanvasOptionsError, CanvasSyncError, type CanvasSyncErrorJSON } from '../errors.js';
+import { CanvasOptionsError, CanvasSyncError, type CanvasSyncErrorJSON } from '../errors/index.js';
 
 /** Options of {@link Sink.upsert}. */
 export interface SinkUpsertOptions<T> {

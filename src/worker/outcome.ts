@@ -6,7 +6,7 @@ import {
   CanvasRedirectError,
   CanvasSyncError,
   CanvasTokenError,
-} from '../errors.js';
+} from '../errors/index.js';
 import { CanvasSanitizeError } from '../privacy/sanitize-error.js';
 import type { HandlerResult } from '../queue/adapter.js';
 import type { SyncTask } from '../queue/task.js';

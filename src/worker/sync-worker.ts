@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { CanvasSyncClient } from '../client.js';
 import type { ResponseSanitizer } from '../client-options.js';
-import { CanvasOptionsError } from '../errors.js';
+import { CanvasOptionsError } from '../errors/index.js';
 import { TypedEmitter } from '../events.js';
 import type { DeadLetter, HandlerResult, QueueAdapter, TaskDelivery } from '../queue/adapter.js';
 import { scrubDeadLetter, scrubHandlerResult } from '../queue/delivery.js';

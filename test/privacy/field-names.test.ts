@@ -4,7 +4,7 @@
  * `allow`.
  */
 import { describe, expect, it } from 'vitest';
-import { CanvasOptionsError } from '../../src/errors.js';
+import { CanvasOptionsError } from '../../src/errors/index.js';
 import { normalizeFieldName } from '../../src/privacy/field-names.js';
 import { FerpaSanitizer, piiCatalog } from '../../src/privacy/index.js';
 import { KEY } from './support.js';

@@ -6,7 +6,7 @@
  */
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { CanvasOptionsError, CanvasSyncError } from '../../src/errors.js';
+import { CanvasOptionsError, CanvasSyncError } from '../../src/errors/index.js';
 import { FerpaSanitizer, type FerpaSanitizerOptions } from '../../src/privacy/index.js';
 import { CanvasSanitizeError } from '../../src/privacy/sanitize-error.js';
 import { KEY } from './support.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CanvasOptionsError } from '../../src/errors.js';
+import { CanvasOptionsError } from '../../src/errors/index.js';
 import type { HandlerResult } from '../../src/queue/adapter.js';
 import { MemoryQueueAdapter } from '../../src/queue/memory-adapter.js';
 import { createTask, type SyncTask } from '../../src/queue/task.js';

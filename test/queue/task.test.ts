@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CanvasSyncError } from '../../src/errors.js';
+import { CanvasSyncError } from '../../src/errors/index.js';
 import { idempotencyKey } from '../../src/idempotency.js';
 import { createTask, parseTask, type SyncTask, taskKinds } from '../../src/queue/task.js';
 import { TaskValidationError } from '../../src/queue/task-validation-error.js';

@@ -11,7 +11,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { CanvasOptionsError } from '../../src/errors.js';
+import { CanvasOptionsError } from '../../src/errors/index.js';
 import { CanvasSinkClosedError, JsonlFileSink } from '../../src/sink/index.js';
 
 interface User {

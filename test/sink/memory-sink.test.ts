@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CanvasOptionsError } from '../../src/errors.js';
+import { CanvasOptionsError } from '../../src/errors/index.js';
 import { CanvasSinkClosedError, MemorySink, type Sink } from '../../src/sink/index.js';
 
 interface User {
