@@ -5,9 +5,25 @@
  * @packageDocumentation
  */
 
-export type { ClientStats, PaginateOptions, RequestOptions } from './client.js';
-export { CanvasSyncClient } from './client.js';
-export type { CanvasSyncClientOptions, FetchLike, ResponseSanitizer } from './client-options.js';
+export type { ClientStats, PaginateOptions, RequestOptions } from './client/client.js';
+export { CanvasSyncClient } from './client/client.js';
+export type {
+  CanvasSyncClientOptions,
+  FetchLike,
+  ResponseSanitizer,
+} from './client/client-options.js';
+export type {
+  CanvasSyncEvents,
+  PacedEvent,
+  RequestEvent,
+  ResponseEvent,
+  RetryEvent,
+  ThrottledEvent,
+  TokenRefreshedEvent,
+} from './client/events.js';
+export type { RefreshTokenProviderOptions } from './client/refresh-token-provider.js';
+export { refreshTokenProvider } from './client/refresh-token-provider.js';
+export type { TokenProvider } from './client/token-source.js';
 export type {
   CanvasAbortErrorOptions,
   CanvasAuthErrorOptions,
@@ -52,23 +68,15 @@ export {
   CanvasTokenError,
   extractCanvasErrorMessages,
 } from './errors/index.js';
-export type {
-  CanvasSyncEvents,
-  PacedEvent,
-  RequestEvent,
-  ResponseEvent,
-  RetryEvent,
-  ThrottledEvent,
-  TokenRefreshedEvent,
-} from './events.js';
 export type { CanvasLinkRel, LinkRels } from './http/link-header.js';
 export { parseLinkHeader } from './http/link-header.js';
 export type { CanvasPage } from './http/paginator.js';
 export type { RateLimitHeaders } from './http/rate-limit-headers.js';
 export { parseCanvasFloat, parseRateLimitHeaders } from './http/rate-limit-headers.js';
+export type { CanvasResponse } from './http/response.js';
 export type { SearchParamsInput, SearchParamValue } from './http/urls.js';
-export type { DedupeOptions, IdempotencyRequest } from './idempotency.js';
-export { canonicalRequest, dedupe, idempotencyKey } from './idempotency.js';
+export type { DedupeOptions, IdempotencyRequest } from './idempotency/index.js';
+export { canonicalRequest, dedupe, idempotencyKey } from './idempotency/index.js';
 export type { BucketEstimate } from './pacing/bucket-model.js';
 export type { PacingOptions, ResolvedPacingOptions } from './pacing/canvas-pacer.js';
 export { defaultPacingOptions } from './pacing/canvas-pacer.js';
@@ -146,9 +154,6 @@ export type { CreateTaskInput, SyncTask, TaskKind } from './queue/task.js';
 export { createTask, parseTask, syncTaskSchema, taskKinds } from './queue/task.js';
 export type { TaskIssue, TaskValidationErrorOptions } from './queue/task-validation-error.js';
 export { TaskValidationError } from './queue/task-validation-error.js';
-export type { RefreshTokenProviderOptions } from './refresh-token-provider.js';
-export { refreshTokenProvider } from './refresh-token-provider.js';
-export type { CanvasResponse } from './request-runner.js';
 export type { Outcome, RetryDecision, RetryInput, RetryOptions } from './retry/retry-policy.js';
 export {
   backoffDelay,
@@ -168,7 +173,6 @@ export type {
   SinkWriteResult,
 } from './sink/index.js';
 export { CanvasSinkClosedError, JsonlFileSink, MemorySink } from './sink/index.js';
-export type { TokenProvider } from './token-source.js';
 export type { TaskRetryPolicy } from './worker/outcome.js';
 export { defaultTaskRetryPolicy, outcomeOfFailure } from './worker/outcome.js';
 export type {

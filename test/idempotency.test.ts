@@ -6,7 +6,7 @@ import {
   dedupe,
   type IdempotencyRequest,
   idempotencyKey,
-} from '../src/idempotency.js';
+} from '../src/idempotency/index.js';
 
 const USERS = '/api/v1/courses/1/users';
 

@@ -1,6 +1,6 @@
 import { CanvasPaginationError, CanvasResponseError } from '../errors/index.js';
-import type { CanvasResponse } from '../request-runner.js';
 import { type LinkRels, parseLinkHeader } from './link-header.js';
+import type { CanvasResponse } from './response.js';
 import { redactUrl, sameOrigin } from './urls.js';
 
 /** One page of a Canvas collection. */

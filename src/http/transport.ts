@@ -1,5 +1,4 @@
 import ky, { type KyInstance } from 'ky';
-import type { FetchLike } from '../client-options.js';
 import {
   CanvasAbortError,
   CanvasBodyTooLargeError,
@@ -8,6 +7,9 @@ import {
   CanvasTimeoutError,
 } from '../errors/index.js';
 import { redactUrl, sameOrigin } from './urls.js';
+
+/** A `fetch` implementation (the global one by default). */
+export type FetchLike = (input: Request | string | URL, init?: RequestInit) => Promise<Response>;
 
 /** The URL and headers of one hop, the token added (by header or by query parameter). */
 export interface PreparedHop {

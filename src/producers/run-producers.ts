@@ -5,7 +5,7 @@
  * @module
  */
 import { z } from 'zod';
-import type { CanvasSyncClient } from '../client.js';
+import type { CanvasSyncClient } from '../client/client.js';
 import {
   CanvasAbortError,
   CanvasAuthError,

@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { idempotencyKey } from '../idempotency.js';
+import { idempotencyKey } from '../idempotency/index.js';
 import {
   holdsCanvasToken,
   isNormalPath,

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { CanvasSyncClient } from '../client.js';
-import type { ResponseSanitizer } from '../client-options.js';
+import type { CanvasSyncClient } from '../client/client.js';
+import type { ResponseSanitizer } from '../client/client-options.js';
+import { TypedEmitter } from '../client/events.js';
 import { CanvasOptionsError } from '../errors/index.js';
-import { TypedEmitter } from '../events.js';
 import type { DeadLetter, HandlerResult, QueueAdapter, TaskDelivery } from '../queue/adapter.js';
 import { scrubDeadLetter, scrubHandlerResult } from '../queue/delivery.js';
 import { parseTask, type SyncTask } from '../queue/task.js';

@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import type { ResponseSanitizer } from '../../src/client-options.js';
+import type { ResponseSanitizer } from '../../src/client/client-options.js';
 import { CanvasOptionsError } from '../../src/errors/index.js';
 import { redactEmails } from '../../src/privacy/free-text.js';
 import { FerpaSanitizer, type FerpaSanitizerOptions } from '../../src/privacy/index.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CanvasSyncError } from '../../src/errors/index.js';
-import { idempotencyKey } from '../../src/idempotency.js';
+import { idempotencyKey } from '../../src/idempotency/index.js';
 import { createTask, parseTask, type SyncTask, taskKinds } from '../../src/queue/task.js';
 import { TaskValidationError } from '../../src/queue/task-validation-error.js';
 

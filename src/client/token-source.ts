@@ -1,5 +1,5 @@
-import { CanvasTokenError } from './errors/index.js';
-import type { SecretRedactor } from './errors/secret-redactor.js';
+import { CanvasTokenError } from '../errors/index.js';
+import type { SecretRedactor } from '../errors/secret-redactor.js';
 
 /**
  * Returns an access token: called once before the first request, and again (once per

@@ -1,4 +1,3 @@
-import type { ResolvedClientOptions } from './client-options.js';
 import {
   CanvasAbortError,
   CanvasAuthError,
@@ -7,19 +6,21 @@ import {
   CanvasRateLimitError,
   CanvasResponseError,
   CanvasSyncError,
-} from './errors/index.js';
-import type { CanvasSyncEvents } from './events.js';
-import { parseRateLimitHeaders } from './http/rate-limit-headers.js';
-import type { AttemptResult, PreparedHop, Transport } from './http/transport.js';
-import { redactUrl } from './http/urls.js';
-import type { AbortFanout } from './pacing/abort-fanout.js';
-import type { CanvasPacer } from './pacing/canvas-pacer.js';
+} from '../errors/index.js';
+import { parseRateLimitHeaders } from '../http/rate-limit-headers.js';
+import type { CanvasResponse } from '../http/response.js';
+import type { AttemptResult, PreparedHop, Transport } from '../http/transport.js';
+import { redactUrl } from '../http/urls.js';
+import type { AbortFanout } from '../pacing/abort-fanout.js';
+import type { CanvasPacer } from '../pacing/canvas-pacer.js';
 import {
   classifyStatus,
   decideRetry,
   type Outcome,
   parseRetryAfter,
-} from './retry/retry-policy.js';
+} from '../retry/retry-policy.js';
+import type { ResolvedClientOptions } from './client-options.js';
+import type { CanvasSyncEvents } from './events.js';
 import type { TokenSource } from './token-source.js';
 
 /** A request as the client runs it. */
@@ -32,22 +33,6 @@ export interface RequestSpec {
   readonly signal?: AbortSignal | undefined;
   /** Higher goes first when requests wait for the bucket. @defaultValue 0 */
   readonly priority?: number | undefined;
-}
-
-/** What a successful request returns. */
-export interface CanvasResponse<T> {
-  /** The parsed JSON body (`undefined` for an empty body). */
-  readonly data: T;
-  readonly status: number;
-  readonly headers: Headers;
-  /** The URL requested, `access_token` removed. */
-  readonly url: string;
-  /** Canvas's rate-limit headers of this response. */
-  readonly rateLimit: { readonly remaining: number | undefined; readonly cost: number | undefined };
-  /** `X-Request-Context-Id`, worth quoting to Instructure support. */
-  readonly requestContextId: string | undefined;
-  /** Attempts it took, throttled ones included. */
-  readonly attempts: number;
 }
 
 /** Counters the runner keeps up to date. */

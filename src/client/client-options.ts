@@ -1,22 +1,22 @@
 import { z } from 'zod';
-import { CanvasOptionsError } from './errors/index.js';
-import { isLoopbackHost } from './http/urls.js';
+import { CanvasOptionsError } from '../errors/index.js';
+import type { FetchLike } from '../http/transport.js';
+import { isLoopbackHost } from '../http/urls.js';
 import {
   defaultPacingOptions,
   type PacingOptions,
   type ResolvedPacingOptions,
-} from './pacing/canvas-pacer.js';
+} from '../pacing/canvas-pacer.js';
 import {
   defaultRetryOptions,
   MAX_TIMER_MS,
   type RetryOptions,
   retryOptionsSchema,
-} from './retry/retry-policy.js';
+} from '../retry/retry-policy.js';
 
 import type { TokenProvider } from './token-source.js';
 
-/** A `fetch` implementation (the global one by default). */
-export type FetchLike = (input: Request | string | URL, init?: RequestInit) => Promise<Response>;
+export type { FetchLike };
 
 /**
  * Anything that turns a parsed response body into what may leave the client,

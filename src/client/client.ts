@@ -1,23 +1,19 @@
 import { setMaxListeners } from 'node:events';
+import { CanvasClientClosedError, CanvasOptionsError, CanvasSyncError } from '../errors/index.js';
+import { SecretRedactor } from '../errors/secret-redactor.js';
+import { type CanvasPage, followPages } from '../http/paginator.js';
+import type { CanvasResponse } from '../http/response.js';
+import { Transport } from '../http/transport.js';
+import { resolveRequestUrl, type SearchParamsInput, withAccessToken } from '../http/urls.js';
+import { AbortFanout } from '../pacing/abort-fanout.js';
+import { CanvasPacer } from '../pacing/canvas-pacer.js';
 import {
   type CanvasSyncClientOptions,
   type ResolvedClientOptions,
   resolveClientOptions,
 } from './client-options.js';
-import { CanvasClientClosedError, CanvasOptionsError, CanvasSyncError } from './errors/index.js';
-import { SecretRedactor } from './errors/secret-redactor.js';
 import { type CanvasSyncEvents, TypedEmitter } from './events.js';
-import { type CanvasPage, followPages } from './http/paginator.js';
-import { Transport } from './http/transport.js';
-import { resolveRequestUrl, type SearchParamsInput, withAccessToken } from './http/urls.js';
-import { AbortFanout } from './pacing/abort-fanout.js';
-import { CanvasPacer } from './pacing/canvas-pacer.js';
-import {
-  type CanvasResponse,
-  type RunnerContext,
-  type RunnerCounters,
-  runRequest,
-} from './request-runner.js';
+import { type RunnerContext, type RunnerCounters, runRequest } from './request-runner.js';
 import { TokenSource } from './token-source.js';
 
 const USER_AGENT = 'canvas-sync/0.1.0';

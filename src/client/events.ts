@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { PacingAnomaly } from './pacing/pacing-anomaly.js';
+import type { PacingAnomaly } from '../pacing/pacing-anomaly.js';
 
 /** Emitted when an attempt is sent. */
 export interface RequestEvent {

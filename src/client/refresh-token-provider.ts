@@ -1,7 +1,7 @@
 import { z } from 'zod';
+import { CanvasOptionsError, CanvasTokenError } from '../errors/index.js';
+import { SecretRedactor } from '../errors/secret-redactor.js';
 import { type FetchLike, parseBaseUrl } from './client-options.js';
-import { CanvasOptionsError, CanvasTokenError } from './errors/index.js';
-import { SecretRedactor } from './errors/secret-redactor.js';
 import type { TokenProvider } from './token-source.js';
 
 /** Options of {@link refreshTokenProvider}. */
