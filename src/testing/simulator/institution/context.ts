@@ -8,7 +8,6 @@
  * @module
  */
 import { createPrng, hashSeed, mixHash, type Prng } from '../prng.js';
-import { type TermSpan, termSpans } from './account.js';
 import { DAY } from './format.js';
 import { assertIdsFit, type Sizes, sizesOf } from './ids.js';
 import {
@@ -16,6 +15,7 @@ import {
   type ResolvedInstitutionOptions,
   resolveOptions,
 } from './options.js';
+import { type TermSpan, termSpans } from './term-spans.js';
 
 /** Tag of each random stream; a stream's seed is `hashSeed(root, tag)`. */
 const STREAM_TAGS = {
