@@ -2,9 +2,14 @@
  * canvas-sync: pull data out of Canvas LMS at institution scale, paced by
  * Canvas's own rate-limit headers.
  *
+ * The root entry holds what a user of the client, the sanitizer, the pipeline and the sinks
+ * needs. Adapter authors find the delivery helpers in `canvas-sync/queue`; the simulator is
+ * `canvas-sync/testing`, the adapter conformance suite `canvas-sync/testing/queue`.
+ *
  * @packageDocumentation
  */
 
+// Client
 export type { ClientStats, PaginateOptions, RequestOptions } from './client/client.js';
 export { CanvasSyncClient } from './client/client.js';
 export type {
@@ -24,30 +29,16 @@ export type {
 export type { RefreshTokenProviderOptions } from './client/refresh-token-provider.js';
 export { refreshTokenProvider } from './client/refresh-token-provider.js';
 export type { TokenProvider } from './client/token-source.js';
+// Errors
 export type {
-  CanvasAbortErrorOptions,
-  CanvasAuthErrorOptions,
   CanvasAuthErrorReason,
-  CanvasBodyTooLargeErrorOptions,
-  CanvasClientClosedErrorOptions,
   CanvasErrorBody,
-  CanvasHttpErrorOptions,
-  CanvasNetworkErrorOptions,
-  CanvasOptionsErrorOptions,
-  CanvasPaginationErrorOptions,
   CanvasPaginationErrorReason,
-  CanvasRateLimitErrorOptions,
-  CanvasRedirectErrorOptions,
   CanvasRedirectErrorReason,
-  CanvasResponseErrorOptions,
   CanvasSyncErrorCode,
   CanvasSyncErrorJSON,
-  CanvasSyncErrorOptions,
-  CanvasTimeoutErrorOptions,
-  CanvasTokenErrorOptions,
   CanvasTokenErrorReason,
   OptionsIssue,
-  RequestErrorContext,
   SanitizedError,
 } from './errors/index.js';
 export {
@@ -66,23 +57,18 @@ export {
   CanvasSyncError,
   CanvasTimeoutError,
   CanvasTokenError,
-  extractCanvasErrorMessages,
 } from './errors/index.js';
 export type { CanvasLinkRel, LinkRels } from './http/link-header.js';
-export { parseLinkHeader } from './http/link-header.js';
 export type { CanvasPage } from './http/paginator.js';
-export type { RateLimitHeaders } from './http/rate-limit-headers.js';
-export { parseCanvasFloat, parseRateLimitHeaders } from './http/rate-limit-headers.js';
 export type { CanvasResponse } from './http/response.js';
 export type { SearchParamsInput, SearchParamValue } from './http/urls.js';
+// Privacy and idempotency
 export type { DedupeOptions, IdempotencyRequest } from './idempotency/index.js';
 export { canonicalRequest, dedupe, idempotencyKey } from './idempotency/index.js';
 export type { BucketEstimate } from './pacing/bucket-model.js';
-export type { PacingOptions, ResolvedPacingOptions } from './pacing/canvas-pacer.js';
-export { defaultPacingOptions } from './pacing/canvas-pacer.js';
+export type { PacingOptions } from './pacing/canvas-pacer.js';
 export type { PacingAnomaly, RateLimitHeaderName } from './pacing/pacing-anomaly.js';
 export type {
-  CanvasSanitizeErrorOptions,
   FerpaSanitizerOptions,
   FreeTextPolicy,
   PiiAction,
@@ -93,22 +79,16 @@ export type {
 } from './privacy/index.js';
 export {
   CanvasSanitizeError,
-  EMAIL_MARKER,
   FerpaSanitizer,
-  MIN_KEY_BYTES,
-  personMarkerFields,
-  personObjectKeys,
-  piiActions,
   piiCatalog,
-  REDACTED,
   renderPiiCatalogMarkdown,
 } from './privacy/index.js';
+// Pipeline
 export type {
   CourseRef,
   CourseScope,
   EngagementCrawlerOptions,
   GradeExporterOptions,
-  ListCoursesOptions,
   PageViewWindow,
   PlanContext,
   PlanFailure,
@@ -119,10 +99,8 @@ export type {
   RunProducersOptions,
 } from './producers/index.js';
 export {
-  defaultPlanRetry,
   engagementCrawler,
   gradeExporter,
-  listCourses,
   rosterScanner,
   runProducers,
 } from './producers/index.js';
@@ -141,31 +119,15 @@ export type {
   TaskDelivery,
   TaskHandler,
 } from './queue/adapter.js';
-export {
-  DEFAULT_HANDLER_ERROR_DELAY_MS,
-  MAX_DEAD_LETTER_RAW_BYTES,
-  rawForDeadLetter,
-  readHandlerResult,
-  taskForRetry,
-} from './queue/delivery.js';
 export type { MemoryQueueAdapterOptions } from './queue/memory-adapter.js';
 export { MemoryQueueAdapter } from './queue/memory-adapter.js';
 export type { CreateTaskInput, SyncTask, TaskKind } from './queue/task.js';
-export { createTask, parseTask, syncTaskSchema, taskKinds } from './queue/task.js';
-export type { TaskIssue, TaskValidationErrorOptions } from './queue/task-validation-error.js';
+export { createTask } from './queue/task.js';
+export type { TaskIssue } from './queue/task-validation-error.js';
 export { TaskValidationError } from './queue/task-validation-error.js';
-export type { Outcome, RetryDecision, RetryInput, RetryOptions } from './retry/retry-policy.js';
-export {
-  backoffDelay,
-  classifyStatus,
-  decideRetry,
-  defaultRetryOptions,
-  IDEMPOTENT_METHODS,
-  isThrottleResponse,
-  parseRetryAfter,
-} from './retry/retry-policy.js';
+export type { RetryOptions } from './retry/retry-policy.js';
+// Sinks
 export type {
-  CanvasSinkClosedErrorOptions,
   JsonlFileSinkOptions,
   JsonlRecovery,
   Sink,
@@ -174,11 +136,10 @@ export type {
 } from './sink/index.js';
 export { CanvasSinkClosedError, JsonlFileSink, MemorySink } from './sink/index.js';
 export type { TaskRetryPolicy } from './worker/outcome.js';
-export { defaultTaskRetryPolicy, outcomeOfFailure } from './worker/outcome.js';
 export type {
   SyncWorkerEvents,
   SyncWorkerOptions,
   SyncWorkerStats,
   TaskEvent,
 } from './worker/sync-worker.js';
-export { recordKey, SyncWorker } from './worker/sync-worker.js';
+export { SyncWorker } from './worker/sync-worker.js';

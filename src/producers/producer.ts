@@ -1,6 +1,6 @@
 /**
  * The producer contract: a planner that turns one course into the tasks that sync it, and
- * {@link listCourses}, which streams the courses of an account or term.
+ * `listCourses`, which streams the courses of an account or term.
  *
  * @module
  */
@@ -17,7 +17,7 @@ import {
 } from '../errors/index.js';
 import type { CreateTaskInput } from '../queue/task.js';
 
-/** A course to plan, as {@link listCourses} yields it: its id and nothing else. */
+/** A course to plan, as `listCourses` yields it: its id and nothing else. */
 export interface CourseRef {
   /** The Canvas course id (a number, or a string with `stringIds`). */
   readonly id: number | string;
@@ -138,7 +138,7 @@ export function parseOptions<T>(schema: z.ZodType<T>, input: unknown, what: stri
   throw CanvasOptionsError.fromZod(parsed.error, what);
 }
 
-/** Options of {@link listCourses}. */
+/** Options of `listCourses`. */
 export interface ListCoursesOptions {
   /** Priority of the listing requests. @defaultValue 0 */
   priority?: number | undefined;

@@ -158,9 +158,41 @@ export const syncTaskSchema = taskFields.superRefine(
 
 /**
  * A unit of sync work: fetch one Canvas collection. Small, JSON-serializable and free of student
- * data; validated by {@link parseTask}.
+ * data; validated by {@link parseTask}. Version 1 of the format.
  */
-export type SyncTask = z.infer<typeof syncTaskSchema>;
+export interface SyncTask {
+  /** Format version of the task; a future incompatible shape gets a new number. */
+  v: 1;
+  /** A unique id of this task (one enqueued unit of work); `createTask` uses a random UUID. */
+  id: string;
+  /** Which collection this is, one of `taskKinds`. */
+  kind: TaskKind;
+  /**
+   * The Canvas API path to `GET`, starting with `/api/v1/`, without query or fragment,
+   * normalized (as the URL parser writes it), without `.`/`..` segments, backslashes or `//`,
+   * also percent-encoded ones.
+   */
+  path: string;
+  /** Query parameters; a repeated name (`include[]`) takes an array. Never `access_token`. */
+  searchParams?: Record<string, string | string[]> | undefined;
+  /**
+   * The idempotency key of the request (`idempotencyKey({ method: 'GET', path, searchParams })`):
+   * `v1:` and 64 lower-case hex digits. Two tasks with the same key fetch the same data; a task
+   * whose key is not its own request's is refused.
+   */
+  key: string;
+  /** Deliveries that ended in a retry so far, split by whether they count against the task. */
+  attempts: {
+    /** Retries that count as failures (errors, handler throws). */
+    failures: number;
+    /** Retries that do not (rate-limit waits, as in BullMQ). */
+    throttles: number;
+  };
+  /** When the task was created, ISO 8601 UTC. */
+  createdAt: string;
+  /** Not to be delivered before this time, ISO 8601 UTC; set by adapters on delayed work. */
+  notBefore?: string | undefined;
+}
 
 /**
  * The idempotency key of a task's request: `idempotencyKey({ method: 'GET', path, searchParams })`,

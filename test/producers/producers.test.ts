@@ -5,7 +5,6 @@ import {
   CanvasOptionsError,
   engagementCrawler,
   gradeExporter,
-  listCourses,
   MemoryQueueAdapter,
   type Producer,
   type RunProducersOptions,
@@ -13,6 +12,7 @@ import {
   runProducers,
   type SyncTask,
 } from '../../src/index.js';
+import { listCourses } from '../../src/producers/index.js';
 import type { CanvasSimulator } from '../../src/testing/index.js';
 import { createClient, startSim } from '../support/client.js';
 

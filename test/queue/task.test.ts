@@ -1,7 +1,14 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import type { z } from 'zod';
 import { CanvasSyncError } from '../../src/errors/index.js';
 import { idempotencyKey } from '../../src/idempotency/index.js';
-import { createTask, parseTask, type SyncTask, taskKinds } from '../../src/queue/task.js';
+import {
+  createTask,
+  parseTask,
+  type SyncTask,
+  type syncTaskSchema,
+  taskKinds,
+} from '../../src/queue/task.js';
 import { TaskValidationError } from '../../src/queue/task-validation-error.js';
 
 const NOW = new Date('2025-01-02T03:04:05.678Z');
@@ -313,5 +320,14 @@ describe('task paths and parameters', () => {
       expect(JSON.stringify(error)).not.toContain(token.slice(5));
       expect(String((error as Error).stack)).not.toContain(token.slice(5));
     }
+  });
+});
+
+describe('SyncTask', () => {
+  it('the hand-written interface is exactly the type the schema validates', () => {
+    // Checked by the type checker (`npm run typecheck`): a field added to one and not the other
+    // fails the build.
+    expectTypeOf<z.infer<typeof syncTaskSchema>>().toEqualTypeOf<SyncTask>();
+    expectTypeOf<SyncTask>().toEqualTypeOf<z.infer<typeof syncTaskSchema>>();
   });
 });
