@@ -46,6 +46,7 @@ export class CanvasOptionsError extends CanvasSyncError {
    * const parsed = schema.safeParse(input);
    * if (!parsed.success) throw CanvasOptionsError.fromZod(parsed.error, 'client options');
    * ```
+   * @internal
    */
   static fromZod(error: z.ZodError, what: string): CanvasOptionsError {
     return new CanvasOptionsError({

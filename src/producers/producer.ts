@@ -80,6 +80,7 @@ export interface Producer {
 /**
  * A Canvas id as it may appear in a path: a positive integer, its decimal string, or an SIS
  * form such as `sis_course_id:BIO-101-F26`.
+ * @internal
  */
 export const canvasIdSchema = z.union(
   [
@@ -109,7 +110,10 @@ export interface CourseScope {
   courseIds?: readonly (number | string)[] | undefined;
 }
 
-/** The zod schema of a {@link CourseScope}: an account or a course list, not both. */
+/**
+ * The zod schema of a {@link CourseScope}: an account or a course list, not both.
+ * @internal
+ */
 export const courseScopeSchema = z
   .strictObject({
     accountId: canvasIdSchema.optional(),

@@ -53,6 +53,7 @@ export class TaskValidationError extends CanvasSyncError {
    * messages state expectations and received types, never received values).
    *
    * @param error - The `ZodError` of a failed `safeParse`.
+   * @internal
    */
   static fromZod(error: z.ZodError): TaskValidationError {
     return new TaskValidationError({

@@ -71,6 +71,7 @@ export const defaultRetryOptions: Readonly<RetryOptions> = Object.freeze({
  * Schema of user-supplied retry options: every field optional, unknown keys rejected, durations
  * and counts non-negative integers, durations at most {@link MAX_TIMER_MS}, `maxAttempts` at least 1. Merge the result over
  * {@link defaultRetryOptions}.
+ * @internal
  */
 export const retryOptionsSchema = z.strictObject({
   maxAttempts: z.number().int().min(1).optional(),

@@ -2,13 +2,8 @@ import { describe, expect, expectTypeOf, it } from 'vitest';
 import type { z } from 'zod';
 import { CanvasSyncError } from '../../src/errors/index.js';
 import { idempotencyKey } from '../../src/idempotency/index.js';
-import {
-  createTask,
-  parseTask,
-  type SyncTask,
-  type syncTaskSchema,
-  taskKinds,
-} from '../../src/queue/task.js';
+import { createTask, parseTask, type SyncTask, taskKinds } from '../../src/queue/task.js';
+import type { syncTaskSchema } from '../../src/queue/task-schema.js';
 import { TaskValidationError } from '../../src/queue/task-validation-error.js';
 
 const NOW = new Date('2025-01-02T03:04:05.678Z');

@@ -55,7 +55,7 @@ const endpointSettingsSchema = z.strictObject({
   upFrontCost: nonNegative.optional(),
 });
 
-/** Validates {@link SimulatorFaults}; unknown keys are rejected. */
+/** Validates {@link SimulatorFaults}; unknown keys are rejected. @internal */
 export const faultsSchema = z.strictObject({
   /** Share of requests answered 500, 502 or 503 (JSON error body, cost charged). */
   serverErrorRate: rate.optional(),
@@ -217,7 +217,7 @@ function checkOAuthClients(
   }
 }
 
-/** Validates {@link CanvasSimulatorOptions}; exported for tests of the validation itself. */
+/** Validates {@link CanvasSimulatorOptions}; exported for tests of the validation itself. @internal */
 export const simulatorOptionsSchema = z
   .strictObject({
     host: z.string().min(1).optional(),
@@ -268,7 +268,7 @@ export const simulatorOptionsSchema = z
     }
   });
 
-/** Formats zod issues as one readable line each, `path: message`. */
+/** Formats zod issues as one readable line each, `path: message`. @internal */
 export function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
   return issues
     .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(root)'}: ${issue.message}`)
