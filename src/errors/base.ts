@@ -11,6 +11,7 @@
 import { sanitizeCause } from './cause.js';
 import { scrubSecretText } from './secret-patterns.js';
 
+/** The machine-readable kind of a {@link CanvasSyncError}. */
 export type CanvasSyncErrorCode =
   | 'HTTP_ERROR'
   | 'RATE_LIMITED'
@@ -30,7 +31,6 @@ export type CanvasSyncErrorCode =
   | 'TOKEN_REFRESH_FAILED';
 
 /** What `toJSON()` of a {@link CanvasSyncError} returns: name, code, message and data fields. */
-
 export interface CanvasSyncErrorJSON {
   name: string;
   code: CanvasSyncErrorCode;
@@ -39,7 +39,6 @@ export interface CanvasSyncErrorJSON {
 }
 
 /** Options of the {@link CanvasSyncError} constructor. */
-
 export interface CanvasSyncErrorOptions {
   /** The error's code. */
   code: CanvasSyncErrorCode;
@@ -72,5 +71,3 @@ export class CanvasSyncError extends Error {
     return { name: this.name, code: this.code, message: this.message };
   }
 }
-
-/** The request an error is about. */

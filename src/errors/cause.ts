@@ -13,6 +13,7 @@ const MAX_CAUSE_TEXT = 500;
 
 const MAX_CAUSE_DEPTH = 3;
 
+/** Replaces any value by a plain `Error` with only a (redacted) name, message and code. */
 export function sanitizeCause(cause: unknown): SanitizedError {
   const top = describe(cause);
   let message = top.message;

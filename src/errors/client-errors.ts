@@ -1,10 +1,10 @@
 import { CanvasSyncError, type CanvasSyncErrorJSON } from './base.js';
 import { originAndPath, redactUrl } from './redact-url.js';
 
+/** Why a token could not be had from a token provider. */
 export type CanvasTokenErrorReason = 'provider-failed' | 'invalid-token' | 'oauth-error';
 
 /** Options of the {@link CanvasTokenError} constructor. */
-
 export interface CanvasTokenErrorOptions {
   /** What went wrong. */
   reason: CanvasTokenErrorReason;
@@ -61,7 +61,6 @@ export class CanvasTokenError extends CanvasSyncError {
 }
 
 /** Options of the {@link CanvasAbortError} constructor. */
-
 export interface CanvasAbortErrorOptions {
   /** HTTP method, if known. */
   method?: string | undefined;
@@ -70,7 +69,6 @@ export interface CanvasAbortErrorOptions {
 }
 
 /** The caller aborted the request (its `AbortSignal` fired). */
-
 export class CanvasAbortError extends CanvasSyncError {
   override readonly name = 'CanvasAbortError';
   override readonly code = 'ABORTED';
@@ -93,8 +91,6 @@ export class CanvasAbortError extends CanvasSyncError {
   }
 }
 
-/** Options of the {@link CanvasResponseError} constructor. */
-
 /**
  * Why pagination stopped: `foreign-origin` (a `next` link points to another origin, which must
  * never receive the token), `loop` (a `next` link already followed; an invalid bookmark
@@ -104,7 +100,6 @@ export class CanvasAbortError extends CanvasSyncError {
 export type CanvasPaginationErrorReason = 'foreign-origin' | 'loop' | 'invalid-link';
 
 /** Options of the {@link CanvasPaginationError} constructor. */
-
 export interface CanvasPaginationErrorOptions {
   /** Why pagination stopped. */
   reason: CanvasPaginationErrorReason;
@@ -115,7 +110,6 @@ export interface CanvasPaginationErrorOptions {
 }
 
 /** Pagination was stopped because a `next` link could not be followed safely. */
-
 export class CanvasPaginationError extends CanvasSyncError {
   override readonly name = 'CanvasPaginationError';
   override readonly code = 'PAGINATION_ERROR';
@@ -151,15 +145,13 @@ export class CanvasPaginationError extends CanvasSyncError {
   }
 }
 
-/** One problem found in options. */
-
+/** Options of the {@link CanvasClientClosedError} constructor. */
 export interface CanvasClientClosedErrorOptions {
   /** What was refused, e.g. `'GET /api/v1/courses'`; any `access_token` is redacted. */
   operation?: string | undefined;
 }
 
 /** The client was closed; it accepts no new requests. */
-
 export class CanvasClientClosedError extends CanvasSyncError {
   override readonly name = 'CanvasClientClosedError';
   override readonly code = 'CLIENT_CLOSED';

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { CanvasSyncError, type CanvasSyncErrorJSON } from './base.js';
 import { formatPath } from './format.js';
 
+/** One problem found in options. */
 export interface OptionsIssue {
   /** Where, as a dotted path (`retry.maxAttempts`, `headers[0]`); `(root)` for the whole. */
   path: string;
@@ -10,7 +11,6 @@ export interface OptionsIssue {
 }
 
 /** Options of the {@link CanvasOptionsError} constructor. */
-
 export interface CanvasOptionsErrorOptions {
   /** What was being validated, for the message. @defaultValue 'options' */
   what?: string | undefined;
@@ -62,5 +62,3 @@ export class CanvasOptionsError extends CanvasSyncError {
     return { ...super.toJSON(), issues: this.issues.map((issue) => ({ ...issue })) };
   }
 }
-
-/** Options of the {@link CanvasClientClosedError} constructor. */

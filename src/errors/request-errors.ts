@@ -4,6 +4,7 @@ import { afterAttempts, isRecord, originOf, plural, requestSuffix, truncate } fr
 import { redactUrl } from './redact-url.js';
 import { scrubSecretText } from './secret-patterns.js';
 
+/** The request an error is about. */
 export interface RequestErrorContext {
   /** HTTP method (upper-cased by the error). */
   method: string;
@@ -51,14 +52,12 @@ export abstract class CanvasRequestError extends CanvasSyncError {
 }
 
 /** The safe part of a Canvas JSON error body. */
-
 export interface CanvasErrorBody {
   /** The `errors[].message` strings: at most 5, each at most 300 characters. */
   errors: string[];
 }
 
 /** Options of the {@link CanvasHttpError} constructor. */
-
 export interface CanvasHttpErrorOptions extends RequestErrorContext {
   /** HTTP status of the response. */
   status: number;
@@ -71,7 +70,6 @@ export interface CanvasHttpErrorOptions extends RequestErrorContext {
 }
 
 /** A response with an error status (4xx/5xx) that was not retried or ran out of retries. */
-
 export class CanvasHttpError extends CanvasRequestError {
   override readonly name: 'CanvasHttpError' | 'CanvasRateLimitError' | 'CanvasAuthError' =
     'CanvasHttpError';
@@ -106,7 +104,6 @@ export class CanvasHttpError extends CanvasRequestError {
 }
 
 /** Options of the {@link CanvasRateLimitError} constructor. */
-
 export interface CanvasRateLimitErrorOptions extends CanvasHttpErrorOptions {
   /** `X-Rate-Limit-Remaining` of the last throttled response, in cost units. */
   remaining?: number | undefined;
@@ -150,11 +147,9 @@ export class CanvasRateLimitError extends CanvasHttpError {
 }
 
 /** Why Canvas rejected an access token, from its 401 message. */
-
 export type CanvasAuthErrorReason = 'invalid' | 'expired' | 'revoked' | 'unknown';
 
 /** Options of the {@link CanvasAuthError} constructor. */
-
 export interface CanvasAuthErrorOptions extends CanvasHttpErrorOptions {
   /** Why the token was rejected; by default read from the body's messages. */
   reason?: CanvasAuthErrorReason | undefined;
@@ -187,7 +182,6 @@ export class CanvasAuthError extends CanvasHttpError {
 }
 
 /** Options of the {@link CanvasNetworkError} constructor. */
-
 export interface CanvasNetworkErrorOptions extends Omit<RequestErrorContext, 'requestContextId'> {
   /** The underlying error (e.g. undici's `TypeError: fetch failed`). */
   cause: unknown;
@@ -227,14 +221,12 @@ export class CanvasNetworkError extends CanvasRequestError {
 }
 
 /** Options of the {@link CanvasTimeoutError} constructor. */
-
 export interface CanvasTimeoutErrorOptions extends Omit<RequestErrorContext, 'requestContextId'> {
   /** The per-attempt timeout that expired, in milliseconds. */
   timeoutMs: number;
 }
 
 /** The last attempt of a request took longer than the per-attempt timeout. */
-
 export class CanvasTimeoutError extends CanvasRequestError {
   override readonly name = 'CanvasTimeoutError';
   override readonly code = 'TIMEOUT';
@@ -256,8 +248,7 @@ export class CanvasTimeoutError extends CanvasRequestError {
   }
 }
 
-/** Why a redirect was not followed. */
-
+/** Options of the {@link CanvasResponseError} constructor. */
 export interface CanvasResponseErrorOptions extends RequestErrorContext {
   /** HTTP status of the response (2xx). */
   status: number;
@@ -307,13 +298,13 @@ export class CanvasResponseError extends CanvasRequestError {
   }
 }
 
+/** Why a redirect was not followed. */
 export type CanvasRedirectErrorReason =
   | 'foreign-origin'
   | 'too-many-redirects'
   | 'invalid-location';
 
 /** Options of the {@link CanvasRedirectError} constructor. */
-
 export interface CanvasRedirectErrorOptions extends Omit<RequestErrorContext, 'requestContextId'> {
   /** Why the redirect was refused. */
   reason: CanvasRedirectErrorReason;
@@ -368,7 +359,6 @@ export class CanvasRedirectError extends CanvasRequestError {
 }
 
 /** Options of the {@link CanvasBodyTooLargeError} constructor. */
-
 export interface CanvasBodyTooLargeErrorOptions
   extends Omit<RequestErrorContext, 'requestContextId'> {
   /** HTTP status of the response. */
@@ -406,8 +396,6 @@ export class CanvasBodyTooLargeError extends CanvasRequestError {
     return { ...super.toJSON(), status: this.status, limitBytes: this.limitBytes };
   }
 }
-
-/** Why a token could not be had from a token provider. */
 
 const MAX_BODY_MESSAGES = 5;
 
@@ -462,5 +450,3 @@ function authReason(body: CanvasErrorBody | undefined): CanvasAuthErrorReason {
   }
   return 'unknown';
 }
-
-/** Replaces any value by a plain `Error` with only a (redacted) name, message and code. */
