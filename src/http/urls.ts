@@ -37,12 +37,13 @@ export type SearchParamsInput =
  * Resolves the URL of one request.
  *
  * @param baseUrl - The Canvas base URL, e.g. `https://school.instructure.com` or one with a path
- *   prefix such as `https://example.edu/canvas` (a trailing slash is ignored; its query and
- *   fragment are ignored).
- * @param pathOrUrl - Either a path relative to the base (`/api/v1/courses`, optionally with a
- *   query string; the leading slash may be omitted), which is appended to the base's path prefix,
- *   or an absolute URL (typically a `Link` header URL), which must be on the base's origin and is
- *   used as is.
+ *   prefix such as `https://example.edu/canvas`, with or without `/api/v1` (a trailing slash is
+ *   ignored; its query and fragment are ignored).
+ * @param pathOrUrl - Either a path relative to the base (`/api/v1/courses`, or `courses` and
+ *   `/courses`, which mean the same; optionally with a query string), appended to the base's
+ *   path prefix (with `/api/v1` once, whether the base, the path or both name it), or an
+ *   absolute URL (typically a `Link` header URL), which must be on the base's origin and is used
+ *   as is.
  * @param searchParams - Parameters appended after those already in the URL (see
  *   {@link SearchParamsInput}).
  * @returns A new URL.
@@ -69,9 +70,7 @@ export function resolveRequestUrl(
       );
     }
   } else {
-    const prefix = baseUrl.pathname.replace(/\/+$/, '');
-    const relative = pathOrUrl.startsWith('/') ? pathOrUrl : `/${pathOrUrl}`;
-    url = parseOrThrow(`${baseUrl.origin}${prefix}${relative}`);
+    url = parseOrThrow(`${baseUrl.origin}${joinApiPath(baseUrl.pathname, pathOrUrl)}`);
   }
   if (searchParams !== undefined) {
     const extra = toSearchParams(searchParams).toString();
@@ -134,6 +133,23 @@ export function withAccessToken(url: URL, token: string): URL {
   const param = `${TOKEN_PARAM}=${encodeURIComponent(token)}`;
   copy.search = rest === '' ? param : `${rest}&${param}`;
   return copy;
+}
+
+/** The REST API's own prefix, which users write in the base URL, in their paths, or both. */
+const API_PREFIX = '/api/v1';
+
+/**
+ * Joins the base URL's path and a request path, however users of other Canvas clients write
+ * them: a base with or without `/api/v1`, a path with or without it. A path under `/api/`
+ * (`/api/v1/…`, `/api/lti/…`) is taken from the instance root (behind any other prefix of the
+ * base); any other path is a REST API path, under `/api/v1`.
+ */
+function joinApiPath(basePath: string, path: string): string {
+  let prefix = basePath.replace(/\/+$/, '');
+  if (prefix.endsWith(API_PREFIX)) prefix = prefix.slice(0, -API_PREFIX.length);
+  const relative = path.startsWith('/') ? path : `/${path}`;
+  const api = relative.startsWith('/api/') ? '' : API_PREFIX;
+  return `${prefix}${api}${relative}`;
 }
 
 /** Converts {@link SearchParamsInput} to `URLSearchParams`. */

@@ -69,6 +69,15 @@ describe('CanvasSyncClient requests against the simulator', () => {
     expect(sim.stats().requests).toBe(2);
   });
 
+  it('accepts a base URL with /api/v1 and paths with or without it', async () => {
+    const sim = await startSim();
+    const client = createClient(sim, { baseUrl: `${sim.url}/api/v1` });
+    expect(await client.get('/api/v1/users/self')).toMatchObject({ id: 1 });
+    expect(await client.get('/users/self')).toMatchObject({ id: 1 });
+    expect(await createClient(sim).get('users/self')).toMatchObject({ id: 1 });
+    expect(sim.stats().requests).toBe(3);
+  });
+
   it('refuses an absolute URL on another origin without sending anything', async () => {
     const sim = await startSim();
     const other = await startStubServer();

@@ -28,6 +28,29 @@ describe('resolveRequestUrl', () => {
     }
   });
 
+  it('names /api/v1 once, whether the base, the path or both have it', () => {
+    const cases: Array<[string, string]> = [
+      ['https://x.example', '/api/v1/accounts/1'],
+      ['https://x.example/api/v1', '/api/v1/accounts/1'],
+      ['https://x.example/api/v1/', 'api/v1/accounts/1'],
+      ['https://x.example/api/v1', '/accounts/1'],
+      ['https://x.example', '/accounts/1'],
+      ['https://x.example', 'accounts/1'],
+    ];
+    for (const [baseUrl, path] of cases) {
+      expect(resolveRequestUrl(new URL(baseUrl), path).href, `${baseUrl} + ${path}`).toBe(
+        'https://x.example/api/v1/accounts/1',
+      );
+    }
+    // Behind another prefix, and for the other APIs under /api/.
+    expect(resolveRequestUrl(new URL('https://x.example/canvas/api/v1'), '/api/v1/a').href).toBe(
+      'https://x.example/canvas/api/v1/a',
+    );
+    expect(resolveRequestUrl(new URL('https://x.example/api/v1'), '/api/lti/courses/1').href).toBe(
+      'https://x.example/api/lti/courses/1',
+    );
+  });
+
   it('ignores the query and fragment of the base', () => {
     expect(resolveRequestUrl(new URL('https://x.example/?debug=1#top'), '/api/v1/a').href).toBe(
       'https://x.example/api/v1/a',
