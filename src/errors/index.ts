@@ -9,3 +9,8 @@ export type { SanitizedError } from './cause.js';
 export * from './client-errors.js';
 export * from './options-error.js';
 export * from './request-errors.js';
+export {
+  CanvasValidationError,
+  issuesFromZod,
+  type ValidationIssue,
+} from './validation-error.js';

@@ -1,14 +1,8 @@
 import type { z } from 'zod';
-import { CanvasSyncError, type CanvasSyncErrorJSON } from './base.js';
-import { formatPath } from './format.js';
+import { CanvasValidationError, issuesFromZod, type ValidationIssue } from './validation-error.js';
 
 /** One problem found in options. */
-export interface OptionsIssue {
-  /** Where, as a dotted path (`retry.maxAttempts`, `headers[0]`); `(root)` for the whole. */
-  path: string;
-  /** What is wrong. */
-  message: string;
-}
+export type OptionsIssue = ValidationIssue;
 
 /** Options of the {@link CanvasOptionsError} constructor. */
 export interface CanvasOptionsErrorOptions {
@@ -22,17 +16,17 @@ export interface CanvasOptionsErrorOptions {
  * Options passed to a canvas-sync constructor or method are invalid. The message lists the
  * issues: `Invalid client options: baseUrl: Invalid URL; retry.maxAttempts: Too small: …`.
  */
-export class CanvasOptionsError extends CanvasSyncError {
+export class CanvasOptionsError extends CanvasValidationError {
   override readonly name = 'CanvasOptionsError';
   override readonly code = 'INVALID_OPTIONS';
-  /** The problems found. */
-  readonly issues: readonly OptionsIssue[];
 
   constructor(options: CanvasOptionsErrorOptions) {
-    const issues = options.issues.map((issue) => ({ path: issue.path, message: issue.message }));
-    const list = issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ');
-    super({ code: 'INVALID_OPTIONS', message: `Invalid ${options.what ?? 'options'}: ${list}` });
-    this.issues = issues;
+    super(
+      'INVALID_OPTIONS',
+      options.issues,
+      (issues) =>
+        `Invalid ${options.what ?? 'options'}: ${issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ')}`,
+    );
   }
 
   /**
@@ -49,16 +43,6 @@ export class CanvasOptionsError extends CanvasSyncError {
    * @internal
    */
   static fromZod(error: z.ZodError, what: string): CanvasOptionsError {
-    return new CanvasOptionsError({
-      what,
-      issues: error.issues.map((issue) => ({
-        path: formatPath(issue.path),
-        message: issue.message,
-      })),
-    });
-  }
-
-  override toJSON(): CanvasSyncErrorJSON {
-    return { ...super.toJSON(), issues: this.issues.map((issue) => ({ ...issue })) };
+    return new CanvasOptionsError({ what, issues: issuesFromZod(error) });
   }
 }

@@ -4,16 +4,15 @@
  * @module
  */
 import type { z } from 'zod';
-import { CanvasSyncError, type CanvasSyncErrorJSON } from '../errors/index.js';
+import {
+  CanvasValidationError,
+  issuesFromZod,
+  type ValidationIssue,
+} from '../errors/validation-error.js';
 import { scrubSecretText } from './secret-scrub.js';
 
 /** One problem found in a task payload. */
-export interface TaskIssue {
-  /** Where, as a dotted path (`attempts.failures`, `searchParams.include[]`); `(root)` for the whole. */
-  path: string;
-  /** What is wrong. Never quotes the offending value. */
-  message: string;
-}
+export type TaskIssue = ValidationIssue;
 
 /** Options of the {@link TaskValidationError} constructor. */
 export interface TaskValidationErrorOptions {
@@ -30,22 +29,20 @@ const MAX_MESSAGE_ISSUES = 5;
  * The issues name paths and expectations only; the offending values are never quoted, so the
  * error is safe to log even when the payload held student data.
  */
-export class TaskValidationError extends CanvasSyncError {
+export class TaskValidationError extends CanvasValidationError {
   override readonly name = 'TaskValidationError';
   override readonly code = 'TASK_VALIDATION';
-  /** The problems found. */
-  readonly issues: readonly TaskIssue[];
 
   constructor(options: TaskValidationErrorOptions) {
-    const issues = options.issues.map((issue) => ({ path: issue.path, message: issue.message }));
-    const shown = issues
-      .slice(0, MAX_MESSAGE_ISSUES)
-      .map((issue) => `${issue.path}: ${issue.message}`);
-    if (issues.length > MAX_MESSAGE_ISSUES) {
-      shown.push(`and ${issues.length - MAX_MESSAGE_ISSUES} more`);
-    }
-    super({ code: 'TASK_VALIDATION', message: `Invalid sync task: ${shown.join('; ')}` });
-    this.issues = issues;
+    super('TASK_VALIDATION', options.issues, (issues) => {
+      const shown = issues
+        .slice(0, MAX_MESSAGE_ISSUES)
+        .map((issue) => `${issue.path}: ${issue.message}`);
+      if (issues.length > MAX_MESSAGE_ISSUES) {
+        shown.push(`and ${issues.length - MAX_MESSAGE_ISSUES} more`);
+      }
+      return `Invalid sync task: ${shown.join('; ')}`;
+    });
   }
 
   /**
@@ -57,15 +54,8 @@ export class TaskValidationError extends CanvasSyncError {
    */
   static fromZod(error: z.ZodError): TaskValidationError {
     return new TaskValidationError({
-      issues: error.issues.map((issue) => ({
-        path: formatPath(issue.path),
-        message: issueMessage(issue),
-      })),
+      issues: issuesFromZod(error, { key: shorten, message: issueMessage }),
     });
-  }
-
-  override toJSON(): CanvasSyncErrorJSON {
-    return { ...super.toJSON(), issues: this.issues.map((issue) => ({ ...issue })) };
   }
 }
 
@@ -89,14 +79,4 @@ function issueMessage(issue: z.core.$ZodIssue): string {
 function shorten(name: string): string {
   const key = scrubSecretText(name);
   return key.length <= MAX_KEY_LENGTH ? key : `${key.slice(0, MAX_KEY_LENGTH)}…`;
-}
-
-function formatPath(path: readonly PropertyKey[]): string {
-  if (path.length === 0) return '(root)';
-  let result = '';
-  for (const segment of path) {
-    if (typeof segment === 'number') result += `[${segment}]`;
-    else result += result === '' ? shorten(String(segment)) : `.${shorten(String(segment))}`;
-  }
-  return result;
 }
