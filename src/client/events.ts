@@ -110,11 +110,6 @@ export class TypedEmitter<Events extends { [K in keyof Events]: unknown[] }> {
     return this;
   }
 
-  /** Whether anybody listens (to skip building an event nobody reads). */
-  protected listens(event: keyof Events & string): boolean {
-    return this.#emitter.listenerCount(event) > 0;
-  }
-
   /** Emits an event. */
   protected emit<K extends keyof Events & string>(event: K, ...args: Events[K]): void {
     this.#emitter.emit(event, ...args);

@@ -4,7 +4,6 @@
  *
  * @module
  */
-import PQueue from 'p-queue';
 import { CanvasOptionsError } from '../errors/index.js';
 import { MAX_TIMER_MS } from '../retry/retry-policy.js';
 import type {
@@ -97,7 +96,6 @@ export class MemoryQueueAdapter implements QueueAdapter {
   readonly #dead: DeadLetter[] = [];
   readonly #waiters = new Set<{ done: () => boolean; resolve: () => void }>();
   #handler: TaskHandler | undefined;
-  #pool: PQueue | undefined;
   #concurrency = 0;
   #active = 0;
   #state: State = 'open';
@@ -193,7 +191,6 @@ export class MemoryQueueAdapter implements QueueAdapter {
     }
     this.#handler = handler;
     this.#concurrency = concurrency;
-    this.#pool = new PQueue({ concurrency });
     this.#pump();
   }
 
@@ -215,7 +212,6 @@ export class MemoryQueueAdapter implements QueueAdapter {
     }
     this.#state = 'closed';
     await this.#until(() => this.#active === 0);
-    await this.#pool?.onIdle();
   }
 
   /** The dead letters, oldest first (copies). */
@@ -277,13 +273,13 @@ export class MemoryQueueAdapter implements QueueAdapter {
   }
 
   #pump(): void {
-    const pool = this.#pool;
-    if (pool !== undefined && this.#state !== 'closed') {
+    // The adapter limits concurrency itself: `#active` counts the handlers running.
+    if (this.#handler !== undefined && this.#state !== 'closed') {
       while (this.#active < this.#concurrency) {
         const message = this.#ready.shift();
         if (message === undefined) break;
         this.#active++;
-        void pool.add(() => this.#deliver(message));
+        void this.#deliver(message);
       }
     }
     this.#notify();
