@@ -7,7 +7,7 @@ import {
   CanvasResponseError,
   CanvasSyncError,
 } from '../errors/index.js';
-import { parseRateLimitHeaders } from '../http/rate-limit-headers.js';
+import { parseRateLimitHeaders, type RateLimitHeaders } from '../http/rate-limit-headers.js';
 import type { CanvasResponse } from '../http/response.js';
 import type { AttemptResult, PreparedHop, Transport } from '../http/transport.js';
 import { redactUrl } from '../http/urls.js';
@@ -107,12 +107,12 @@ export async function runRequest<T>(
   for (;;) {
     if (aborted()) throw stopped();
     attempt++;
-    let result: AttemptResult | undefined;
+    let result: AnsweredAttempt | undefined;
     let failure: CanvasSyncError | undefined;
     // The token the attempt was sent with: read when it leaves the queue, not before.
     const sent = { token: '' };
     try {
-      result = await sendPaced(context, spec, method, url, attempt, throttles, signals, sent);
+      result = await sendPaced(context, { spec, method, url, attempt, throttles, signals, sent });
     } catch (error) {
       if (aborted()) throw stopped();
       // Rejected from the queue by a closing client (before its signal aborts).
@@ -219,10 +219,10 @@ type Verdict<T> =
  */
 function judgeResponse<T>(
   options: RunnerContext['options'],
-  result: AttemptResult,
+  result: AnsweredAttempt,
   request: { method: string; url: string; attempt: number; throttles: number },
 ): Verdict<T> {
-  const rateLimit = parseRateLimitHeaders(result.headers);
+  const { rateLimit, outcome } = result;
   const base = {
     status: result.status,
     method: request.method,
@@ -230,7 +230,6 @@ function judgeResponse<T>(
     requestContextId: rateLimit.requestContextId,
     attempts: request.attempt,
   };
-  const outcome = classifyStatus(result.status, result.text);
   if (outcome === 'success') {
     const parsed = parseJson(result.text);
     if (!parsed.ok) {
@@ -286,17 +285,32 @@ function failureReason(failure: CanvasSyncError | undefined, result: AttemptResu
   return result === undefined ? 'UNKNOWN' : String(result.status);
 }
 
+/** One attempt of a request, as {@link sendPaced} sends it. */
+interface AttemptSpec {
+  readonly spec: RequestSpec;
+  /** Upper-case method. */
+  readonly method: string;
+  /** The URL without `access_token`, for events and errors. */
+  readonly url: string;
+  /** 1 for the first attempt. */
+  readonly attempt: number;
+  /** Throttled answers so far: a retried throttle goes ahead of its priority. */
+  readonly throttles: number;
+  /** The request's signal and the client's. */
+  readonly signals: readonly (AbortSignal | undefined)[];
+  /** Receives the token the attempt was sent with. */
+  readonly sent: { token: string };
+}
+
+/** An attempt's answer, its rate-limit headers parsed and its status classified once. */
+interface AnsweredAttempt extends AttemptResult {
+  readonly rateLimit: RateLimitHeaders;
+  readonly outcome: Outcome;
+}
+
 /** One attempt through the pacer: waits for room, sends, feeds the headers to the model. */
-function sendPaced(
-  context: RunnerContext,
-  spec: RequestSpec,
-  method: string,
-  url: string,
-  attempt: number,
-  throttles: number,
-  signals: readonly (AbortSignal | undefined)[],
-  sent: { token: string },
-): Promise<AttemptResult> {
+function sendPaced(context: RunnerContext, attemptSpec: AttemptSpec): Promise<AnsweredAttempt> {
+  const { spec, method, url, attempt, throttles, signals, sent } = attemptSpec;
   const { pacer, transport, options, counters } = context;
   return pacer.run(
     async (lease, signal) => {
@@ -317,7 +331,7 @@ function sendPaced(
       sent.token = token;
       counters.requests++;
       context.emit('request', { method, url, attempt });
-      let rateLimit: ReturnType<typeof parseRateLimitHeaders> | undefined;
+      let rateLimit: RateLimitHeaders | undefined;
       const result = await transport.send({
         method,
         url: spec.url,
@@ -340,11 +354,9 @@ function sendPaced(
           }
         },
       });
-      lease.settle(
-        rateLimit?.remaining,
-        classifyStatus(result.status, result.text) === 'throttled',
-        rateLimit?.cost,
-      );
+      rateLimit ??= parseRateLimitHeaders(result.headers);
+      const outcome = classifyStatus(result.status, result.text);
+      lease.settle(rateLimit.remaining, outcome === 'throttled', rateLimit.cost);
       counters.responses++;
       context.emit('response', {
         method,
@@ -352,11 +364,11 @@ function sendPaced(
         status: result.status,
         attempt,
         durationMs: result.durationMs,
-        remaining: rateLimit?.remaining,
-        cost: rateLimit?.cost,
-        requestContextId: rateLimit?.requestContextId,
+        remaining: rateLimit.remaining,
+        cost: rateLimit.cost,
+        requestContextId: rateLimit.requestContextId,
       });
-      return result;
+      return { ...result, rateLimit, outcome };
     },
     // A request retried after a throttle goes ahead of the others of its priority.
     { priority: 2 * (spec.priority ?? 0) + (throttles > 0 ? 1 : 0), signals },
