@@ -13,6 +13,7 @@ import type { AttemptResult, PreparedHop, Transport } from '../http/transport.js
 import { redactUrl } from '../http/urls.js';
 import type { AbortFanout } from '../pacing/abort-fanout.js';
 import type { CanvasPacer } from '../pacing/canvas-pacer.js';
+import { delay } from '../retry/delay.js';
 import {
   classifyStatus,
   decideRetry,
@@ -59,21 +60,6 @@ export interface RunnerContext {
   /** The client's listeners of shared abort signals (one per signal, not one per request). */
   readonly aborts: AbortFanout;
   readonly emit: <K extends keyof CanvasSyncEvents>(event: K, ...args: CanvasSyncEvents[K]) => void;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (ms <= 0) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 /**
@@ -186,7 +172,7 @@ export async function runRequest<T>(
     });
     const { signal, unlink } = context.aborts.link(signals);
     try {
-      await sleep(decision.delayMs, signal);
+      await delay(decision.delayMs, signal);
     } catch {
       throw stopped();
     } finally {

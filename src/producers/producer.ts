@@ -16,6 +16,7 @@ import {
   CanvasTimeoutError,
 } from '../errors/index.js';
 import type { CreateTaskInput } from '../queue/task.js';
+import { delay } from '../retry/delay.js';
 
 /** A course to plan, as `listCourses` yields it: its id and nothing else. */
 export interface CourseRef {
@@ -198,24 +199,6 @@ function isTransient(error: unknown): boolean {
   );
 }
 
-function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(new CanvasAbortError());
-      return;
-    }
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(new CanvasAbortError());
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
 /**
  * The records of a collection read for planning, streamed with the planning priority. Only
  * ids and a few fields are read from them; nothing is kept. A page that fails with a transient
@@ -248,7 +231,10 @@ export async function* planningWalk<T>(
     } catch (error) {
       failures++;
       if (!isTransient(error) || failures >= retry.attempts) throw error;
-      await pause(failures * retry.delayMs, signal);
+      // An abort while waiting ends the walk as aborted, whatever the signal's reason.
+      await delay(failures * retry.delayMs, signal).catch(() => {
+        throw new CanvasAbortError();
+      });
     }
   }
 }

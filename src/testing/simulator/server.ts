@@ -3,6 +3,7 @@ import { setMaxListeners } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { delay } from '../../retry/delay.js';
 import { type BucketSettings, LeakyBucket } from './bucket.js';
 import type { CanvasSimulator } from './canvas-simulator.js';
 import { createInstitution } from './data.js';
@@ -50,17 +51,9 @@ function evaluate(model: RequestModel, request: SimulatedRequest): number {
   return value;
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (ms <= 0 || signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
+/** Waits `ms`, or less when the simulator shuts down (never rejects). */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return delay(ms, signal).catch(() => undefined);
 }
 
 function tokenOf(req: IncomingMessage, url: URL): string | undefined {
@@ -257,12 +250,12 @@ export async function startCanvasSimulator(
   const reply = (res: ServerResponse, response: SimulatedResponse, reset = false): void => {
     const deliver = (): void => (reset ? sendThenReset(res, response) : send(res, response));
     if (transitMs <= 0) deliver();
-    else void sleep(transitMs, shutdown.signal).then(deliver);
+    else void pause(transitMs, shutdown.signal).then(deliver);
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     // The request travels to Canvas before anything happens to it.
-    await sleep(transitMs, shutdown.signal);
+    await pause(transitMs, shutdown.signal);
     const url = new URL(req.url ?? '/', baseUrl);
     const method = (req.method ?? 'GET').toUpperCase();
     if (method === 'POST' && url.pathname === TOKEN_PATH) {
@@ -332,7 +325,7 @@ export async function startCanvasSimulator(
         request,
       );
       const slow = faults.appliesTo(url.pathname) ? faults.slowMs() : 0;
-      await sleep(latency + slow, shutdown.signal);
+      await pause(latency + slow, shutdown.signal);
     } catch (error) {
       outcome = {
         response: errorResponse(
