@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { BucketGate, type GateLease } from '../../src/pacing/bucket-gate.js';
-import { BucketModel } from '../../src/pacing/bucket-model.js';
+import {
+  BucketGate,
+  type BucketGateOptions,
+  type GateLease,
+} from '../../src/pacing/bucket-gate.js';
+import { BucketModel, type BucketModelSettings } from '../../src/pacing/bucket-model.js';
 import type { PacingAnomaly } from '../../src/pacing/pacing-anomaly.js';
 import { type FakeClock, fakeClock } from './fake-clock.js';
 
@@ -9,7 +13,10 @@ const MAX_TIMER_MS = 2_147_483_647;
 /** The default cap on one wait at the gate. */
 const MAX_WAIT_MS = 60_000;
 
-function setup() {
+/** A model with hosted Canvas's settings and a gate on a fake clock; `take(n)` asks for n slots. */
+function setup(
+  options: { model?: Partial<BucketModelSettings>; gate?: Partial<BucketGateOptions> } = {},
+) {
   const clock = fakeClock();
   const model = new BucketModel({
     highWaterMark: 700,
@@ -17,8 +24,9 @@ function setup() {
     outflowPerSecond: 10,
     safetyMargin: 5,
     windowMs: 250,
+    ...options.model,
   });
-  const gate = new BucketGate(model, { maxInFlight: 64, clock });
+  const gate = new BucketGate(model, { maxInFlight: 64, clock, ...options.gate });
   const admitted: GateLease[] = [];
   const take = (count = 1) => {
     for (let i = 0; i < count; i++) {
@@ -180,32 +188,15 @@ describe('BucketGate with plausible but extreme readings', () => {
 
 describe('BucketGate anomalies', () => {
   function reporting(options: { maxWaitMs?: number; highWaterMark?: number } = {}) {
-    const clock = fakeClock();
-    const model = new BucketModel({
-      highWaterMark: options.highWaterMark ?? 700,
-      upFrontCost: 50,
-      outflowPerSecond: 10,
-      safetyMargin: 5,
-      windowMs: 250,
-      maxHighWaterMark: 10_000,
-    });
     const anomalies: PacingAnomaly[] = [];
-    const gate = new BucketGate(model, {
-      maxInFlight: 64,
-      clock,
-      ...(options.maxWaitMs === undefined ? {} : { maxWaitMs: options.maxWaitMs }),
-      onAnomaly: (anomaly) => anomalies.push(anomaly),
+    const context = setup({
+      model: { highWaterMark: options.highWaterMark ?? 700, maxHighWaterMark: 10_000 },
+      gate: {
+        ...(options.maxWaitMs === undefined ? {} : { maxWaitMs: options.maxWaitMs }),
+        onAnomaly: (anomaly) => anomalies.push(anomaly),
+      },
     });
-    const admitted: GateLease[] = [];
-    const take = (count = 1) => {
-      for (let i = 0; i < count; i++) {
-        gate
-          .acquire()
-          .then((lease) => admitted.push(lease))
-          .catch(() => undefined);
-      }
-    };
-    return { clock, model, gate, admitted, anomalies, take };
+    return { ...context, anomalies };
   }
 
   it('reports an ignored reading with the header name and the number only', async () => {
@@ -276,19 +267,11 @@ describe('BucketGate anomalies', () => {
   });
 
   it('stays sound when the hook throws', async () => {
-    const clock = fakeClock();
-    const model = new BucketModel({
-      highWaterMark: 700,
-      upFrontCost: 50,
-      outflowPerSecond: 10,
-      safetyMargin: 5,
-      windowMs: 250,
-    });
-    const gate = new BucketGate(model, {
-      maxInFlight: 64,
-      clock,
-      onAnomaly: () => {
-        throw new Error('listener bug');
+    const { clock, gate } = setup({
+      gate: {
+        onAnomaly: () => {
+          throw new Error('listener bug');
+        },
       },
     });
     const first = await gate.acquire();
