@@ -21,12 +21,16 @@ export type { FetchLike };
 /**
  * Anything that turns a parsed response body into what may leave the client,
  * such as `FerpaSanitizer`. Must be pure and must not mutate its input.
+ * @category Client
  */
 export interface ResponseSanitizer {
   sanitize(value: unknown): unknown;
 }
 
-/** Options of {@link CanvasSyncClient}. Only `baseUrl` and `token` are required. */
+/**
+ * Options of {@link CanvasSyncClient}. Only `baseUrl` and `token` are required.
+ * @category Client
+ */
 export interface CanvasSyncClientOptions {
   /**
    * Root of the Canvas instance, e.g. `https://school.instructure.com`. Must be

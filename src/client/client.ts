@@ -25,7 +25,10 @@ function closingController(): AbortController {
   return controller;
 }
 
-/** Options of one request. */
+/**
+ * Options of one request.
+ * @category Client
+ */
 export interface RequestOptions {
   /** Query parameters; arrays become repeated keys (`{ 'include[]': ['user'] }`). */
   searchParams?: SearchParamsInput;
@@ -43,7 +46,10 @@ export interface RequestOptions {
   priority?: number;
 }
 
-/** Options of `pages` and `paginate`. */
+/**
+ * Options of `pages` and `paginate`.
+ * @category Client
+ */
 export interface PaginateOptions {
   /** Query parameters of the first page. */
   searchParams?: SearchParamsInput;
@@ -60,7 +66,10 @@ export interface PaginateOptions {
   itemsOf?: (body: unknown) => unknown[] | undefined;
 }
 
-/** A snapshot of what the client has done and believes. */
+/**
+ * A snapshot of what the client has done and believes.
+ * @category Client
+ */
 export interface ClientStats {
   /** Attempts sent. */
   readonly requests: number;
@@ -101,6 +110,7 @@ export interface ClientStats {
  * }
  * await canvas.close();
  * ```
+ * @category Client
  */
 export class CanvasSyncClient extends TypedEmitter<CanvasSyncEvents> {
   readonly #options: ResolvedClientOptions;

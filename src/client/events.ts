@@ -1,7 +1,10 @@
 import { EventEmitter } from 'node:events';
 import type { PacingAnomaly } from '../pacing/pacing-anomaly.js';
 
-/** Emitted when an attempt is sent. */
+/**
+ * Emitted when an attempt is sent.
+ * @category Client
+ */
 export interface RequestEvent {
   readonly method: string;
   /** The URL, `access_token` removed. */
@@ -10,7 +13,10 @@ export interface RequestEvent {
   readonly attempt: number;
 }
 
-/** Emitted when an attempt's response arrives (whatever its status). */
+/**
+ * Emitted when an attempt's response arrives (whatever its status).
+ * @category Client
+ */
 export interface ResponseEvent {
   readonly method: string;
   readonly url: string;
@@ -26,7 +32,10 @@ export interface ResponseEvent {
   readonly requestContextId: string | undefined;
 }
 
-/** Emitted when Canvas throttled an attempt (429, or 403 `Rate Limit Exceeded`). */
+/**
+ * Emitted when Canvas throttled an attempt (429, or 403 `Rate Limit Exceeded`).
+ * @category Client
+ */
 export interface ThrottledEvent {
   readonly method: string;
   readonly url: string;
@@ -38,7 +47,10 @@ export interface ThrottledEvent {
   readonly throttles: number;
 }
 
-/** Emitted before a request is tried again. */
+/**
+ * Emitted before a request is tried again.
+ * @category Client
+ */
 export interface RetryEvent {
   readonly method: string;
   readonly url: string;
@@ -52,7 +64,10 @@ export interface RetryEvent {
   readonly consumesAttempt: boolean;
 }
 
-/** Emitted when a request had to wait before it could be sent. */
+/**
+ * Emitted when a request had to wait before it could be sent.
+ * @category Client
+ */
 export interface PacedEvent {
   readonly method: string;
   readonly url: string;
@@ -69,6 +84,7 @@ export interface PacedEvent {
 /**
  * Emitted when Canvas said the access token expired and the token provider gave a new one; the
  * request is then sent again (once per request at most).
+ * @category Client
  */
 export interface TokenRefreshedEvent {
   readonly method: string;
@@ -77,7 +93,10 @@ export interface TokenRefreshedEvent {
   readonly attempt: number;
 }
 
-/** Every event of {@link CanvasSyncClient}, by name. */
+/**
+ * Every event of {@link CanvasSyncClient}, by name.
+ * @category Client
+ */
 export interface CanvasSyncEvents {
   request: [RequestEvent];
   response: [ResponseEvent];

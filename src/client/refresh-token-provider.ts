@@ -4,7 +4,10 @@ import { SecretRedactor } from '../errors/secret-redactor.js';
 import { type FetchLike, parseBaseUrl } from './client-options.js';
 import type { TokenProvider } from './token-source.js';
 
-/** Options of {@link refreshTokenProvider}. */
+/**
+ * Options of {@link refreshTokenProvider}.
+ * @category Client
+ */
 export interface RefreshTokenProviderOptions {
   /** Root of the Canvas instance, as given to the client (`https://`, or `http://` on loopback). */
   baseUrl: string | URL;
@@ -58,6 +61,7 @@ const optionsSchema = z.strictObject({
  *   token: refreshTokenProvider({ baseUrl, clientId, clientSecret, refreshToken }),
  * });
  * ```
+ * @category Client
  */
 export function refreshTokenProvider(options: RefreshTokenProviderOptions): TokenProvider {
   const parsed = optionsSchema.safeParse(options);

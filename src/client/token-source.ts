@@ -6,6 +6,7 @@ import type { SecretRedactor } from '../errors/secret-redactor.js';
  * request at most) when Canvas answers 401 "Expired access token.". Developer-key tokens
  * issued after 2015 expire after an hour; {@link refreshTokenProvider} gets new ones with an
  * OAuth2 refresh token.
+ * @category Client
  */
 export type TokenProvider = () => Promise<string>;
 

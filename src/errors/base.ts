@@ -11,7 +11,10 @@
 import { sanitizeCause } from './cause.js';
 import { scrubSecretText } from './secret-patterns.js';
 
-/** The machine-readable kind of a {@link CanvasSyncError}. */
+/**
+ * The machine-readable kind of a {@link CanvasSyncError}.
+ * @category Errors
+ */
 export type CanvasSyncErrorCode =
   | 'HTTP_ERROR'
   | 'RATE_LIMITED'
@@ -30,7 +33,10 @@ export type CanvasSyncErrorCode =
   | 'BODY_TOO_LARGE'
   | 'TOKEN_REFRESH_FAILED';
 
-/** What `toJSON()` of a {@link CanvasSyncError} returns: name, code, message and data fields. */
+/**
+ * What `toJSON()` of a {@link CanvasSyncError} returns: name, code, message and data fields.
+ * @category Errors
+ */
 export interface CanvasSyncErrorJSON {
   name: string;
   code: CanvasSyncErrorCode;
@@ -51,6 +57,7 @@ export interface CanvasSyncErrorOptions {
 /**
  * Base class of every error canvas-sync throws. Catch this to handle all of them; switch on
  * {@link CanvasSyncError.code} (or use `instanceof` with a subclass) to tell them apart.
+ * @category Errors
  */
 export class CanvasSyncError extends Error {
   /** The class name; a string literal in every subclass (`'CanvasHttpError'`, …). */

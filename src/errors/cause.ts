@@ -4,6 +4,7 @@ import { scrubSecretText } from './secret-patterns.js';
 /**
  * The sanitized stand-in for an underlying error: a plain `Error` with the original's name and
  * message, and its `code` if it had one.
+ * @category Errors
  */
 export interface SanitizedError extends Error {
   code?: string | number;

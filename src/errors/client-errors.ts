@@ -1,7 +1,10 @@
 import { CanvasSyncError, type CanvasSyncErrorJSON } from './base.js';
 import { originAndPath, redactUrl } from './redact-url.js';
 
-/** Why a token could not be had from a token provider. */
+/**
+ * Why a token could not be had from a token provider.
+ * @category Errors
+ */
 export type CanvasTokenErrorReason = 'provider-failed' | 'invalid-token' | 'oauth-error';
 
 /** Options of the {@link CanvasTokenError} constructor. */
@@ -20,6 +23,7 @@ export interface CanvasTokenErrorOptions {
  * A token provider (the `token` option given as a function, e.g. {@link refreshTokenProvider})
  * failed, returned something that is not a token, or the OAuth2 token endpoint refused the
  * refresh. Neither the token, the refresh token nor the client secret is ever part of it.
+ * @category Errors
  */
 export class CanvasTokenError extends CanvasSyncError {
   override readonly name = 'CanvasTokenError';
@@ -68,7 +72,10 @@ export interface CanvasAbortErrorOptions {
   url?: string | URL | undefined;
 }
 
-/** The caller aborted the request (its `AbortSignal` fired). */
+/**
+ * The caller aborted the request (its `AbortSignal` fired).
+ * @category Errors
+ */
 export class CanvasAbortError extends CanvasSyncError {
   override readonly name = 'CanvasAbortError';
   override readonly code = 'ABORTED';
@@ -96,6 +103,7 @@ export class CanvasAbortError extends CanvasSyncError {
  * never receive the token), `loop` (a `next` link already followed; an invalid bookmark
  * silently restarts a collection at its first page) or `invalid-link` (a `next` link that is not
  * a URL: stopping quietly would truncate the data).
+ * @category Errors
  */
 export type CanvasPaginationErrorReason = 'foreign-origin' | 'loop' | 'invalid-link';
 
@@ -109,7 +117,10 @@ export interface CanvasPaginationErrorOptions {
   nextUrl: string | URL;
 }
 
-/** Pagination was stopped because a `next` link could not be followed safely. */
+/**
+ * Pagination was stopped because a `next` link could not be followed safely.
+ * @category Errors
+ */
 export class CanvasPaginationError extends CanvasSyncError {
   override readonly name = 'CanvasPaginationError';
   override readonly code = 'PAGINATION_ERROR';
@@ -151,7 +162,10 @@ export interface CanvasClientClosedErrorOptions {
   operation?: string | undefined;
 }
 
-/** The client was closed; it accepts no new requests. */
+/**
+ * The client was closed; it accepts no new requests.
+ * @category Errors
+ */
 export class CanvasClientClosedError extends CanvasSyncError {
   override readonly name = 'CanvasClientClosedError';
   override readonly code = 'CLIENT_CLOSED';

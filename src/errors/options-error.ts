@@ -1,7 +1,10 @@
 import type { z } from 'zod';
 import { CanvasValidationError, issuesFromZod, type ValidationIssue } from './validation-error.js';
 
-/** One problem found in options. */
+/**
+ * One problem found in options.
+ * @category Errors
+ */
 export type OptionsIssue = ValidationIssue;
 
 /** Options of the {@link CanvasOptionsError} constructor. */
@@ -15,6 +18,7 @@ export interface CanvasOptionsErrorOptions {
 /**
  * Options passed to a canvas-sync constructor or method are invalid. The message lists the
  * issues: `Invalid client options: baseUrl: Invalid URL; retry.maxAttempts: Too small: …`.
+ * @category Errors
  */
 export class CanvasOptionsError extends CanvasValidationError {
   override readonly name = 'CanvasOptionsError';

@@ -20,6 +20,7 @@ export interface RequestErrorContext {
  * Base class of the errors about one request that was sent: {@link CanvasHttpError} (and its
  * subclasses), {@link CanvasNetworkError}, {@link CanvasTimeoutError} and
  * {@link CanvasResponseError}. Catch it to log which request failed, and after how many attempts.
+ * @category Errors
  */
 export abstract class CanvasRequestError extends CanvasSyncError {
   /** HTTP method, upper case. */
@@ -51,7 +52,10 @@ export abstract class CanvasRequestError extends CanvasSyncError {
   }
 }
 
-/** The safe part of a Canvas JSON error body. */
+/**
+ * The safe part of a Canvas JSON error body.
+ * @category Errors
+ */
 export interface CanvasErrorBody {
   /** The `errors[].message` strings: at most 5, each at most 300 characters. */
   errors: string[];
@@ -69,7 +73,10 @@ export interface CanvasHttpErrorOptions extends RequestErrorContext {
   body?: unknown;
 }
 
-/** A response with an error status (4xx/5xx) that was not retried or ran out of retries. */
+/**
+ * A response with an error status (4xx/5xx) that was not retried or ran out of retries.
+ * @category Errors
+ */
 export class CanvasHttpError extends CanvasRequestError {
   override readonly name: 'CanvasHttpError' | 'CanvasRateLimitError' | 'CanvasAuthError' =
     'CanvasHttpError';
@@ -116,6 +123,7 @@ export interface CanvasRateLimitErrorOptions extends CanvasHttpErrorOptions {
 /**
  * Canvas kept throttling a request (429, or 403 "Rate Limit Exceeded") until
  * `maxThrottleRetries` was used up. A token that is always throttled may be blocked.
+ * @category Errors
  */
 export class CanvasRateLimitError extends CanvasHttpError {
   override readonly name = 'CanvasRateLimitError';
@@ -146,7 +154,10 @@ export class CanvasRateLimitError extends CanvasHttpError {
   }
 }
 
-/** Why Canvas rejected an access token, from its 401 message. */
+/**
+ * Why Canvas rejected an access token, from its 401 message.
+ * @category Errors
+ */
 export type CanvasAuthErrorReason = 'invalid' | 'expired' | 'revoked' | 'unknown';
 
 /** Options of the {@link CanvasAuthError} constructor. */
@@ -159,6 +170,7 @@ export interface CanvasAuthErrorOptions extends CanvasHttpErrorOptions {
  * Canvas rejected the access token: a 401 with a `WWW-Authenticate` header. Not retried; an
  * `expired` token (developer-key tokens live one hour) must be refreshed. A 401 without
  * `WWW-Authenticate` is a permission problem and is a plain {@link CanvasHttpError}.
+ * @category Errors
  */
 export class CanvasAuthError extends CanvasHttpError {
   override readonly name = 'CanvasAuthError';
@@ -194,6 +206,7 @@ export interface CanvasNetworkErrorOptions extends Omit<RequestErrorContext, 're
  * `name`, `message` (followed by the messages of up to 3 nested causes, token-redacted) and
  * `code` (e.g. `ECONNRESET`, taken from a nested cause if the original has none). Nothing that
  * references a request or its headers is kept.
+ * @category Errors
  */
 export class CanvasNetworkError extends CanvasRequestError {
   override readonly name = 'CanvasNetworkError';
@@ -226,7 +239,10 @@ export interface CanvasTimeoutErrorOptions extends Omit<RequestErrorContext, 're
   timeoutMs: number;
 }
 
-/** The last attempt of a request took longer than the per-attempt timeout. */
+/**
+ * The last attempt of a request took longer than the per-attempt timeout.
+ * @category Errors
+ */
 export class CanvasTimeoutError extends CanvasRequestError {
   override readonly name = 'CanvasTimeoutError';
   override readonly code = 'TIMEOUT';
@@ -264,6 +280,7 @@ export interface CanvasResponseErrorOptions extends RequestErrorContext {
  * A successful (2xx) response whose body is not valid JSON (truncated, an HTML error page from
  * a proxy …) or not of the expected shape. The parser's error is deliberately not attached: its
  * message quotes the body.
+ * @category Errors
  */
 export class CanvasResponseError extends CanvasRequestError {
   override readonly name = 'CanvasResponseError';
@@ -298,7 +315,10 @@ export class CanvasResponseError extends CanvasRequestError {
   }
 }
 
-/** Why a redirect was not followed. */
+/**
+ * Why a redirect was not followed.
+ * @category Errors
+ */
 export type CanvasRedirectErrorReason =
   | 'foreign-origin'
   | 'too-many-redirects'
@@ -320,6 +340,7 @@ export interface CanvasRedirectErrorOptions extends Omit<RequestErrorContext, 'r
  * Canvas answered with a redirect the client does not follow: to another origin (which must
  * never receive the token, a request body or be mistaken for Canvas), more than `maxRedirects`
  * in a row, or without a usable `Location`. Same-origin redirects are followed. Not retried.
+ * @category Errors
  */
 export class CanvasRedirectError extends CanvasRequestError {
   override readonly name = 'CanvasRedirectError';
@@ -372,6 +393,7 @@ export interface CanvasBodyTooLargeErrorOptions
  * crossed (or at once, from `Content-Length`) and the connection was dropped. A page of 100
  * Canvas records is far below the default; a body this large is a broken or hostile server.
  * Not retried.
+ * @category Errors
  */
 export class CanvasBodyTooLargeError extends CanvasRequestError {
   override readonly name = 'CanvasBodyTooLargeError';

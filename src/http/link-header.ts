@@ -4,13 +4,17 @@
  * @module
  */
 
-/** The relation types Canvas sends, in the order it sends them. */
+/**
+ * The relation types Canvas sends, in the order it sends them.
+ * @category Client
+ */
 export type CanvasLinkRel = 'current' | 'next' | 'prev' | 'first' | 'last';
 
 /**
  * URLs by relation type, as found in a `Link` header. Canvas sends `current`, `next`, `prev`,
  * `first` and `last` (only the relevant ones; `last` is often missing); other relation types are
  * kept under their lower-cased name. URLs are exactly as sent (not decoded, not resolved).
+ * @category Client
  */
 export type LinkRels = Partial<Record<CanvasLinkRel, string>> & Record<string, string | undefined>;
 

@@ -3,7 +3,10 @@ import { type LinkRels, parseLinkHeader } from './link-header.js';
 import type { CanvasResponse } from './response.js';
 import { redactUrl, sameOrigin } from './urls.js';
 
-/** One page of a Canvas collection. */
+/**
+ * One page of a Canvas collection.
+ * @category Client
+ */
 export interface CanvasPage<T> {
   /** The records of this page. */
   readonly items: T[];

@@ -4,7 +4,10 @@
  * @module
  */
 
-/** The rate-limit headers whose values are numbers, by their lower-case names. */
+/**
+ * The rate-limit headers whose values are numbers, by their lower-case names.
+ * @category Client
+ */
 export type RateLimitHeaderName = 'x-rate-limit-remaining' | 'x-request-cost';
 
 /** A rate-limit header that was sent but is not a finite number (see {@link malformedRateLimitHeaders}). */

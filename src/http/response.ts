@@ -1,4 +1,7 @@
-/** What a successful request returns. */
+/**
+ * What a successful request returns.
+ * @category Client
+ */
 export interface CanvasResponse<T> {
   /** The parsed JSON body (`undefined` for an empty body). */
   readonly data: T;

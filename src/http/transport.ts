@@ -8,7 +8,10 @@ import {
 } from '../errors/index.js';
 import { redactUrl, sameOrigin } from './urls.js';
 
-/** A `fetch` implementation (the global one by default). */
+/**
+ * A `fetch` implementation (the global one by default).
+ * @category Client
+ */
 export type FetchLike = (input: Request | string | URL, init?: RequestInit) => Promise<Response>;
 
 /** The URL and headers of one hop, the token added (by header or by query parameter). */

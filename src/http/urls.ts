@@ -18,7 +18,10 @@ import {
 
 export { originAndPath, redactUrl };
 
-/** A value of one query parameter; arrays become repeated keys. */
+/**
+ * A value of one query parameter; arrays become repeated keys.
+ * @category Client
+ */
 export type SearchParamValue = string | number | boolean;
 
 /**
@@ -28,6 +31,7 @@ export type SearchParamValue = string | number | boolean;
  * - In a record, arrays become repeated keys (`{ 'include[]': ['user', 'email'] }` →
  *   `include%5B%5D=user&include%5B%5D=email`), numbers and booleans are
  *   stringified (`true` → `'true'`) and `undefined` values are skipped.
+ * @category Client
  */
 export type SearchParamsInput =
   | URLSearchParams

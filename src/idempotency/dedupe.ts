@@ -6,7 +6,10 @@
  */
 import { CanvasOptionsError } from '../errors/index.js';
 
-/** Options of {@link dedupe}. */
+/**
+ * Options of {@link dedupe}.
+ * @category Sinks
+ */
 export interface DedupeOptions<T> {
   /**
    * How many keys to remember, for bounded memory. When more distinct keys have been seen, the
@@ -49,6 +52,7 @@ export interface DedupeOptions<T> {
  *   onDuplicate: () => dropped++,
  * })) { … }
  * ```
+ * @category Sinks
  */
 export function dedupe<T>(
   source: AsyncIterable<T> | Iterable<T>,

@@ -12,7 +12,10 @@ import { createHash } from 'node:crypto';
 import { CanvasOptionsError } from '../errors/index.js';
 import type { SearchParamsInput, SearchParamValue } from '../http/urls.js';
 
-/** A logical request, as given to {@link idempotencyKey} and {@link canonicalRequest}. */
+/**
+ * A logical request, as given to {@link idempotencyKey} and {@link canonicalRequest}.
+ * @category Sinks
+ */
 export interface IdempotencyRequest {
   /** HTTP method, any letter case (`'get'` and `'GET'` are the same). Must be an HTTP token. */
   method: string;
@@ -62,6 +65,7 @@ const PCHAR_ESCAPES = /%(24|26|2B|2C|3A|3B|3D|40)/g;
  *   searchParams: { 'include[]': ['email'], per_page: 100 } })
  *   === idempotencyKey({ method: 'GET', path: '/api/v1/courses/1/users?include[]=email' }); // true
  * ```
+ * @category Sinks
  */
 export function idempotencyKey(request: IdempotencyRequest): string {
   const digest = createHash('sha256').update(canonicalRequest(request), 'utf8').digest('hex');
@@ -104,6 +108,7 @@ export function idempotencyKey(request: IdempotencyRequest): string {
  * canonicalRequest({ method: 'post', path: '/api/v1/courses/1/x/?b=2&a=1', body: { z: 1, a: [2, 1] } });
  * // 'v1\nPOST\n/api/v1/courses/1/x\na=1&b=2\n{"a":[2,1],"z":1}'
  * ```
+ * @category Sinks
  */
 export function canonicalRequest(request: IdempotencyRequest): string {
   if (typeof request !== 'object' || request === null) {

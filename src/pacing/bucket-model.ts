@@ -72,7 +72,10 @@ interface Sample {
   readonly atMs: number;
 }
 
-/** A snapshot of the model, for stats and events. */
+/**
+ * A snapshot of the model, for stats and events.
+ * @category Client
+ */
 export interface BucketEstimate {
   /** Estimated headroom (`hwm − R`) now; `undefined` before the first response. */
   readonly headroom: number | undefined;

@@ -5,7 +5,10 @@ import { BucketGate, type GateClock, type GateLease, systemClock } from './bucke
 import { type BucketEstimate, BucketModel } from './bucket-model.js';
 import { malformedHeaderAnomaly, type PacingAnomaly } from './pacing-anomaly.js';
 
-/** Pacing settings; every field has a default matching Instructure-hosted Canvas. */
+/**
+ * Pacing settings; every field has a default matching Instructure-hosted Canvas.
+ * @category Client
+ */
 export interface PacingOptions {
   /** First guess of the bucket's high-water mark, learned from headers. @defaultValue 700 */
   highWaterMark?: number;

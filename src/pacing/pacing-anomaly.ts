@@ -18,6 +18,7 @@ export type { RateLimitHeaderName };
  * Something the pacer saw and did not act on as told. Carries only the header's name and its
  * value (raw text truncated to 40 characters, printable ASCII only), never
  * a URL, a token or a body.
+ * @category Client
  */
 export type PacingAnomaly =
   | {

@@ -30,6 +30,7 @@
  * (`[REDACTED]`), `drop` (the field is removed), `keep`, `redact-emails` (email addresses in the
  * text become `[EMAIL]`), `scrub-url` (emails, `sis_…:`/`lti_…:` ids and identifying query
  * parameters such as `login_id=` in a URL are redacted; the rest of the URL is kept).
+ * @category Privacy
  */
 export type PiiAction = 'pseudonymize' | 'redact' | 'drop' | 'keep' | 'redact-emails' | 'scrub-url';
 
@@ -43,7 +44,10 @@ export const piiActions = [
   'scrub-url',
 ] as const satisfies readonly PiiAction[];
 
-/** The kind of personal data a field holds. */
+/**
+ * The kind of personal data a field holds.
+ * @category Privacy
+ */
 export type PiiCategory =
   | 'identifier'
   | 'name'
@@ -53,7 +57,10 @@ export type PiiCategory =
   | 'free-text'
   | 'canvas-id';
 
-/** The Canvas objects the catalog describes (see `canvas-api-facts.md` §6). */
+/**
+ * The Canvas objects the catalog describes (see `canvas-api-facts.md` §6).
+ * @category Privacy
+ */
 export type PiiObjectType =
   | 'User'
   | 'UserDisplay'
@@ -70,7 +77,10 @@ export type PiiObjectType =
   | 'Attachment'
   | 'CommunicationChannel';
 
-/** One PII-bearing field of the catalog. */
+/**
+ * One PII-bearing field of the catalog.
+ * @category Privacy
+ */
 export interface PiiFieldEntry {
   /** The field name as Canvas sends it (snake_case); other spellings match too (see module doc). */
   readonly field: string;
@@ -100,6 +110,7 @@ const PROFILES = ['User', 'Profile'] as const;
  * The catalog: every PII-bearing field Canvas returns in the objects the library syncs, with the
  * default action of {@link FerpaSanitizer}. Read-only data; the sanitizer builds its lookup table
  * from it once, at construction.
+ * @category Privacy
  */
 export const piiCatalog: readonly PiiFieldEntry[] = Object.freeze(
   (
@@ -452,6 +463,7 @@ export const personMarkerFields: readonly string[] = Object.freeze([
 /**
  * Renders {@link piiCatalog} as a Markdown table (Field, Objects, Category, Default action,
  * Note), one row per field in catalog order, for the README.
+ * @category Privacy
  */
 export function renderPiiCatalogMarkdown(catalog: readonly PiiFieldEntry[] = piiCatalog): string {
   const rows = catalog.map((entry) => {

@@ -69,6 +69,7 @@ type JsonObject = Record<string, unknown>;
  * const safe = sanitizer.sanitize(enrollments);
  * // [{ id: 7, user_id: 42, sis_user_id: 'ps_k2026_Xq3…', user: { name: '[REDACTED]', … } }]
  * ```
+ * @category Privacy
  */
 export class FerpaSanitizer {
   /** Codes by normalized field name (the policy). */

@@ -9,6 +9,7 @@ import { CanvasSyncError, type CanvasSyncErrorJSON } from '../errors/index.js';
  * Why a value could not be sanitized: `'too-deep'` (objects and arrays nested deeper than
  * `maxDepth`), `'cycle'` (the value refers to itself), `'not-json'` (a function, BigInt, symbol
  * or class instance such as a `Date` or `Map` where JSON data was expected).
+ * @category Privacy
  */
 export type SanitizeFailureReason = 'too-deep' | 'cycle' | 'not-json';
 
@@ -31,6 +32,7 @@ const MAX_TYPE_LENGTH = 40;
  * `FerpaSanitizer.sanitize` was given a value that is not JSON data, or nested deeper than its
  * `maxDepth`. Thrown instead of a `RangeError`, a hang or a silent pass. It never quotes the
  * input: no value, no field name, no path (keys can be data too, e.g. emails as keys).
+ * @category Errors
  */
 export class CanvasSanitizeError extends CanvasSyncError {
   override readonly name = 'CanvasSanitizeError';

@@ -21,10 +21,14 @@ import { KEY_ID_PATTERN, keyBytes, MIN_KEY_BYTES } from './pseudonymizer.js';
 /**
  * What the sanitizer does with free-text fields (`message`, `body`, `comment`, `comments`,
  * `filename`). Private conversation messages are redacted whatever it says.
+ * @category Privacy
  */
 export type FreeTextPolicy = 'redact-emails' | 'redact-all' | 'keep';
 
-/** Options of {@link FerpaSanitizer}. All are optional, but the default policy needs a `key`. */
+/**
+ * Options of {@link FerpaSanitizer}. All are optional, but the default policy needs a `key`.
+ * @category Privacy
+ */
 export interface FerpaSanitizerOptions {
   /**
    * The institution's secret for pseudonyms (HMAC-SHA256), at least 32 bytes; a string is used

@@ -13,7 +13,10 @@ import {
   planningWalk,
 } from './producer.js';
 
-/** The time window of page views, ISO 8601. */
+/**
+ * The time window of page views, ISO 8601.
+ * @category Pipeline
+ */
 export interface PageViewWindow {
   /** Start of the window (`start_time`), ISO 8601. */
   startTime: string;
@@ -21,7 +24,10 @@ export interface PageViewWindow {
   endTime: string;
 }
 
-/** Options of {@link engagementCrawler}. */
+/**
+ * Options of {@link engagementCrawler}.
+ * @category Pipeline
+ */
 export interface EngagementCrawlerOptions {
   /** Plan `course.discussions` and one `discussion.entries` task per topic. @defaultValue true */
   discussions?: boolean | undefined;
@@ -69,6 +75,23 @@ interface IdOnly {
  * each run.
  *
  * @throws CanvasOptionsError for an unknown option or an invalid window.
+ *
+ * @example
+ * ```ts
+ * const day = 24 * 60 * 60 * 1000;
+ * const end = new Date(Math.floor(Date.now() / day) * day); // today, 00:00 UTC
+ * await runProducers({
+ *   client: canvas,
+ *   queue,
+ *   scope: { accountId: 1 },
+ *   producers: [
+ *     engagementCrawler({
+ *       pageViews: { startTime: new Date(end.getTime() - 7 * day).toISOString(), endTime: end.toISOString() },
+ *     }),
+ *   ],
+ * });
+ * ```
+ * @category Pipeline
  */
 export function engagementCrawler(options: EngagementCrawlerOptions = {}): Producer {
   const o = parseOptions(optionsSchema, options, 'engagementCrawler options');

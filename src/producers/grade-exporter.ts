@@ -13,7 +13,10 @@ import {
   planningWalk,
 } from './producer.js';
 
-/** Options of {@link gradeExporter}. */
+/**
+ * Options of {@link gradeExporter}.
+ * @category Pipeline
+ */
 export interface GradeExporterOptions {
   /** Plan a `course.assignments` task, so that the assignments themselves are stored. @defaultValue true */
   assignments?: boolean | undefined;
@@ -41,6 +44,17 @@ interface AssignmentMeta {
  * not the whole gradebook.
  *
  * @throws CanvasOptionsError for an unknown option.
+ *
+ * @example
+ * ```ts
+ * await runProducers({
+ *   client: canvas,
+ *   queue,
+ *   scope: { accountId: 1, termId: 117 },
+ *   producers: [gradeExporter({ comments: true })],
+ * });
+ * ```
+ * @category Pipeline
  */
 export function gradeExporter(options: GradeExporterOptions = {}): Producer {
   const o = parseOptions(optionsSchema, options, 'gradeExporter options');

@@ -18,13 +18,19 @@ import {
 import type { CreateTaskInput } from '../queue/task.js';
 import { delay } from '../retry/delay.js';
 
-/** A course to plan, as `listCourses` yields it: its id and nothing else. */
+/**
+ * A course to plan, as `listCourses` yields it: its id and nothing else.
+ * @category Pipeline
+ */
 export interface CourseRef {
   /** The Canvas course id (a number, or a string with `stringIds`). */
   readonly id: number | string;
 }
 
-/** What a producer may use while planning one course. */
+/**
+ * What a producer may use while planning one course.
+ * @category Pipeline
+ */
 export interface PlanContext {
   /** The client, for metadata requests (assignments, topics, users). */
   readonly client: CanvasSyncClient;
@@ -40,6 +46,7 @@ export interface PlanContext {
  * How a planning walk (the course list, an assignment list …) recovers from a page that failed
  * after the client's own retries: it waits and resumes at that page, so a long listing is not
  * started over and no course is skipped.
+ * @category Pipeline
  */
 export interface PlanRetry {
   /** Tries of one page, the first included. @defaultValue 4. Range: 1 to 20 */
@@ -70,6 +77,7 @@ export const defaultPlanRetry: PlanRetry = Object.freeze({ attempts: 4, delayMs:
  *   },
  * };
  * ```
+ * @category Pipeline
  */
 export interface Producer {
   /** A short name, for progress and errors. */
@@ -96,7 +104,10 @@ export const canvasIdSchema = z.union(
   { error: 'Expected a positive integer id or an id string' },
 );
 
-/** Which courses to plan: those of an account (optionally of one term), or a fixed list. */
+/**
+ * Which courses to plan: those of an account (optionally of one term), or a fixed list.
+ * @category Pipeline
+ */
 export interface CourseScope {
   /** The account whose courses are listed (sub-accounts' courses included, as Canvas does). */
   accountId?: number | string | undefined;

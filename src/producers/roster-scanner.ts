@@ -7,7 +7,10 @@ import { z } from 'zod';
 import type { CreateTaskInput } from '../queue/task.js';
 import { type CourseRef, type Producer, parseOptions } from './producer.js';
 
-/** Options of {@link rosterScanner}. */
+/**
+ * Options of {@link rosterScanner}.
+ * @category Pipeline
+ */
 export interface RosterScannerOptions {
   /** Plan a `course.sections` task. @defaultValue true */
   sections?: boolean | undefined;
@@ -74,6 +77,7 @@ const optionsSchema = z.strictObject({
  * await runProducers({ client, queue, scope: { accountId: 1, termId: 7 },
  *   producers: [rosterScanner({ enrollmentTypes: ['StudentEnrollment'] })] });
  * ```
+ * @category Pipeline
  */
 export function rosterScanner(options: RosterScannerOptions = {}): Producer {
   const o = parseOptions(optionsSchema, options, 'rosterScanner options');

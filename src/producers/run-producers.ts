@@ -27,7 +27,10 @@ import {
   parseOptions,
 } from './producer.js';
 
-/** Options of {@link runProducers}. */
+/**
+ * Options of {@link runProducers}.
+ * @category Pipeline
+ */
 export interface RunProducersOptions {
   /** Lists the courses and serves the producers' metadata requests. */
   client: CanvasSyncClient;
@@ -62,7 +65,10 @@ export interface RunProducersOptions {
   signal?: AbortSignal | undefined;
 }
 
-/** A course that could not be planned, and why (no body, no token). */
+/**
+ * A course that could not be planned, and why (no body, no token).
+ * @category Pipeline
+ */
 export interface PlanFailure {
   /** The course id. */
   readonly courseId: string;
@@ -74,7 +80,10 @@ export interface PlanFailure {
   readonly status?: number | undefined;
 }
 
-/** Counts of a {@link runProducers} run, also passed to `onCourse`. */
+/**
+ * Counts of a {@link runProducers} run, also passed to `onCourse`.
+ * @category Pipeline
+ */
 export interface ProducerProgress {
   /** Courses planned (failed ones included). */
   readonly courses: number;
@@ -160,6 +169,7 @@ function isFatal(error: unknown): boolean {
  * });
  * console.log(`${result.enqueued} tasks for ${result.courses} courses`);
  * ```
+ * @category Pipeline
  */
 export async function runProducers(options: RunProducersOptions): Promise<ProducerProgress> {
   const o = parseOptions(optionsSchema, options, 'runProducers options');

@@ -10,7 +10,10 @@
 import type { SyncTask } from './task.js';
 import type { TaskIssue } from './task-validation-error.js';
 
-/** One delivery of a task to a {@link TaskHandler}. */
+/**
+ * One delivery of a task to a {@link TaskHandler}.
+ * @category Pipeline
+ */
 export interface TaskDelivery {
   /** The validated task. Its `attempts` count the retries before this delivery. */
   task: SyncTask;
@@ -23,12 +26,18 @@ export interface TaskDelivery {
   attempt: number;
 }
 
-/** Done: the task is removed from the queue. */
+/**
+ * Done: the task is removed from the queue.
+ * @category Pipeline
+ */
 export interface AckResult {
   type: 'ack';
 }
 
-/** Deliver the task again later. */
+/**
+ * Deliver the task again later.
+ * @category Pipeline
+ */
 export interface RetryResult {
   type: 'retry';
   /** Wait before the next delivery, in milliseconds. Minimum: 0. */
@@ -40,7 +49,10 @@ export interface RetryResult {
   countsAsFailure: boolean;
 }
 
-/** Give up: move the task to the dead-letter queue. */
+/**
+ * Give up: move the task to the dead-letter queue.
+ * @category Pipeline
+ */
 export interface DeadLetterResult {
   type: 'dead-letter';
   /** Why, as a short machine-readable reason: `'max-attempts'`, `'http-404'` … */
@@ -51,7 +63,10 @@ export interface DeadLetterResult {
   detail?: Record<string, string | number | undefined> | undefined;
 }
 
-/** What a {@link TaskHandler} decides for a delivery. */
+/**
+ * What a {@link TaskHandler} decides for a delivery.
+ * @category Pipeline
+ */
 export type HandlerResult = AckResult | RetryResult | DeadLetterResult;
 
 /**
@@ -59,22 +74,32 @@ export type HandlerResult = AckResult | RetryResult | DeadLetterResult;
  * that is not a {@link HandlerResult}) is treated as `{ type: 'retry', countsAsFailure: true }`
  * after the adapter's handler-error delay (1 s by default, configurable per adapter). Giving up
  * after too many failures is the handler's decision: it sees `task.attempts`.
+ * @category Pipeline
  */
 export type TaskHandler = (delivery: TaskDelivery) => Promise<HandlerResult>;
 
-/** Options of {@link QueueAdapter.enqueue}. */
+/**
+ * Options of {@link QueueAdapter.enqueue}.
+ * @category Pipeline
+ */
 export interface EnqueueOptions {
   /** Deliver no sooner than this many milliseconds from now. Minimum: 0. @defaultValue 0 */
   delayMs?: number | undefined;
 }
 
-/** Options of {@link QueueAdapter.consume}. */
+/**
+ * Options of {@link QueueAdapter.consume}.
+ * @category Pipeline
+ */
 export interface ConsumeOptions {
   /** The most handlers running at once. Minimum: 1. */
   concurrency: number;
 }
 
-/** Options of {@link QueueAdapter.close}. */
+/**
+ * Options of {@link QueueAdapter.close}.
+ * @category Pipeline
+ */
 export interface CloseOptions {
   /**
    * First deliver everything that is ready (queued, not delayed) and wait for it, then close.
@@ -84,7 +109,10 @@ export interface CloseOptions {
   drain?: boolean | undefined;
 }
 
-/** A task (or malformed payload) that was given up on. */
+/**
+ * A task (or malformed payload) that was given up on.
+ * @category Pipeline
+ */
 export interface DeadLetter {
   /** The task, when the payload was valid. */
   task?: SyncTask;
@@ -109,7 +137,10 @@ export interface DeadLetter {
   deadAt: string;
 }
 
-/** Counts of a queue, from {@link QueueAdapter.stats}. */
+/**
+ * Counts of a queue, from {@link QueueAdapter.stats}.
+ * @category Pipeline
+ */
 export interface QueueStats {
   /** Tasks ready for delivery, not yet taken. */
   queued: number;
@@ -121,7 +152,10 @@ export interface QueueStats {
   delayed: number;
 }
 
-/** What an adapter promises beyond the core contract; the conformance suite tests each claim. */
+/**
+ * What an adapter promises beyond the core contract; the conformance suite tests each claim.
+ * @category Pipeline
+ */
 export interface QueueCapabilities {
   /**
    * At concurrency 1, tasks are delivered in enqueue order (tasks enqueued together keep their
@@ -146,6 +180,7 @@ export interface QueueCapabilities {
  * - Retries: `{ type: 'retry' }` delivers the task again no sooner than `delayMs` later, with
  *   `attempts.failures` or `attempts.throttles` increased by one. A thrown handler error is a
  *   failure retry after the adapter's handler-error delay.
+ * @category Pipeline
  */
 export interface QueueAdapter {
   /** What the adapter promises beyond the core contract. */

@@ -8,10 +8,16 @@ import type { DeadLetter, HandlerResult, RetryResult } from './adapter.js';
 import { scrubSecretText, scrubValue } from './secret-scrub.js';
 import type { SyncTask } from './task.js';
 
-/** Delay before redelivering a task whose handler threw, in milliseconds. */
+/**
+ * Delay before redelivering a task whose handler threw, in milliseconds.
+ * @category Pipeline
+ */
 export const DEFAULT_HANDLER_ERROR_DELAY_MS = 1000;
 
-/** The most a dead letter keeps of a malformed payload, in UTF-8 bytes. */
+/**
+ * The most a dead letter keeps of a malformed payload, in UTF-8 bytes.
+ * @category Pipeline
+ */
 export const MAX_DEAD_LETTER_RAW_BYTES = 2048;
 
 /**
@@ -19,6 +25,7 @@ export const MAX_DEAD_LETTER_RAW_BYTES = 2048;
  *
  * @returns A clean copy of the result (unknown fields dropped), or `undefined` if it is not a
  *   valid {@link HandlerResult} (then adapters treat it as a thrown error).
+ * @category Pipeline
  */
 export function readHandlerResult(value: unknown): HandlerResult | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
@@ -70,6 +77,7 @@ function readDetail(value: unknown): Record<string, string | number | undefined>
  * @param task - The task that was delivered.
  * @param result - The retry decision.
  * @param now - The current time.
+ * @category Pipeline
  */
 export function taskForRetry(task: SyncTask, result: RetryResult, now: Date): SyncTask {
   return {
@@ -97,6 +105,7 @@ const MAX_SCRUBBED_CHARS = 64 * 1024;
  * @param payload - The payload as the broker handed it over.
  * @param redact - Value-based redaction applied to the text after the pattern scrub, e.g. a
  *   client's `redact` that replaces its own token. @defaultValue none
+ * @category Pipeline
  */
 export function rawForDeadLetter(
   payload: unknown,
@@ -137,6 +146,7 @@ export function rawForDeadLetter(
  * @param letter - The dead letter.
  * @param redact - Value-based redaction applied after the pattern scrub, e.g. a client's
  *   `redact` that replaces its own token in every encoding. @defaultValue none
+ * @category Pipeline
  */
 export function scrubDeadLetter(
   letter: DeadLetter,

@@ -27,7 +27,10 @@ import {
 import { parseTask, type SyncTask } from './task.js';
 import { TaskValidationError } from './task-validation-error.js';
 
-/** Options of {@link MemoryQueueAdapter}. */
+/**
+ * Options of {@link MemoryQueueAdapter}.
+ * @category Pipeline
+ */
 export interface MemoryQueueAdapterOptions {
   /**
    * Delay before redelivering a task whose handler threw (or returned something that is not a
@@ -83,6 +86,7 @@ type State = 'open' | 'draining' | 'closed';
  * }, { concurrency: 4 });
  * await queue.close({ drain: true });
  * ```
+ * @category Pipeline
  */
 export class MemoryQueueAdapter implements QueueAdapter {
   /** Delivery order is enqueue order at concurrency 1. */

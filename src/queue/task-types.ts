@@ -10,6 +10,7 @@ import { idempotencyKey } from '../idempotency/index.js';
 /**
  * The kinds of task, one per Canvas collection a worker knows how to fetch and store. A worker
  * picks its record key, sanitizer rules and sink by kind.
+ * @category Pipeline
  */
 export const taskKinds = [
   'course.enrollments',
@@ -24,12 +25,16 @@ export const taskKinds = [
   'course.student_summaries',
 ] as const;
 
-/** One of {@link taskKinds}. */
+/**
+ * One of {@link taskKinds}.
+ * @category Pipeline
+ */
 export type TaskKind = (typeof taskKinds)[number];
 
 /**
  * A unit of sync work: fetch one Canvas collection. Small, JSON-serializable and free of student
  * data; validated by `parseTask` (`canvas-sync/queue`). Version 1 of the format.
+ * @category Pipeline
  */
 export interface SyncTask {
   /** Format version of the task; a future incompatible shape gets a new number. */

@@ -11,7 +11,10 @@ import {
 } from '../errors/validation-error.js';
 import { scrubSecretText } from './secret-scrub.js';
 
-/** One problem found in a task payload. */
+/**
+ * One problem found in a task payload.
+ * @category Pipeline
+ */
 export type TaskIssue = ValidationIssue;
 
 /** Options of the {@link TaskValidationError} constructor. */
@@ -28,6 +31,7 @@ const MAX_MESSAGE_ISSUES = 5;
  *
  * The issues name paths and expectations only; the offending values are never quoted, so the
  * error is safe to log even when the payload held student data.
+ * @category Errors
  */
 export class TaskValidationError extends CanvasValidationError {
   override readonly name = 'TaskValidationError';

@@ -13,7 +13,10 @@ import { TaskValidationError } from './task-validation-error.js';
 
 export { type SyncTask, type TaskKind, taskKinds };
 
-/** What {@link createTask} needs: the kind and the request. */
+/**
+ * What {@link createTask} needs: the kind and the request.
+ * @category Pipeline
+ */
 export interface CreateTaskInput {
   /** Which collection this is. */
   kind: TaskKind;
@@ -44,6 +47,7 @@ export interface CreateTaskInput {
  * });
  * await queue.enqueue(task);
  * ```
+ * @category Pipeline
  */
 export function createTask(input: CreateTaskInput, now: Date = new Date()): SyncTask {
   if (typeof input !== 'object' || input === null) {
@@ -88,6 +92,7 @@ export function createTask(input: CreateTaskInput, now: Date = new Date()): Sync
  *   backslash (also percent-encoded), an `access_token` parameter in any case or encoding
  *   (`ACCESS_TOKEN`, `access%5Ftoken`, `access_token[]`), a value shaped like a Canvas token,
  *   and a `key` that is not the idempotency key of the task's own request (a forged key).
+ * @category Pipeline
  */
 export function parseTask(input: unknown): SyncTask {
   const parsed = syncTaskSchema.safeParse(input);

@@ -7,7 +7,10 @@
  */
 import { z } from 'zod';
 
-/** How requests are retried. All durations in milliseconds. */
+/**
+ * How requests are retried. All durations in milliseconds.
+ * @category Client
+ */
 export interface RetryOptions {
   /**
    * Total attempts for real failures (5xx, network errors, timeouts, invalid JSON), the first

@@ -17,7 +17,10 @@ import {
   sinkInvalid,
 } from './sink.js';
 
-/** Options of {@link JsonlFileSink.open}. */
+/**
+ * Options of {@link JsonlFileSink.open}.
+ * @category Sinks
+ */
 export interface JsonlFileSinkOptions {
   /**
    * Whether to `fdatasync` the file after every batch, so that a resolved `upsert` survives a
@@ -28,7 +31,10 @@ export interface JsonlFileSinkOptions {
   durable?: boolean | undefined;
 }
 
-/** What {@link JsonlFileSink.open} found in an existing file. */
+/**
+ * What {@link JsonlFileSink.open} found in an existing file.
+ * @category Sinks
+ */
 export interface JsonlRecovery {
   /** Complete lines read (each one a stored record, blank lines aside). */
   lines: number;
@@ -76,6 +82,7 @@ const NEWLINE = 0x0a;
  *   await sink.close();
  * }
  * ```
+ * @category Sinks
  */
 export class JsonlFileSink<T> implements Sink<T> {
   /** The absolute path of the file. */

@@ -24,6 +24,7 @@ import {
  * await sink.upsert([{ id: 1 }, { id: 1 }], { key: (r) => String(r.id) }); // { written: 1, skipped: 1 }
  * sink.records(); // [{ id: 1 }]
  * ```
+ * @category Sinks
  */
 export class MemorySink<T> implements Sink<T> {
   readonly #records = new Map<string, T>();

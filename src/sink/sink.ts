@@ -5,7 +5,10 @@
  */
 import { CanvasOptionsError, CanvasSyncError, type CanvasSyncErrorJSON } from '../errors/index.js';
 
-/** Options of {@link Sink.upsert}. */
+/**
+ * Options of {@link Sink.upsert}.
+ * @category Sinks
+ */
 export interface SinkUpsertOptions<T> {
   /**
    * The key of a record, e.g. `(user) => String(user.id)`. Must return a non-empty string. Called
@@ -14,7 +17,10 @@ export interface SinkUpsertOptions<T> {
   key: (record: T) => string;
 }
 
-/** What one {@link Sink.upsert} call did. */
+/**
+ * What one {@link Sink.upsert} call did.
+ * @category Sinks
+ */
 export interface SinkWriteResult {
   /** Records written (their key was new). */
   written: number;
@@ -37,6 +43,7 @@ export interface SinkWriteResult {
  *   resources. It is idempotent: later calls return the same promise. After `close()` is called,
  *   `upsert` rejects with a {@link CanvasSinkClosedError}.
  * - `flush()`, where offered, waits for pending writes and makes them durable without closing.
+ * @category Sinks
  */
 export interface Sink<T> {
   /** Stores the records whose key is new; see {@link Sink}. */
@@ -53,7 +60,10 @@ export interface CanvasSinkClosedErrorOptions {
   sink: string;
 }
 
-/** A {@link Sink} was closed; it accepts no more records. */
+/**
+ * A {@link Sink} was closed; it accepts no more records.
+ * @category Errors
+ */
 export class CanvasSinkClosedError extends CanvasSyncError {
   override readonly name = 'CanvasSinkClosedError';
   override readonly code = 'SINK_CLOSED';

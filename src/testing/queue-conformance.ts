@@ -9,10 +9,16 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { DeadLetter, HandlerResult, QueueAdapter, TaskDelivery } from '../queue/adapter.js';
 import { createTask, type SyncTask } from '../queue/task.js';
 
-/** An adapter under test; `enqueueRaw` (publish an unvalidated payload) enables the malformed-payload check. */
+/**
+ * An adapter under test; `enqueueRaw` (publish an unvalidated payload) enables the malformed-payload check.
+ * @category Testing
+ */
 export type ConformanceAdapter = QueueAdapter & { enqueueRaw?(payload: unknown): Promise<void> };
 
-/** Options of {@link runQueueAdapterConformance}. */
+/**
+ * Options of {@link runQueueAdapterConformance}.
+ * @category Testing
+ */
 export interface QueueConformanceOptions {
   /**
    * How long a check waits for deliveries before failing, in milliseconds. The factory should
@@ -54,6 +60,7 @@ export interface QueueConformanceOptions {
  * // test/queue/memory-adapter.test.ts
  * runQueueAdapterConformance('memory', async () => new MemoryQueueAdapter({ handlerErrorDelayMs: 20 }));
  * ```
+ * @category Testing
  */
 export function runQueueAdapterConformance(
   name: string,

@@ -11,7 +11,10 @@ import { CanvasSanitizeError } from '../privacy/sanitize-error.js';
 import type { HandlerResult } from '../queue/adapter.js';
 import type { SyncTask } from '../queue/task.js';
 
-/** How the worker retries a task whose fetch failed after the client's own retries. */
+/**
+ * How the worker retries a task whose fetch failed after the client's own retries.
+ * @category Pipeline
+ */
 export interface TaskRetryPolicy {
   /** Deliveries that may fail before the task is dead-lettered. @defaultValue 3. Minimum: 1 */
   readonly maxAttempts: number;

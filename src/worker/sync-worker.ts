@@ -11,7 +11,10 @@ import { MAX_TIMER_MS } from '../retry/retry-policy.js';
 import type { Sink } from '../sink/sink.js';
 import { defaultTaskRetryPolicy, outcomeOfFailure, type TaskRetryPolicy } from './outcome.js';
 
-/** Options of {@link SyncWorker}. */
+/**
+ * Options of {@link SyncWorker}.
+ * @category Pipeline
+ */
 export interface SyncWorkerOptions {
   /** Fetches the tasks' collections (its pacing and retries apply). */
   client: CanvasSyncClient;
@@ -38,7 +41,10 @@ export interface SyncWorkerOptions {
   retry?: Partial<TaskRetryPolicy>;
 }
 
-/** What happened to one task, for the `task` event. */
+/**
+ * What happened to one task, for the `task` event.
+ * @category Pipeline
+ */
 export interface TaskEvent {
   readonly task: SyncTask;
   /** `'ack'` (done), `'retry'` or `'dead-letter'`. */
@@ -49,12 +55,18 @@ export interface TaskEvent {
   readonly reason?: string | undefined;
 }
 
-/** Events of {@link SyncWorker}. */
+/**
+ * Events of {@link SyncWorker}.
+ * @category Pipeline
+ */
 export interface SyncWorkerEvents {
   task: [TaskEvent];
 }
 
-/** A snapshot of what the worker did. */
+/**
+ * A snapshot of what the worker did.
+ * @category Pipeline
+ */
 export interface SyncWorkerStats {
   readonly done: number;
   readonly retried: number;
@@ -84,6 +96,20 @@ export function recordKey(task: SyncTask, record: unknown): string {
  * dead-letters what cannot succeed, with a reason and safe details (status,
  * request context id), never a body. Writes are idempotent, so a redelivered
  * or re-run task stores nothing twice.
+ *
+ * @example
+ * ```ts
+ * const worker = new SyncWorker({
+ *   client: canvas, // a CanvasSyncClient, with `sanitize: new FerpaSanitizer({ key, keyId })`
+ *   queue, // any QueueAdapter, e.g. new MemoryQueueAdapter()
+ *   sink: (task) => sinks.get(task.kind), // one sink, or one per kind of task
+ * });
+ * worker.on('task', ({ task, outcome, reason }) => log.info({ kind: task.kind, outcome, reason }));
+ * await worker.start();
+ * // … producers enqueue tasks …
+ * await worker.close({ drain: true }); // finishes what is ready, flushes the sinks
+ * ```
+ * @category Pipeline
  */
 export class SyncWorker extends TypedEmitter<SyncWorkerEvents> {
   readonly #client: CanvasSyncClient;

@@ -1,6 +1,7 @@
 /**
  * The parameters of Canvas's per-token leaky bucket
  * (`app/middleware/request_throttle.rb` in canvas-lms).
+ * @category Testing
  */
 export interface BucketSettings {
   /** Requests are rejected while the bucket holds at least this much. Hosted Canvas: 700. */
@@ -17,6 +18,7 @@ export interface BucketSettings {
  * One token's bucket, with Canvas's arithmetic: on every update, first leak
  * `outflow × elapsed` (never below 0), then add, then clamp to `[0, maximum]`.
  * Pure apart from its own state: the caller passes the time.
+ * @category Testing
  */
 export class LeakyBucket {
   #count = 0;

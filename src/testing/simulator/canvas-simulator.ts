@@ -10,7 +10,10 @@ import type { ForbiddenRule, SimulatorFaults } from './options.js';
 import type { TokenStats } from './token-meter.js';
 import type { AuthCounts } from './token-registry.js';
 
-/** A running Canvas simulator. */
+/**
+ * A running Canvas simulator.
+ * @category Testing
+ */
 export interface CanvasSimulator {
   /** Base URL, e.g. `http://127.0.0.1:41234` (no trailing slash). */
   readonly url: string;

@@ -10,7 +10,10 @@
  * @module
  */
 
-/** An account (`GET /api/v1/accounts/:id`). */
+/**
+ * An account (`GET /api/v1/accounts/:id`).
+ * @category Testing
+ */
 export interface CanvasAccount {
   id: number;
   name: string;
@@ -25,7 +28,10 @@ export interface CanvasAccount {
   lti_guid: string;
 }
 
-/** An enrollment term (`GET /api/v1/accounts/:id/terms`, items of `enrollment_terms`). */
+/**
+ * An enrollment term (`GET /api/v1/accounts/:id/terms`, items of `enrollment_terms`).
+ * @category Testing
+ */
 export interface CanvasTerm {
   id: number;
   name: string;
@@ -38,7 +44,10 @@ export interface CanvasTerm {
   grading_period_group_id: number | null;
 }
 
-/** A course (`GET /api/v1/accounts/:id/courses`, `GET /api/v1/courses/:id`). */
+/**
+ * A course (`GET /api/v1/accounts/:id/courses`, `GET /api/v1/courses/:id`).
+ * @category Testing
+ */
 export interface CanvasCourse {
   id: number;
   name: string;
@@ -68,7 +77,10 @@ export interface CanvasCourse {
   blueprint: boolean;
 }
 
-/** A course section (`GET /api/v1/courses/:id/sections`). */
+/**
+ * A course section (`GET /api/v1/courses/:id/sections`).
+ * @category Testing
+ */
 export interface CanvasSection {
   id: number;
   name: string;
@@ -85,7 +97,10 @@ export interface CanvasSection {
   total_students: number;
 }
 
-/** A user (`GET /api/v1/courses/:id/users`, `GET /api/v1/users/:id`), with all its PII fields. */
+/**
+ * A user (`GET /api/v1/courses/:id/users`, `GET /api/v1/users/:id`), with all its PII fields.
+ * @category Testing
+ */
 export interface CanvasUser {
   id: number;
   name: string;
@@ -112,7 +127,10 @@ export interface CanvasUser {
   created_at: string;
 }
 
-/** The abbreviated user Canvas nests as `author` / `user` in comments and discussions. */
+/**
+ * The abbreviated user Canvas nests as `author` / `user` in comments and discussions.
+ * @category Testing
+ */
 export interface CanvasUserDisplay {
   id: number;
   anonymous_id: string;
@@ -122,7 +140,10 @@ export interface CanvasUserDisplay {
   pronouns: string | null;
 }
 
-/** An enrollment's grades (students only). Scores are percentages. */
+/**
+ * An enrollment's grades (students only). Scores are percentages.
+ * @category Testing
+ */
 export interface CanvasGrades {
   html_url: string;
   current_score: number | null;
@@ -133,10 +154,16 @@ export interface CanvasGrades {
   unposted_final_score: number | null;
 }
 
-/** The base enrollment types the simulator produces. */
+/**
+ * The base enrollment types the simulator produces.
+ * @category Testing
+ */
 export type CanvasEnrollmentType = 'StudentEnrollment' | 'TeacherEnrollment' | 'TaEnrollment';
 
-/** An enrollment (`GET /api/v1/courses/:id/enrollments`), always with the nested `user`. */
+/**
+ * An enrollment (`GET /api/v1/courses/:id/enrollments`), always with the nested `user`.
+ * @category Testing
+ */
 export interface CanvasEnrollment {
   id: number;
   user_id: number;
@@ -169,7 +196,10 @@ export interface CanvasEnrollment {
   user: CanvasUser;
 }
 
-/** An assignment (`GET /api/v1/courses/:id/assignments`). */
+/**
+ * An assignment (`GET /api/v1/courses/:id/assignments`).
+ * @category Testing
+ */
 export interface CanvasAssignment {
   id: number;
   name: string;
@@ -194,7 +224,10 @@ export interface CanvasAssignment {
   submissions_download_url: string;
 }
 
-/** A comment on a submission (`include[]=submission_comments`). */
+/**
+ * A comment on a submission (`include[]=submission_comments`).
+ * @category Testing
+ */
 export interface CanvasSubmissionComment {
   id: number;
   author_id: number;
@@ -205,7 +238,10 @@ export interface CanvasSubmissionComment {
   author: CanvasUserDisplay;
 }
 
-/** A submission (`GET /api/v1/courses/:id/assignments/:id/submissions`, `.../students/submissions`). */
+/**
+ * A submission (`GET /api/v1/courses/:id/assignments/:id/submissions`, `.../students/submissions`).
+ * @category Testing
+ */
 export interface CanvasSubmission {
   id: number;
   assignment_id: number;
@@ -237,7 +273,10 @@ export interface CanvasSubmission {
   submission_comments?: CanvasSubmissionComment[];
 }
 
-/** A discussion topic (`GET /api/v1/courses/:id/discussion_topics`). */
+/**
+ * A discussion topic (`GET /api/v1/courses/:id/discussion_topics`).
+ * @category Testing
+ */
 export interface CanvasDiscussionTopic {
   id: number;
   title: string;
@@ -260,7 +299,10 @@ export interface CanvasDiscussionTopic {
   author: CanvasUserDisplay;
 }
 
-/** A discussion entry (`GET /api/v1/courses/:id/discussion_topics/:id/entries`). */
+/**
+ * A discussion entry (`GET /api/v1/courses/:id/discussion_topics/:id/entries`).
+ * @category Testing
+ */
 export interface CanvasDiscussionEntry {
   id: number;
   user_id: number;
@@ -280,7 +322,10 @@ export interface CanvasDiscussionEntry {
   has_more_replies: boolean;
 }
 
-/** The `links` of a page view (all ids). */
+/**
+ * The `links` of a page view (all ids).
+ * @category Testing
+ */
 export interface CanvasPageViewLinks {
   user: number;
   context: number | null;
@@ -289,7 +334,10 @@ export interface CanvasPageViewLinks {
   account: number;
 }
 
-/** A page view (`GET /api/v1/users/:id/page_views`). Its id is a uuid-like string. */
+/**
+ * A page view (`GET /api/v1/users/:id/page_views`). Its id is a uuid-like string.
+ * @category Testing
+ */
 export interface CanvasPageView {
   id: string;
   url: string;
@@ -311,7 +359,10 @@ export interface CanvasPageView {
   links: CanvasPageViewLinks;
 }
 
-/** Per-assignment timeliness counts of one student in a course. */
+/**
+ * Per-assignment timeliness counts of one student in a course.
+ * @category Testing
+ */
 export interface CanvasTardinessBreakdown {
   total: number;
   on_time: number;
@@ -320,7 +371,10 @@ export interface CanvasTardinessBreakdown {
   floating: number;
 }
 
-/** A course analytics student summary (`GET /api/v1/courses/:id/analytics/student_summaries`). */
+/**
+ * A course analytics student summary (`GET /api/v1/courses/:id/analytics/student_summaries`).
+ * @category Testing
+ */
 export interface CanvasStudentSummary {
   /** The student's user id. */
   id: number;

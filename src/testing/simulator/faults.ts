@@ -1,6 +1,9 @@
 import { faultsSchema, formatIssues, type SimulatorFaults } from './options.js';
 
-/** Kinds of fault the simulator can inject. */
+/**
+ * Kinds of fault the simulator can inject.
+ * @category Testing
+ */
 export type FaultKind =
   | 'serverError'
   | 'reset'
@@ -11,7 +14,10 @@ export type FaultKind =
   | 'foreignNext'
   | 'invalidBookmark';
 
-/** How many faults of each kind were injected. */
+/**
+ * How many faults of each kind were injected.
+ * @category Testing
+ */
 export type FaultCounts = Record<FaultKind, number>;
 
 interface ResolvedFaults {

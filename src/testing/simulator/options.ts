@@ -1,7 +1,10 @@
 import { z } from 'zod';
 import type { InstitutionOptions } from './data.js';
 
-/** The endpoints the simulator serves, by name (used to tune cost and latency per endpoint). */
+/**
+ * The endpoints the simulator serves, by name (used to tune cost and latency per endpoint).
+ * @category Testing
+ */
 export const endpointNames = [
   'users.self',
   'users.show',
@@ -23,10 +26,16 @@ export const endpointNames = [
   'analytics.student_summaries',
 ] as const;
 
-/** Name of one simulated endpoint, e.g. `'courses.enrollments'`. */
+/**
+ * Name of one simulated endpoint, e.g. `'courses.enrollments'`.
+ * @category Testing
+ */
 export type EndpointName = (typeof endpointNames)[number];
 
-/** What a cost or latency model sees of a request. */
+/**
+ * What a cost or latency model sees of a request.
+ * @category Testing
+ */
 export interface SimulatedRequest {
   /** HTTP method, upper case. */
   readonly method: string;
@@ -42,7 +51,10 @@ export interface SimulatedRequest {
   readonly random: () => number;
 }
 
-/** A constant, or a function of the request. */
+/**
+ * A constant, or a function of the request.
+ * @category Testing
+ */
 export type RequestModel = number | ((request: SimulatedRequest) => number);
 
 const nonNegative = z.number().finite().nonnegative();
@@ -96,6 +108,7 @@ export const faultsSchema = z.strictObject({
 /**
  * Faults the simulator injects, each at a rate in `[0, 1]` drawn from the seeded
  * fault stream, so a given seed and request sequence always meets the same faults.
+ * @category Testing
  */
 export interface SimulatorFaults {
   /** Share of requests answered 500, 502 or 503 (Canvas error JSON, cost charged). */
@@ -139,7 +152,10 @@ type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const faultsShapeMatches: Same<z.output<typeof faultsSchema>, SimulatorFaults> = true;
 void faultsShapeMatches;
 
-/** A permission rule: matching requests get a 401 without `WWW-Authenticate`. */
+/**
+ * A permission rule: matching requests get a 401 without `WWW-Authenticate`.
+ * @category Testing
+ */
 export interface ForbiddenRule {
   /** Path (without query) the rule applies to: exact string or expression. */
   readonly path: string | RegExp;
@@ -172,7 +188,10 @@ const institutionSchema = z
   })
   .optional();
 
-/** A developer key (OAuth2 client) the simulator knows. */
+/**
+ * A developer key (OAuth2 client) the simulator knows.
+ * @category Testing
+ */
 export interface OAuthClientOptions {
   /** The client id (a developer key id, e.g. `'10000000000001'`). */
   readonly clientId: string;
@@ -275,7 +294,10 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
     .join('; ');
 }
 
-/** Size and seed of the generated institution; every field has a default. */
+/**
+ * Size and seed of the generated institution; every field has a default.
+ * @category Testing
+ */
 export interface SimulatedInstitutionOptions extends InstitutionOptions {
   /** Seed of the data. @defaultValue the simulator's `seed` */
   seed?: number;
@@ -293,7 +315,10 @@ export interface SimulatedInstitutionOptions extends InstitutionOptions {
   pageViewsUntil?: number;
 }
 
-/** Cost, latency and up-front cost of one endpoint, overriding the simulator-wide ones. */
+/**
+ * Cost, latency and up-front cost of one endpoint, overriding the simulator-wide ones.
+ * @category Testing
+ */
 export interface EndpointSettings {
   /** Cost charged when a request ends (Canvas: CPU + database seconds). */
   cost?: RequestModel;
@@ -307,6 +332,7 @@ export interface EndpointSettings {
  * Options of {@link startCanvasSimulator}. Everything is optional; the defaults
  * are those of Instructure-hosted Canvas. Invalid options are rejected with a
  * `TypeError` naming every offending field.
+ * @category Testing
  */
 export interface CanvasSimulatorOptions {
   /** Interface to listen on. Loopback only is the intent. @defaultValue '127.0.0.1' */

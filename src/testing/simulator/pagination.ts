@@ -57,12 +57,18 @@ export function lastPageNumber(length: number, perPage: number): number {
 
 const BOOKMARK_PREFIX = 'bookmark:';
 
-/** Encodes a bookmark the way Canvas does: `bookmark:` + url-safe base64 of a JSON array. */
+/**
+ * Encodes a bookmark the way Canvas does: `bookmark:` + url-safe base64 of a JSON array.
+ * @category Testing
+ */
 export function encodeBookmark(lastId: number | string): string {
   return `${BOOKMARK_PREFIX}${Buffer.from(JSON.stringify([lastId])).toString('base64url')}`;
 }
 
-/** Decodes a bookmark; `undefined` when it is not a valid one (Canvas then restarts at page 1). */
+/**
+ * Decodes a bookmark; `undefined` when it is not a valid one (Canvas then restarts at page 1).
+ * @category Testing
+ */
 export function decodeBookmark(page: string | null): number | string | undefined {
   if (page === null || !page.startsWith(BOOKMARK_PREFIX)) return undefined;
   try {

@@ -15,6 +15,7 @@
  * formatRubyFloat(0.00005);    // '5.0e-05'
  * formatRubyFloat(-2);         // '-2.0'
  * ```
+ * @category Testing
  */
 export function formatRubyFloat(value: number): string {
   if (Number.isNaN(value)) return 'NaN';

@@ -93,6 +93,7 @@ function isForbidden(rules: readonly ForbiddenRule[], path: string, token: strin
  * ```
  *
  * @throws TypeError when an option is invalid (every offending field is named).
+ * @category Testing
  */
 export async function startCanvasSimulator(
   options: CanvasSimulatorOptions = {},

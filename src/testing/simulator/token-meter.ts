@@ -1,4 +1,7 @@
-/** One observation of a token's bucket, taken whenever it changes. */
+/**
+ * One observation of a token's bucket, taken whenever it changes.
+ * @category Testing
+ */
 export interface LevelSample {
   /** Milliseconds since the simulator started (by its clock). */
   readonly timeMs: number;
@@ -8,7 +11,10 @@ export interface LevelSample {
   readonly inFlight: number;
 }
 
-/** What the simulator saw of one access token. */
+/**
+ * What the simulator saw of one access token.
+ * @category Testing
+ */
 export interface TokenStats {
   /** Every request that carried this token. */
   readonly requests: number;

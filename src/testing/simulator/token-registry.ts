@@ -103,7 +103,10 @@ export class TokenRegistry {
   }
 }
 
-/** How the simulator answered token refreshes and refused tokens. */
+/**
+ * How the simulator answered token refreshes and refused tokens.
+ * @category Testing
+ */
 export interface AuthCounts {
   /** Requests to `POST /login/oauth2/token`, whatever their answer. */
   readonly refreshRequests: number;

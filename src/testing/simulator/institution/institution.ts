@@ -36,7 +36,10 @@ import {
 } from './submissions.js';
 import { buildUser, studentPii } from './users.js';
 
-/** A simulated Canvas institution: one root account with terms, courses, users and their activity. Ids may be numbers or strings of digits everywhere. */
+/**
+ * A simulated Canvas institution: one root account with terms, courses, users and their activity. Ids may be numbers or strings of digits everywhere.
+ * @category Testing
+ */
 export interface Institution {
   /** The options it was built from, defaults applied. */
   readonly options: ResolvedInstitutionOptions;
@@ -122,6 +125,7 @@ function byId<A extends unknown[], R>(
  * Creates a deterministic, lazily computed institution. Cheap: O(terms) work and memory, however
  * large the counts. Throws a `RangeError` for invalid options or when the largest id would
  * exceed `Number.MAX_SAFE_INTEGER`.
+ * @category Testing
  */
 export function createInstitution(options: InstitutionOptions = {}): Institution {
   const ctx = createContext(options);

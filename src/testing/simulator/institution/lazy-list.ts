@@ -5,7 +5,10 @@
  * @module
  */
 
-/** A read-only, lazily computed list: records are derived from (seed, index) on demand. Ids ascend with index. */
+/**
+ * A read-only, lazily computed list: records are derived from (seed, index) on demand. Ids ascend with index.
+ * @category Testing
+ */
 export interface LazyList<T> {
   /** Number of records. */
   readonly length: number;

@@ -4,7 +4,10 @@
  * @module
  */
 
-/** Shape and size of the simulated institution. Every count must be a safe integer at or above its minimum (else `createInstitution` throws a `RangeError`). */
+/**
+ * Shape and size of the simulated institution. Every count must be a safe integer at or above its minimum (else `createInstitution` throws a `RangeError`).
+ * @category Testing
+ */
 export interface InstitutionOptions {
   /** Seed of all generated data; any safe integer. Default 1. */
   seed?: number;
@@ -49,11 +52,15 @@ export interface InstitutionOptions {
 /**
  * {@link InstitutionOptions} with every default applied (`studentsPerCourse` already clamped);
  * `pageViewsUntil` stays absent when it was not given (its default depends on the seed).
+ * @category Testing
  */
 export type ResolvedInstitutionOptions = Required<Omit<InstitutionOptions, 'pageViewsUntil'>> &
   Pick<InstitutionOptions, 'pageViewsUntil'>;
 
-/** The defaults of {@link InstitutionOptions}. */
+/**
+ * The defaults of {@link InstitutionOptions}.
+ * @category Testing
+ */
 export const defaultInstitutionOptions: ResolvedInstitutionOptions = Object.freeze({
   seed: 1,
   accountId: 1,

@@ -148,7 +148,10 @@ function buildPageView(ctx: Context, u: number, v: number): CanvasPageView {
   };
 }
 
-/** A time window of page views, epoch milliseconds; either end may be open. */
+/**
+ * A time window of page views, epoch milliseconds; either end may be open.
+ * @category Testing
+ */
 export interface PageViewRange {
   /** Earliest `created_at` included (inclusive). @defaultValue no lower bound */
   readonly start?: number | undefined;

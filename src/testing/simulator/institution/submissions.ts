@@ -17,7 +17,10 @@ import { type LazyList, range } from './lazy-list.js';
 import { poolIndex, staffMember, windowStart } from './roster.js';
 import { buildDisplay, buildUser } from './users.js';
 
-/** Which optional associations to nest in submissions (Canvas's `include[]`). */
+/**
+ * Which optional associations to nest in submissions (Canvas's `include[]`).
+ * @category Testing
+ */
 export interface SubmissionIncludes {
   /** Nest the student as `user`. */
   user?: boolean;
