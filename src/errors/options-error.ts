@@ -50,3 +50,17 @@ export class CanvasOptionsError extends CanvasValidationError {
     return new CanvasOptionsError({ what, issues: issuesFromZod(error) });
   }
 }
+
+/**
+ * Validates options with a zod `schema`: the one options-validation path of the library.
+ *
+ * @param what - What is validated, for the message (`'SyncWorker options'`).
+ * @returns The parsed options.
+ * @throws CanvasOptionsError naming every invalid field (paths and expectations, never values).
+ * @internal
+ */
+export function parseOptions<T>(schema: z.ZodType<T>, input: unknown, what: string): T {
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  throw CanvasOptionsError.fromZod(parsed.error, what);
+}

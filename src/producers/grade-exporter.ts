@@ -3,15 +3,11 @@
  *
  * @module
  */
+
 import { z } from 'zod';
+import { parseOptions } from '../errors/index.js';
 import type { CreateTaskInput } from '../queue/task.js';
-import {
-  type CourseRef,
-  type PlanContext,
-  type Producer,
-  parseOptions,
-  planningWalk,
-} from './producer.js';
+import { type CourseRef, type PlanContext, type Producer, planningWalk } from './producer.js';
 
 /**
  * Options of {@link gradeExporter}.

@@ -10,10 +10,10 @@ import {
   CanvasAbortError,
   CanvasHttpError,
   CanvasNetworkError,
-  CanvasOptionsError,
   CanvasRateLimitError,
   CanvasResponseError,
   CanvasTimeoutError,
+  parseOptions,
 } from '../errors/index.js';
 import type { CreateTaskInput } from '../queue/task.js';
 import { delay } from '../retry/delay.js';
@@ -142,17 +142,6 @@ export const courseScopeSchema = z
     message: 'termId applies to an account, not to courseIds',
     path: ['termId'],
   });
-
-/**
- * Validates options with `schema`, or throws {@link CanvasOptionsError.fromZod} (paths and
- * messages, never values).
- * @internal
- */
-export function parseOptions<T>(schema: z.ZodType<T>, input: unknown, what: string): T {
-  const parsed = schema.safeParse(input);
-  if (parsed.success) return parsed.data;
-  throw CanvasOptionsError.fromZod(parsed.error, what);
-}
 
 /** Options of `listCourses`. */
 export interface ListCoursesOptions {

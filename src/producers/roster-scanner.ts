@@ -4,8 +4,9 @@
  * @module
  */
 import { z } from 'zod';
+import { parseOptions } from '../errors/index.js';
 import type { CreateTaskInput } from '../queue/task.js';
-import { type CourseRef, type Producer, parseOptions } from './producer.js';
+import type { CourseRef, Producer } from './producer.js';
 
 /**
  * Options of {@link rosterScanner}.

@@ -12,6 +12,7 @@ import {
   CanvasClientClosedError,
   CanvasHttpError,
   CanvasSyncError,
+  parseOptions,
 } from '../errors/index.js';
 import type { QueueAdapter } from '../queue/adapter.js';
 import { createTask, type SyncTask, type TaskKind } from '../queue/task.js';
@@ -24,7 +25,6 @@ import {
   type PlanContext,
   type PlanRetry,
   type Producer,
-  parseOptions,
 } from './producer.js';
 
 /**

@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { CanvasOptionsError } from '../errors/index.js';
+import { z } from 'zod';
+import { CanvasOptionsError, parseOptions } from '../errors/index.js';
 import { MAX_TIMER_MS } from '../retry/retry-policy.js';
 import type {
   CloseOptions,
@@ -55,6 +56,12 @@ interface Message {
 }
 
 type State = 'open' | 'draining' | 'closed';
+
+const optionsSchema = z.strictObject({
+  handlerErrorDelayMs: z.number().min(0).max(MAX_TIMER_MS).optional(),
+  onHandlerError: z.function().optional(),
+  now: z.function().optional(),
+});
 
 /**
  * An in-memory {@link QueueAdapter} with every optional capability.
@@ -110,17 +117,8 @@ export class MemoryQueueAdapter implements QueueAdapter {
    * @throws CanvasOptionsError if an option is invalid.
    */
   constructor(options: MemoryQueueAdapterOptions = {}) {
-    const delay = options.handlerErrorDelayMs ?? DEFAULT_HANDLER_ERROR_DELAY_MS;
-    if (typeof delay !== 'number' || !Number.isFinite(delay) || delay < 0 || delay > MAX_TIMER_MS) {
-      throw invalidOptions('handlerErrorDelayMs', `Expected a number from 0 to ${MAX_TIMER_MS}`);
-    }
-    if (options.onHandlerError !== undefined && typeof options.onHandlerError !== 'function') {
-      throw invalidOptions('onHandlerError', 'Expected a function');
-    }
-    if (options.now !== undefined && typeof options.now !== 'function') {
-      throw invalidOptions('now', 'Expected a function');
-    }
-    this.#handlerErrorDelayMs = delay;
+    const o = parseOptions(optionsSchema, options, 'memory queue options');
+    this.#handlerErrorDelayMs = o.handlerErrorDelayMs ?? DEFAULT_HANDLER_ERROR_DELAY_MS;
     this.#onHandlerError = options.onHandlerError;
     this.#now = options.now ?? (() => new Date());
   }

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
+import { z } from 'zod';
 import type { CanvasSyncClient } from '../client/client.js';
 import type { ResponseSanitizer } from '../client/client-options.js';
 import { TypedEmitter } from '../client/events.js';
-import { CanvasOptionsError } from '../errors/index.js';
+import { CanvasOptionsError, parseOptions } from '../errors/index.js';
 import type { DeadLetter, HandlerResult, QueueAdapter, TaskDelivery } from '../queue/adapter.js';
 import { scrubDeadLetter, scrubHandlerResult } from '../queue/delivery.js';
 import { parseTask, type SyncTask } from '../queue/task.js';
@@ -89,6 +90,38 @@ export function recordKey(task: SyncTask, record: unknown): string {
   return `${task.key}:sha256:${digest}`;
 }
 
+/** A delay of the task retry policy: whole ms, no longer than a Node timer can wait. */
+const delayMs = z.number().int().min(0).max(MAX_TIMER_MS);
+
+/** Checks the shape of what the worker calls; the objects themselves are kept as given. */
+function hasMethod(name: string, error: string) {
+  return z.custom<object>(
+    (value) =>
+      typeof value === 'object' &&
+      value !== null &&
+      typeof (value as Record<string, unknown>)[name] === 'function',
+    { error },
+  );
+}
+
+const optionsSchema = z.strictObject({
+  client: hasMethod('pages', 'must be a CanvasSyncClient'),
+  queue: hasMethod('consume', 'must be a QueueAdapter'),
+  sink: z.union([z.function(), hasMethod('upsert', 'must be a Sink')], {
+    error: 'must be a Sink or a function returning one',
+  }),
+  sanitizer: hasMethod('sanitize', 'must have a sanitize(value) method').optional(),
+  concurrency: z.number().int().min(1).optional(),
+  retry: z
+    .strictObject({
+      maxAttempts: z.number().int().min(1).optional(),
+      baseDelayMs: delayMs.optional(),
+      maxDelayMs: delayMs.optional(),
+      throttleDelayMs: delayMs.optional(),
+    })
+    .optional(),
+});
+
 /**
  * Takes tasks from a queue, fetches every page of each task's collection
  * through the client, sanitizes them, writes them to the sink under
@@ -121,44 +154,18 @@ export class SyncWorker extends TypedEmitter<SyncWorkerEvents> {
   readonly #retry: TaskRetryPolicy;
   #stats = { done: 0, retried: 0, deadLettered: 0, recordsWritten: 0, recordsSkipped: 0 };
 
-  /** @throws CanvasOptionsError when `concurrency` or a retry setting is invalid. */
+  /** @throws CanvasOptionsError when an option is invalid (a missing client, queue or sink too). */
   constructor(options: SyncWorkerOptions) {
     super();
+    const o = parseOptions(optionsSchema, options, 'SyncWorker options');
     this.#client = options.client;
     this.#queue = options.queue;
     const { sink } = options;
     this.#sinkOf = typeof sink === 'function' ? sink : () => sink;
     this.#sanitizer = options.sanitizer;
-    this.#concurrency = options.concurrency ?? 16;
-    const given = Object.entries(options.retry ?? {}).filter(([, value]) => value !== undefined);
+    this.#concurrency = o.concurrency ?? 16;
+    const given = Object.entries(o.retry ?? {}).filter(([, value]) => value !== undefined);
     this.#retry = { ...defaultTaskRetryPolicy, ...Object.fromEntries(given) };
-    const issues = [
-      ...(typeof sink === 'function' || typeof sink?.upsert === 'function'
-        ? []
-        : [{ path: 'sink', message: 'must be a Sink or a function returning one' }]),
-      ...(typeof options.queue?.consume === 'function'
-        ? []
-        : [{ path: 'queue', message: 'must be a QueueAdapter' }]),
-      ...(typeof options.client?.pages === 'function'
-        ? []
-        : [{ path: 'client', message: 'must be a CanvasSyncClient' }]),
-      ...(Number.isInteger(this.#concurrency) && this.#concurrency >= 1
-        ? []
-        : [{ path: 'concurrency', message: 'must be an integer >= 1' }]),
-      ...Object.entries(this.#retry)
-        .filter(
-          ([name, value]) =>
-            !Number.isFinite(value) ||
-            value < (name === 'maxAttempts' ? 1 : 0) ||
-            // A delay beyond the longest Node timer would fire at once.
-            (name !== 'maxAttempts' && value > MAX_TIMER_MS),
-        )
-        .map(([name]) => ({ path: `retry.${name}`, message: 'must be a finite number in range' })),
-      ...Object.keys(options.retry ?? {})
-        .filter((name) => !(name in defaultTaskRetryPolicy))
-        .map((name) => ({ path: `retry.${name}`, message: 'is not an option' })),
-    ];
-    if (issues.length > 0) throw new CanvasOptionsError({ what: 'SyncWorker options', issues });
   }
 
   /** Starts taking tasks from the queue. */

@@ -31,6 +31,8 @@ describe('MemoryQueueAdapter', () => {
   it('validates options and consume arguments', async () => {
     expect(() => new MemoryQueueAdapter({ handlerErrorDelayMs: -1 })).toThrow(CanvasOptionsError);
     expect(() => new MemoryQueueAdapter({ handlerErrorDelayMs: 3e9 })).toThrow(CanvasOptionsError);
+    expect(() => new MemoryQueueAdapter({ now: 42 } as never)).toThrow(/now/);
+    expect(() => new MemoryQueueAdapter({ delayMs: 5 } as never)).toThrow(/delayMs/);
     const queue = new MemoryQueueAdapter();
     const ack = async () => ({ type: 'ack' }) as const;
     await expect(queue.consume(ack, { concurrency: 0 })).rejects.toThrow(CanvasOptionsError);

@@ -151,6 +151,13 @@ describe('SyncWorker', () => {
       );
     }
     expect(() => new SyncWorker({ ...base, retry: { maxDelayMs: 2 ** 31 - 1 } })).not.toThrow();
+    // One validation path (zod): unknown options, missing parts and wrong shapes are named.
+    expect(() => new SyncWorker({ ...base, concurency: 4 } as never)).toThrow(/concurency/);
+    expect(() => new SyncWorker({ ...base, client: undefined } as never)).toThrow(/client/);
+    expect(() => new SyncWorker({ ...base, sink: {} } as never)).toThrow(/sink/);
+    expect(() => new SyncWorker({ ...base, retry: { maxAtempts: 2 } } as never)).toThrow(
+      /maxAtempts/,
+    );
   });
 
   it('retries a throttle without spending an attempt', async () => {
