@@ -105,6 +105,19 @@ export function now(): number {
   return performance.now();
 }
 
+/**
+ * What `new CanvasSyncClient(...)` throws with `options` over a valid base URL and `token`;
+ * fails when it throws nothing.
+ */
+export function constructionError(token: string, options: TestClientOptions): unknown {
+  try {
+    new CanvasSyncClient({ baseUrl: 'https://canvas.example.edu', token, ...options });
+  } catch (error) {
+    return error;
+  }
+  throw new Error('Expected the client constructor to throw');
+}
+
 /** Awaits `promise` and returns what it rejected with; fails when it resolves. */
 export async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
   try {
