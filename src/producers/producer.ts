@@ -6,17 +6,11 @@
  */
 import { z } from 'zod';
 import type { CanvasSyncClient } from '../client/client.js';
-import {
-  CanvasAbortError,
-  CanvasHttpError,
-  CanvasNetworkError,
-  CanvasRateLimitError,
-  CanvasResponseError,
-  CanvasTimeoutError,
-  parseOptions,
-} from '../errors/index.js';
+import { CanvasAbortError, parseOptions } from '../errors/index.js';
 import type { CreateTaskInput } from '../queue/task.js';
 import { delay } from '../retry/delay.js';
+import { classifyFailure } from '../retry/failure-class.js';
+import { backoffDelay } from '../retry/retry-policy.js';
 
 /**
  * A course to plan, as `listCourses` yields it: its id and nothing else.
@@ -44,19 +38,30 @@ export interface PlanContext {
 
 /**
  * How a planning walk (the course list, an assignment list …) recovers from a page that failed
- * after the client's own retries: it waits and resumes at that page, so a long listing is not
- * started over and no course is skipped.
+ * after the client's own retries (a throttle, a 408 or 5xx but 501, a network error, a timeout,
+ * invalid JSON: the client's own classification): it waits and resumes at that page, so a long
+ * listing is not started over and no course is skipped. The wait is the library's one backoff:
+ * exponential with full jitter, like the client's and the worker's.
  * @category Pipeline
  */
 export interface PlanRetry {
   /** Tries of one page, the first included. @defaultValue 4. Range: 1 to 20 */
-  readonly attempts: number;
-  /** Wait before the n-th retry: n × this, in ms. @defaultValue 1000. Range: 0 to 60,000 */
-  readonly delayMs: number;
+  readonly maxAttempts: number;
+  /**
+   * Ceiling of the wait before the first retry, in ms; it doubles with each failure, and each
+   * wait is drawn uniformly below its ceiling. @defaultValue 1000. Range: 0 to 60,000
+   */
+  readonly baseDelayMs: number;
+  /** Cap of that ceiling, in ms. @defaultValue 30000. Range: 0 to 600,000 */
+  readonly maxDelayMs: number;
 }
 
 /** The defaults of {@link PlanRetry}. */
-export const defaultPlanRetry: PlanRetry = Object.freeze({ attempts: 4, delayMs: 1_000 });
+export const defaultPlanRetry: PlanRetry = Object.freeze({
+  maxAttempts: 4,
+  baseDelayMs: 1_000,
+  maxDelayMs: 30_000,
+});
 
 /**
  * A task planner: given a course, it streams the tasks that sync one part of it. It may read
@@ -188,21 +193,10 @@ export function listCourses(
   }
 }
 
-/** Whether a failed planning page may succeed if tried again. */
-function isTransient(error: unknown): boolean {
-  if (error instanceof CanvasRateLimitError) return true;
-  if (error instanceof CanvasHttpError) return error.status === 408 || error.status >= 500;
-  return (
-    error instanceof CanvasNetworkError ||
-    error instanceof CanvasTimeoutError ||
-    error instanceof CanvasResponseError
-  );
-}
-
 /**
  * The records of a collection read for planning, streamed with the planning priority. Only
  * ids and a few fields are read from them; nothing is kept. A page that fails with a transient
- * error is tried again, resuming at that page, up to `context.retry.attempts` times.
+ * error is tried again, resuming at that page, up to `context.retry.maxAttempts` times.
  * @internal
  */
 export async function* planningWalk<T>(
@@ -230,9 +224,11 @@ export async function* planningWalk<T>(
       return;
     } catch (error) {
       failures++;
-      if (!isTransient(error) || failures >= retry.attempts) throw error;
+      const failure = classifyFailure(error);
+      const transient = failure === 'throttled' || failure === 'retryable';
+      if (!transient || failures >= retry.maxAttempts) throw error;
       // An abort while waiting ends the walk as aborted, whatever the signal's reason.
-      await delay(failures * retry.delayMs, signal).catch(() => {
+      await delay(backoffDelay(failures, retry, Math.random), signal).catch(() => {
         throw new CanvasAbortError();
       });
     }

@@ -51,7 +51,7 @@ export interface RunProducersOptions {
   priority?: number | undefined;
   /**
    * How a failed page of the course list or of a producer's metadata is tried again (after the
-   * client's own retries). @defaultValue `{ attempts: 4, delayMs: 1000 }`
+   * client's own retries). @defaultValue `{ maxAttempts: 4, baseDelayMs: 1000, maxDelayMs: 30000 }`
    */
   planRetry?: Partial<PlanRetry> | undefined;
   /**
@@ -124,8 +124,9 @@ const optionsSchema = z.strictObject({
   priority: z.number().int().min(-1_000_000).max(1_000_000).optional(),
   planRetry: z
     .strictObject({
-      attempts: z.number().int().min(1).max(20).optional(),
-      delayMs: z.number().min(0).max(60_000).optional(),
+      maxAttempts: z.number().int().min(1).max(20).optional(),
+      baseDelayMs: z.number().int().min(0).max(60_000).optional(),
+      maxDelayMs: z.number().int().min(0).max(600_000).optional(),
     })
     .optional(),
   skip: z.function().optional(),
@@ -176,8 +177,9 @@ export async function runProducers(options: RunProducersOptions): Promise<Produc
   const { client, queue, producers, signal } = options;
   const batchSize = o.batchSize ?? 100;
   const retry: PlanRetry = {
-    attempts: o.planRetry?.attempts ?? defaultPlanRetry.attempts,
-    delayMs: o.planRetry?.delayMs ?? defaultPlanRetry.delayMs,
+    maxAttempts: o.planRetry?.maxAttempts ?? defaultPlanRetry.maxAttempts,
+    baseDelayMs: o.planRetry?.baseDelayMs ?? defaultPlanRetry.baseDelayMs,
+    maxDelayMs: o.planRetry?.maxDelayMs ?? defaultPlanRetry.maxDelayMs,
   };
   const context: PlanContext = { client, priority: o.priority ?? 1, retry, signal };
   const planned = new Set<string>();

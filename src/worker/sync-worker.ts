@@ -40,6 +40,8 @@ export interface SyncWorkerOptions {
   concurrency?: number;
   /** How failed tasks are retried. */
   retry?: Partial<TaskRetryPolicy>;
+  /** Random source for the retry backoff's jitter, in `[0, 1)`. @defaultValue Math.random */
+  random?: () => number;
 }
 
 /**
@@ -112,6 +114,7 @@ const optionsSchema = z.strictObject({
   }),
   sanitizer: hasMethod('sanitize', 'must have a sanitize(value) method').optional(),
   concurrency: z.number().int().min(1).optional(),
+  random: z.function().optional(),
   retry: z
     .strictObject({
       maxAttempts: z.number().int().min(1).optional(),
@@ -152,6 +155,7 @@ export class SyncWorker extends TypedEmitter<SyncWorkerEvents> {
   readonly #sanitizer: ResponseSanitizer | undefined;
   readonly #concurrency: number;
   readonly #retry: TaskRetryPolicy;
+  readonly #random: () => number;
   #stats = { done: 0, retried: 0, deadLettered: 0, recordsWritten: 0, recordsSkipped: 0 };
 
   /** @throws CanvasOptionsError when an option is invalid (a missing client, queue or sink too). */
@@ -166,6 +170,7 @@ export class SyncWorker extends TypedEmitter<SyncWorkerEvents> {
     this.#concurrency = o.concurrency ?? 16;
     const given = Object.entries(o.retry ?? {}).filter(([, value]) => value !== undefined);
     this.#retry = { ...defaultTaskRetryPolicy, ...Object.fromEntries(given) };
+    this.#random = options.random ?? Math.random;
   }
 
   /** Starts taking tasks from the queue. */
@@ -252,8 +257,9 @@ export class SyncWorker extends TypedEmitter<SyncWorkerEvents> {
       result = { type: 'ack' };
       this.#stats.done++;
     } catch (error) {
-      result = scrubHandlerResult(outcomeOfFailure(task, error, this.#retry), (text) =>
-        this.#client.redact(text),
+      result = scrubHandlerResult(
+        outcomeOfFailure(task, error, this.#retry, this.#random),
+        (text) => this.#client.redact(text),
       );
       if (result.type === 'retry') this.#stats.retried++;
       else this.#stats.deadLettered++;

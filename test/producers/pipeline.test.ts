@@ -41,7 +41,7 @@ async function syncInstitution(sim: CanvasSimulator, sink: MemorySink<unknown>) 
     queue,
     scope: { accountId: sim.data.account.id },
     producers: [rosterScanner(), gradeExporter(), engagementCrawler({ pageViews: WINDOW })],
-    planRetry: { attempts: 8, delayMs: 5 },
+    planRetry: { maxAttempts: 8, baseDelayMs: 5 },
   });
   await until(() => {
     const stats = worker.stats();

@@ -12,9 +12,9 @@ import {
   runProducers,
   type SyncTask,
 } from '../../src/index.js';
-import { listCourses } from '../../src/producers/index.js';
+import { defaultPlanRetry, listCourses } from '../../src/producers/index.js';
 import type { CanvasSimulator } from '../../src/testing/index.js';
-import { createClient, startSim } from '../support/client.js';
+import { createClient, startSim, startStubServer } from '../support/client.js';
 
 /** A week that ended a week ago: inside the year of page views the simulator dates before it starts. */
 const DAY = 24 * 60 * 60 * 1000;
@@ -230,7 +230,7 @@ describe('producers', () => {
       queue,
       scope: { accountId: 1 },
       producers: [rosterScanner({ enrollments: false })],
-      planRetry: { attempts: 20, delayMs: 1 },
+      planRetry: { maxAttempts: 20, baseDelayMs: 1 },
     });
     expect(result).toMatchObject({ courses: 250, enqueued: 250, duplicates: 0, failures: [] });
     const failed = sim.faultCounts().serverError;
@@ -239,7 +239,7 @@ describe('producers', () => {
     expect(sim.stats().requests).toBe(3 + failed);
   });
 
-  it('gives up on a page after planRetry.attempts and records the course', async () => {
+  it('gives up on a page after planRetry.maxAttempts and records the course', async () => {
     const sim = await startSim({
       faults: { serverErrorRate: 1, serverErrorStatuses: [503], pathPattern: /\/assignments$/ },
     });
@@ -251,12 +251,51 @@ describe('producers', () => {
       queue,
       scope: { courseIds: [course ?? 0] },
       producers: [gradeExporter()],
-      planRetry: { attempts: 3, delayMs: 1 },
+      planRetry: { maxAttempts: 3, baseDelayMs: 1 },
     });
     expect(result.failures).toEqual([
       { courseId: String(course), producer: 'grades', code: 'HTTP_ERROR', status: 503 },
     ]);
     expect(sim.stats().requests).toBe(3);
+  });
+
+  it.each([409, 501])(
+    'stops listing at once on a %i, permanent for the client and the worker alike',
+    async (status) => {
+      // The simulator never answers 409 or 501: a stub server does.
+      const stub = await startStubServer((_request, res) => {
+        res.writeHead(status, { 'Content-Type': 'application/json' });
+        res.end('{"errors":[{"message":"no"}]}');
+      });
+      const client = createClient(stub.url);
+      const listing = listCourses(
+        client,
+        { accountId: 1 },
+        { retry: { ...defaultPlanRetry, baseDelayMs: 1 } },
+      );
+      await expect(listing.next()).rejects.toMatchObject({ code: 'HTTP_ERROR', status });
+      expect(stub.requests).toHaveLength(1);
+    },
+  );
+
+  it('retries a listing page through a 503 with backoff, as the worker would', async () => {
+    let answered = 0;
+    const stub = await startStubServer((_request, res) => {
+      answered++;
+      res.writeHead(answered < 3 ? 503 : 200, { 'Content-Type': 'application/json' });
+      res.end(answered < 3 ? '{}' : '[{"id":7}]');
+    });
+    const client = createClient(stub.url, { retry: { maxAttempts: 1 } });
+    const courses = [];
+    for await (const course of listCourses(
+      client,
+      { accountId: 1 },
+      { retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 } },
+    )) {
+      courses.push(course);
+    }
+    expect(courses).toEqual([{ id: 7 }]);
+    expect(stub.requests).toHaveLength(3);
   });
 
   it('records a course that cannot be planned and goes on with the others', async () => {

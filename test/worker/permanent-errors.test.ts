@@ -42,7 +42,7 @@ describe('SyncWorker: permanent client errors', () => {
     });
     const letter = await deadLetterOf(canvas.url);
     expect(letter).toMatchObject({
-      reason: 'redirect_refused',
+      reason: 'redirect-refused',
       code: 'REDIRECT_REFUSED',
       detail: { redirectReason: 'foreign-origin', status: 302, targetOrigin: foreign.url },
     });
@@ -56,7 +56,7 @@ describe('SyncWorker: permanent client errors', () => {
     });
     const letter = await deadLetterOf(canvas.url, { maxResponseBytes: 1024 });
     expect(letter).toMatchObject({
-      reason: 'body_too_large',
+      reason: 'body-too-large',
       code: 'BODY_TOO_LARGE',
       detail: { limitBytes: 1024 },
     });
@@ -68,7 +68,7 @@ describe('SyncWorker: permanent client errors', () => {
     const token: TokenProvider = async () => '';
     const letter = await deadLetterOf(canvas.url, { token });
     expect(letter).toMatchObject({
-      reason: 'token_refresh_failed',
+      reason: 'token-refresh-failed',
       detail: { tokenReason: 'invalid-token' },
     });
     expect(canvas.requests).toHaveLength(0);
