@@ -195,120 +195,77 @@ function findByUser(list: PageableList<{ user_id: number | string }>, userId: st
   return -1;
 }
 
+/** A route of Canvas's REST API: `path` is a regular expression below `/api/v1`, whole. */
+function route(
+  method: string,
+  path: string,
+  endpoint: EndpointName,
+  handle: Route['handle'],
+): Route {
+  return { method, pattern: new RegExp(`^/api/v1${path}$`), endpoint, handle };
+}
+
 const routes: readonly Route[] = [
-  {
-    method: 'GET',
-    pattern: /^\/api\/v1\/users\/self$/,
-    endpoint: 'users.self',
-    handle: () => object({ ...SELF_USER }),
-  },
-  {
-    method: 'GET',
-    pattern: new RegExp(`^/api/v1/users/${ID}$`),
-    endpoint: 'users.show',
-    handle: (data, input) => object(data.user(param(input, 0))),
-  },
-  {
-    method: 'GET',
-    pattern: new RegExp(`^/api/v1/users/${ID}/page_views$`),
-    endpoint: 'users.page_views',
-    handle: userPageViews,
-  },
-  {
-    method: 'GET',
-    pattern: new RegExp(`^/api/v1/accounts/${ID}$`),
-    endpoint: 'accounts.show',
-    handle: (data, input) =>
-      param(input, 0) === String(data.account.id) ? object(data.account) : NOT_FOUND,
-  },
-  {
-    method: 'GET',
-    pattern: new RegExp(`^/api/v1/accounts/${ID}/terms$`),
-    endpoint: 'accounts.terms',
-    handle: (data, input) =>
-      param(input, 0) === String(data.account.id)
-        ? object({ enrollment_terms: data.terms })
-        : NOT_FOUND,
-  },
-  {
-    method: 'GET',
-    pattern: new RegExp(`^/api/v1/accounts/${ID}/courses$`),
-    endpoint: 'accounts.courses',
-    handle: accountCourses,
-  },
-  {
-    method: 'GET',
-    pattern: new RegExp(`^/api/v1/courses/${ID}$`),
-    endpoint: 'courses.show',
-    handle: (data, input) => object(data.course(param(input, 0))),
-  },
-  {
-    method: 'GET',
-    pattern: new RegExp(`^/api/v1/courses/${ID}/users$`),
-    endpoint: 'courses.users',
-    handle: courseUsers,
-  },
-  {
-    method: 'GET',
-    pattern: new RegExp(`^/api/v1/courses/${ID}/enrollments$`),
-    endpoint: 'courses.enrollments',
-    handle: courseEnrollments,
-  },
-  {
-    method: 'GET',
-    pattern: new RegExp(`^/api/v1/courses/${ID}/sections$`),
-    endpoint: 'courses.sections',
-    handle: (data, input) => numbered(data.sections(param(input, 0))),
-  },
-  {
-    method: 'GET',
-    pattern: new RegExp(`^/api/v1/courses/${ID}/assignments$`),
-    endpoint: 'courses.assignments',
-    handle: (data, input) => numbered(data.assignments(param(input, 0))),
-  },
-  {
-    method: 'GET',
-    pattern: new RegExp(`^/api/v1/courses/${ID}/assignments/${ID}$`),
-    endpoint: 'courses.assignment',
-    handle: (data, input) => object(data.assignment(param(input, 0), param(input, 1))),
-  },
-  {
-    method: 'GET',
-    pattern: new RegExp(`^/api/v1/courses/${ID}/students/submissions$`),
-    endpoint: 'courses.students.submissions',
-    handle: courseSubmissions,
-  },
-  {
-    method: 'GET',
-    pattern: new RegExp(`^/api/v1/courses/${ID}/assignments/${ID}/submissions$`),
-    endpoint: 'assignments.submissions',
-    handle: (data, input) =>
+  route('GET', '/users/self', 'users.self', () => object({ ...SELF_USER })),
+  route('GET', `/users/${ID}`, 'users.show', (data, input) => object(data.user(param(input, 0)))),
+  route('GET', `/users/${ID}/page_views`, 'users.page_views', userPageViews),
+  route('GET', `/accounts/${ID}`, 'accounts.show', (data, input) =>
+    param(input, 0) === String(data.account.id) ? object(data.account) : NOT_FOUND,
+  ),
+  route('GET', `/accounts/${ID}/terms`, 'accounts.terms', (data, input) =>
+    param(input, 0) === String(data.account.id)
+      ? object({ enrollment_terms: data.terms })
+      : NOT_FOUND,
+  ),
+  route('GET', `/accounts/${ID}/courses`, 'accounts.courses', accountCourses),
+  route('GET', `/courses/${ID}`, 'courses.show', (data, input) =>
+    object(data.course(param(input, 0))),
+  ),
+  route('GET', `/courses/${ID}/users`, 'courses.users', courseUsers),
+  route('GET', `/courses/${ID}/enrollments`, 'courses.enrollments', courseEnrollments),
+  route('GET', `/courses/${ID}/sections`, 'courses.sections', (data, input) =>
+    numbered(data.sections(param(input, 0))),
+  ),
+  route('GET', `/courses/${ID}/assignments`, 'courses.assignments', (data, input) =>
+    numbered(data.assignments(param(input, 0))),
+  ),
+  route('GET', `/courses/${ID}/assignments/${ID}`, 'courses.assignment', (data, input) =>
+    object(data.assignment(param(input, 0), param(input, 1))),
+  ),
+  route(
+    'GET',
+    `/courses/${ID}/students/submissions`,
+    'courses.students.submissions',
+    courseSubmissions,
+  ),
+  route(
+    'GET',
+    `/courses/${ID}/assignments/${ID}/submissions`,
+    'assignments.submissions',
+    (data, input) =>
       numbered(data.submissions(param(input, 0), param(input, 1), submissionIncludes(input))),
-  },
-  {
-    method: 'PUT',
-    pattern: new RegExp(`^/api/v1/courses/${ID}/assignments/${ID}/submissions/${ID}$`),
-    endpoint: 'submissions.update',
-    handle: updateSubmission,
-  },
-  {
-    method: 'GET',
-    pattern: new RegExp(`^/api/v1/courses/${ID}/discussion_topics$`),
-    endpoint: 'discussion_topics.index',
-    handle: (data, input) => numbered(data.discussionTopics(param(input, 0))),
-  },
-  {
-    method: 'GET',
-    pattern: new RegExp(`^/api/v1/courses/${ID}/discussion_topics/${ID}/entries$`),
-    endpoint: 'discussion_topics.entries',
-    handle: (data, input) => numbered(data.discussionEntries(param(input, 0), param(input, 1))),
-  },
-  {
-    method: 'GET',
-    pattern: new RegExp(`^/api/v1/courses/${ID}/analytics/student_summaries$`),
-    endpoint: 'analytics.student_summaries',
-    handle: (data, input) => numbered(data.studentSummaries(param(input, 0))),
-  },
+  ),
+  route(
+    'PUT',
+    `/courses/${ID}/assignments/${ID}/submissions/${ID}`,
+    'submissions.update',
+    updateSubmission,
+  ),
+  route('GET', `/courses/${ID}/discussion_topics`, 'discussion_topics.index', (data, input) =>
+    numbered(data.discussionTopics(param(input, 0))),
+  ),
+  route(
+    'GET',
+    `/courses/${ID}/discussion_topics/${ID}/entries`,
+    'discussion_topics.entries',
+    (data, input) => numbered(data.discussionEntries(param(input, 0), param(input, 1))),
+  ),
+  route(
+    'GET',
+    `/courses/${ID}/analytics/student_summaries`,
+    'analytics.student_summaries',
+    (data, input) => numbered(data.studentSummaries(param(input, 0))),
+  ),
 ];
 
 /** A request matched to a route, ready to run. */
