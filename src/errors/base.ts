@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { sanitizeCause } from './cause.js';
+import { causeToJSON, sanitizeCause } from './cause.js';
 import { scrubSecretText } from './secret-patterns.js';
 
 /**
@@ -38,9 +38,13 @@ export type CanvasSyncErrorCode =
  * @category Errors
  */
 export interface CanvasSyncErrorJSON {
+  /** The class name, as {@link CanvasSyncError.name}. */
   name: string;
+  /** The machine-readable kind of error, as {@link CanvasSyncError.code}. */
   code: CanvasSyncErrorCode;
+  /** The (redacted) message, as `Error.message`. */
   message: string;
+  /** The data fields of the error's class (`status`, `url`, `issues`, …), as plain data. */
   [field: string]: unknown;
 }
 
@@ -73,8 +77,76 @@ export class CanvasSyncError extends Error {
     this.code = options.code;
   }
 
-  /** The error as safe, JSON-serializable data: name, code, message and data fields. */
+  /**
+   * Whether {@link CanvasSyncError.toJSON} includes the sanitized `cause` (its name, message and
+   * code only). Off by default; `CanvasNetworkError` turns it on.
+   */
+  protected static readonly causeInJSON: boolean = false;
+
+  /**
+   * The error as safe, JSON-serializable data: `name`, `code`, `message`, then the data fields
+   * of its class in declaration order: every own enumerable data property, `undefined`-valued
+   * ones included (a field that may be absent is declared with `declare … ?:` and only set when
+   * known). Never `stack`; `cause` only where the class sets `causeInJSON`.
+   *
+   * Field values are copied as plain data: strings, numbers, booleans, `null`, `undefined`, and
+   * arrays and plain objects of these (nested at most 4 levels). Anything else (a class instance,
+   * a `Map`, a function …) is left out, as are getters and `#private` fields; so a subclass
+   * holds non-data state in `#private` fields, not in TypeScript `private` ones.
+   */
   toJSON(): CanvasSyncErrorJSON {
-    return { name: this.name, code: this.code, message: this.message };
+    const json: CanvasSyncErrorJSON = {
+      name: this.name,
+      code: this.code,
+      message: this.message,
+      ...plainFields(this, 0, NOT_DATA_FIELDS),
+    };
+    const { causeInJSON } = this.constructor as typeof CanvasSyncError;
+    if (causeInJSON && this.cause !== undefined) json.cause = causeToJSON(this.cause);
+    return json;
   }
+}
+
+/** Own properties that are not data fields of a subclass: written first, or never. */
+const NOT_DATA_FIELDS: ReadonlySet<string> = new Set(['name', 'code', 'message', 'stack', 'cause']);
+
+/** How deep a field's value is copied (the deepest today, `body.errors[0]`, is 2). */
+const MAX_FIELD_DEPTH = 4;
+
+/** What {@link plainData} returns for a value that is not plain data. */
+const NOT_DATA: unique symbol = Symbol('not data');
+
+/** The own enumerable data properties of `source` (getters skipped), copied as plain data. */
+function plainFields(
+  source: object,
+  depth: number,
+  skip?: ReadonlySet<string>,
+): Record<string, unknown> {
+  const entries: [string, unknown][] = [];
+  for (const [key, property] of Object.entries(Object.getOwnPropertyDescriptors(source))) {
+    if (!property.enumerable || !('value' in property) || skip?.has(key)) continue;
+    const data = plainData(property.value, depth);
+    if (data !== NOT_DATA) entries.push([key, data]);
+  }
+  // fromEntries defines the keys, so even a `__proto__` key stays a plain key.
+  return Object.fromEntries(entries);
+}
+
+/** A copy of `value` if it is plain data (see {@link CanvasSyncError.toJSON}), else `NOT_DATA`. */
+function plainData(value: unknown, depth: number): unknown {
+  if (value === null || value === undefined) return value;
+  const type = typeof value;
+  if (type === 'string' || type === 'number' || type === 'boolean') return value;
+  if (type !== 'object' || depth >= MAX_FIELD_DEPTH) return NOT_DATA;
+  if (Array.isArray(value)) {
+    const copy: unknown[] = [];
+    for (let index = 0; index < value.length; index++) {
+      const item = plainData(value[index], depth + 1);
+      copy.push(item === NOT_DATA ? null : item);
+    }
+    return copy;
+  }
+  const prototype: unknown = Object.getPrototypeOf(value);
+  if (prototype !== Object.prototype && prototype !== null) return NOT_DATA;
+  return plainFields(value as object, depth + 1);
 }

@@ -7,6 +7,17 @@ import { scrubSecretText } from './secret-patterns.js';
  * @category Errors
  */
 export interface SanitizedError extends Error {
+  /** The original's `code` (e.g. `'ECONNRESET'`), or that of its nearest nested cause. */
+  code?: string | number;
+}
+
+/** The JSON form of a cause: the name, message and code of its sanitized copy. */
+export interface SanitizedErrorJSON {
+  /** The original's name (`'TypeError'`, …). */
+  name: string;
+  /** The original's message and those of up to 3 nested causes, token-redacted. */
+  message: string;
+  /** The original's code, if it or a nested cause had one. */
   code?: string | number;
 }
 
@@ -37,6 +48,14 @@ export function sanitizeCause(cause: unknown): SanitizedError {
   }
   if (code !== undefined) sanitized.code = code;
   return sanitized;
+}
+
+/** The name, message and code of `cause` once sanitized (see {@link sanitizeCause}). */
+export function causeToJSON(cause: unknown): SanitizedErrorJSON {
+  const sanitized = sanitizeCause(cause);
+  const json: SanitizedErrorJSON = { name: sanitized.name, message: sanitized.message };
+  if (sanitized.code !== undefined) json.code = sanitized.code;
+  return json;
 }
 
 interface Described {

@@ -1,4 +1,4 @@
-import { CanvasSyncError, type CanvasSyncErrorJSON } from './base.js';
+import { CanvasSyncError } from './base.js';
 import { originAndPath, redactUrl } from './redact-url.js';
 
 /**
@@ -30,10 +30,10 @@ export class CanvasTokenError extends CanvasSyncError {
   override readonly code = 'TOKEN_REFRESH_FAILED';
   /** What went wrong. */
   readonly reason: CanvasTokenErrorReason;
-  /** HTTP status of the token endpoint's answer, for `oauth-error`. */
-  readonly status: number | undefined;
+  /** HTTP status of the token endpoint's answer, for `oauth-error`; absent otherwise. */
+  declare readonly status?: number;
   /** The OAuth2 `error` code (letters and underscores only), if the endpoint sent one. */
-  readonly oauthError: string | undefined;
+  declare readonly oauthError?: string;
 
   constructor(options: CanvasTokenErrorOptions) {
     const oauthError =
@@ -52,15 +52,8 @@ export class CanvasTokenError extends CanvasSyncError {
       cause: options.cause,
     });
     this.reason = options.reason;
-    this.status = options.status;
-    this.oauthError = oauthError;
-  }
-
-  override toJSON(): CanvasSyncErrorJSON {
-    const json: CanvasSyncErrorJSON = { ...super.toJSON(), reason: this.reason };
-    if (this.status !== undefined) json.status = this.status;
-    if (this.oauthError !== undefined) json.oauthError = this.oauthError;
-    return json;
+    if (options.status !== undefined) this.status = options.status;
+    if (oauthError !== undefined) this.oauthError = oauthError;
   }
 }
 
@@ -91,10 +84,6 @@ export class CanvasAbortError extends CanvasSyncError {
     super({ code: 'ABORTED', message: `${what === '' ? 'Request' : what} was aborted` });
     this.method = method;
     this.url = url;
-  }
-
-  override toJSON(): CanvasSyncErrorJSON {
-    return { ...super.toJSON(), method: this.method, url: this.url };
   }
 }
 
@@ -149,10 +138,6 @@ export class CanvasPaginationError extends CanvasSyncError {
     this.reason = options.reason;
     this.url = url;
     this.nextUrl = nextUrl;
-  }
-
-  override toJSON(): CanvasSyncErrorJSON {
-    return { ...super.toJSON(), reason: this.reason, url: this.url, nextUrl: this.nextUrl };
   }
 }
 

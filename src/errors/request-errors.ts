@@ -1,4 +1,4 @@
-import { CanvasSyncError, type CanvasSyncErrorCode, type CanvasSyncErrorJSON } from './base.js';
+import { CanvasSyncError, type CanvasSyncErrorCode } from './base.js';
 import { type SanitizedError, sanitizeCause } from './cause.js';
 import { afterAttempts, isRecord, originOf, plural, requestSuffix, truncate } from './format.js';
 import { redactUrl } from './redact-url.js';
@@ -45,10 +45,6 @@ export abstract class CanvasRequestError extends CanvasSyncError {
     this.method = method;
     this.url = url;
     this.attempts = request.attempts;
-  }
-
-  override toJSON(): CanvasSyncErrorJSON {
-    return { ...super.toJSON(), method: this.method, url: this.url, attempts: this.attempts };
   }
 }
 
@@ -99,15 +95,6 @@ export class CanvasHttpError extends CanvasRequestError {
     this.requestContextId = options.requestContextId;
     this.body = extractCanvasErrorMessages(options.body);
   }
-
-  override toJSON(): CanvasSyncErrorJSON {
-    return {
-      ...super.toJSON(),
-      status: this.status,
-      requestContextId: this.requestContextId,
-      body: this.body === undefined ? undefined : { errors: [...this.body.errors] },
-    };
-  }
 }
 
 /** Options of the {@link CanvasRateLimitError} constructor. */
@@ -142,15 +129,6 @@ export class CanvasRateLimitError extends CanvasHttpError {
     this.throttleRetries = options.throttleRetries;
     const remaining = options.remaining === undefined ? '' : `, ${options.remaining} remaining`;
     this.message = `${this.method} ${this.url} was throttled with ${this.status} after ${plural(options.throttleRetries, 'throttle retry', 'throttle retries')}${remaining}${requestSuffix(this.requestContextId)}`;
-  }
-
-  override toJSON(): CanvasSyncErrorJSON {
-    return {
-      ...super.toJSON(),
-      remaining: this.remaining,
-      retryAfterMs: this.retryAfterMs,
-      throttleRetries: this.throttleRetries,
-    };
   }
 }
 
@@ -187,10 +165,6 @@ export class CanvasAuthError extends CanvasHttpError {
     const why = this.reason === 'unknown' ? 'was rejected' : `is ${this.reason}`;
     this.message = `${this.method} ${this.url} failed with ${this.status}: the access token ${why}${requestSuffix(this.requestContextId)}`;
   }
-
-  override toJSON(): CanvasSyncErrorJSON {
-    return { ...super.toJSON(), reason: this.reason };
-  }
 }
 
 /** Options of the {@link CanvasNetworkError} constructor. */
@@ -211,6 +185,8 @@ export interface CanvasNetworkErrorOptions extends Omit<RequestErrorContext, 're
 export class CanvasNetworkError extends CanvasRequestError {
   override readonly name = 'CanvasNetworkError';
   override readonly code = 'NETWORK_ERROR';
+  /** Its JSON includes the sanitized cause. */
+  protected static override readonly causeInJSON = true;
   /** The sanitized underlying error (name, message, code only). */
   declare readonly cause: SanitizedError;
 
@@ -224,12 +200,6 @@ export class CanvasNetworkError extends CanvasRequestError {
         `${request} failed with a network error${code}${afterAttempts(options.attempts)}`,
       cause,
     );
-  }
-
-  override toJSON(): CanvasSyncErrorJSON {
-    const cause: Record<string, unknown> = { name: this.cause.name, message: this.cause.message };
-    if (this.cause.code !== undefined) cause.code = this.cause.code;
-    return { ...super.toJSON(), cause };
   }
 }
 
@@ -257,10 +227,6 @@ export class CanvasTimeoutError extends CanvasRequestError {
         `${request} timed out (${options.timeoutMs} ms per attempt)${afterAttempts(options.attempts)}`,
     );
     this.timeoutMs = options.timeoutMs;
-  }
-
-  override toJSON(): CanvasSyncErrorJSON {
-    return { ...super.toJSON(), timeoutMs: this.timeoutMs };
   }
 }
 
@@ -303,15 +269,6 @@ export class CanvasResponseError extends CanvasRequestError {
     this.detail = detail;
     this.status = options.status;
     this.requestContextId = options.requestContextId;
-  }
-
-  override toJSON(): CanvasSyncErrorJSON {
-    return {
-      ...super.toJSON(),
-      status: this.status,
-      requestContextId: this.requestContextId,
-      detail: this.detail,
-    };
   }
 }
 
@@ -368,15 +325,6 @@ export class CanvasRedirectError extends CanvasRequestError {
     this.status = options.status;
     this.targetOrigin = targetOrigin;
   }
-
-  override toJSON(): CanvasSyncErrorJSON {
-    return {
-      ...super.toJSON(),
-      reason: this.reason,
-      status: this.status,
-      targetOrigin: this.targetOrigin,
-    };
-  }
 }
 
 /** Options of the {@link CanvasBodyTooLargeError} constructor. */
@@ -412,10 +360,6 @@ export class CanvasBodyTooLargeError extends CanvasRequestError {
     );
     this.status = options.status;
     this.limitBytes = options.limitBytes;
-  }
-
-  override toJSON(): CanvasSyncErrorJSON {
-    return { ...super.toJSON(), status: this.status, limitBytes: this.limitBytes };
   }
 }
 

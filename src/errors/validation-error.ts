@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { CanvasSyncError, type CanvasSyncErrorCode, type CanvasSyncErrorJSON } from './base.js';
+import { CanvasSyncError, type CanvasSyncErrorCode } from './base.js';
 
 /** One problem found in options or in a task. */
 export interface ValidationIssue {
@@ -26,10 +26,6 @@ export abstract class CanvasValidationError extends CanvasSyncError {
     const copies = issues.map((issue) => ({ path: issue.path, message: issue.message }));
     super({ code, message: describe(copies) });
     this.issues = copies;
-  }
-
-  override toJSON(): CanvasSyncErrorJSON {
-    return { ...super.toJSON(), issues: this.issues.map((issue) => ({ ...issue })) };
   }
 }
 

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { CanvasSyncError, type CanvasSyncErrorJSON } from '../errors/index.js';
+import { CanvasSyncError } from '../errors/index.js';
 
 /**
  * Why a value could not be sanitized: `'too-deep'` (objects and arrays nested deeper than
@@ -41,8 +41,8 @@ export class CanvasSanitizeError extends CanvasSyncError {
   readonly reason: SanitizeFailureReason;
   /** The sanitizer's `maxDepth`. */
   readonly maxDepth: number;
-  /** For `'not-json'`: the kind of value found; otherwise `undefined`. */
-  readonly valueType: string | undefined;
+  /** For `'not-json'`: the kind of value found; absent otherwise. */
+  declare readonly valueType?: string;
 
   constructor(options: CanvasSanitizeErrorOptions) {
     const valueType =
@@ -53,17 +53,7 @@ export class CanvasSanitizeError extends CanvasSyncError {
     });
     this.reason = options.reason;
     this.maxDepth = options.maxDepth;
-    this.valueType = valueType;
-  }
-
-  override toJSON(): CanvasSyncErrorJSON {
-    const json: CanvasSyncErrorJSON = {
-      ...super.toJSON(),
-      reason: this.reason,
-      maxDepth: this.maxDepth,
-    };
-    if (this.valueType !== undefined) json.valueType = this.valueType;
-    return json;
+    if (valueType !== undefined) this.valueType = valueType;
   }
 }
 

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { CanvasOptionsError, CanvasSyncError, type CanvasSyncErrorJSON } from '../errors/index.js';
+import { CanvasOptionsError, CanvasSyncError } from '../errors/index.js';
 
 /**
  * Options of {@link Sink.upsert}.
@@ -76,10 +76,6 @@ export class CanvasSinkClosedError extends CanvasSyncError {
       message: `The ${options.sink} is closed and accepts no more records`,
     });
     this.sink = options.sink;
-  }
-
-  override toJSON(): CanvasSyncErrorJSON {
-    return { ...super.toJSON(), sink: this.sink };
   }
 }
 
