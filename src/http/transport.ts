@@ -54,14 +54,30 @@ export interface AttemptResult {
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
+/** What the redirect policy needs to know of the attempt it follows. */
+interface Hop {
+  readonly url: URL;
+  readonly method: string;
+  readonly json: unknown;
+  /** Redirects followed before this hop. */
+  readonly redirects: number;
+}
+
 /**
- * Sends HTTP attempts with ky, one at a time, with ky's own retries and timeouts off (the
- * client's retry policy and pacer decide those) and redirects followed here, not by `fetch`:
- * only to the Canvas origin, at most `maxRedirects` in a row, the token added again for each
- * hop. Bodies are read as a stream and cut off at `maxResponseBytes`. Failures come out as
+ * Sends HTTP attempts with ky, one at a time. ky's own retries and timeouts are off (the
+ * client's retry policy and pacer decide those) and HTTP statuses are returned, not thrown. ky's
+ * hooks carry the two policies of every hop:
+ * - `beforeRequest` adds the token (header, or `access_token` query parameter) to the request
+ *   itself at the last moment, so it is in no options object ky hands around;
+ * - `afterResponse` is the redirect policy: `fetch` follows nothing (`redirect: 'manual'`); a
+ *   redirect is followed only to the Canvas origin, at most `maxRedirects` in a row, through ky
+ *   again (so the token is added again for each hop), and ky releases the redirect's body.
+ *
+ * Bodies are read as a stream and cut off at `maxResponseBytes`. Failures come out as
  * {@link CanvasTimeoutError}, {@link CanvasAbortError}, {@link CanvasNetworkError},
- * {@link CanvasRedirectError} or {@link CanvasBodyTooLargeError}; HTTP statuses are returned,
- * not thrown.
+ * {@link CanvasRedirectError} or {@link CanvasBodyTooLargeError}. ky's `beforeError` hook is not
+ * used: it runs for ky's `HTTPError`, which is never thrown here; error messages are redacted by
+ * the error classes themselves.
  */
 export class Transport {
   readonly #http: KyInstance;
@@ -94,7 +110,8 @@ export class Transport {
     };
     const started = performance.now();
     try {
-      const response = await this.#follow(attempt, signal, context);
+      const first = { url: attempt.url, method: attempt.method, json: attempt.json, redirects: 0 };
+      const response = await this.#hop(first, attempt, signal, context);
       const durationMs = performance.now() - started;
       attempt.onHeaders(response);
       const text = await readBody(response, attempt.maxResponseBytes, () =>
@@ -124,54 +141,86 @@ export class Transport {
     }
   }
 
-  /** Sends the first hop and follows redirects on the Canvas origin; returns the final response. */
-  async #follow(
+  /** Sends one hop through ky; its `afterResponse` hook follows a redirect with the next hop. */
+  #hop(
+    hop: Hop,
     attempt: Attempt,
     signal: AbortSignal,
     context: { method: string; url: string; attempts: number },
   ): Promise<Response> {
-    let url = attempt.url;
-    let method = attempt.method;
-    let json = attempt.json;
-    for (let redirects = 0; ; redirects++) {
-      const hop = attempt.prepare(url);
-      const options: Parameters<KyInstance>[1] = { method, headers: hop.headers, signal };
-      if (json !== undefined) options.json = json;
-      const response = await this.#http(hop.url, options);
-      if (!REDIRECTS.has(response.status)) return response;
-      // The redirect's own body is never read: release the connection.
-      await response.body?.cancel().catch(() => undefined);
-      const location = response.headers.get('location');
-      const refuse = (reason: CanvasRedirectError['reason'], target?: URL): never => {
-        throw new CanvasRedirectError({
-          ...context,
-          reason,
-          status: response.status,
-          location: target,
-          maxRedirects: attempt.maxRedirects,
-        });
-      };
-      let target: URL;
-      try {
-        target = new URL(location ?? '', url);
-      } catch {
-        return refuse('invalid-location');
-      }
-      if (location === null || !/^https?:$/.test(target.protocol)) refuse('invalid-location');
-      if (!sameOrigin(target, attempt.url)) refuse('foreign-origin', target);
-      if (redirects >= attempt.maxRedirects) refuse('too-many-redirects');
-      // As browsers do: 303 always, and 301/302 after a POST, become a GET without a body.
-      if (
-        response.status === 303 ||
-        ((response.status === 301 || response.status === 302) && method === 'POST')
-      ) {
-        if (method !== 'HEAD') method = 'GET';
-        json = undefined;
-      }
-      target.hash = '';
-      url = target;
-    }
+    const options: Parameters<KyInstance>[1] = {
+      method: hop.method,
+      signal,
+      hooks: {
+        beforeRequest: [(request) => withToken(request, attempt.prepare(new URL(request.url)))],
+        afterResponse: [
+          (_request, _options, response) => {
+            if (!REDIRECTS.has(response.status)) return undefined;
+            const next = redirectTarget(hop, response, attempt, context);
+            return this.#hop(next, attempt, signal, context);
+          },
+        ],
+      },
+    };
+    if (hop.json !== undefined) options.json = hop.json;
+    return this.#http(hop.url, options);
   }
+}
+
+/**
+ * The request with the token and headers of `prepared`: the same request with headers set when
+ * the URL is unchanged (header auth), a copy at the new URL otherwise (query auth), which keeps
+ * every field of the original and, whatever they say, never lets `fetch` follow a redirect.
+ */
+function withToken(request: Request, prepared: PreparedHop): Request {
+  const target =
+    prepared.url.href === request.url
+      ? request
+      : new Request(new Request(prepared.url, request), { redirect: 'manual' });
+  for (const [name, value] of Object.entries(prepared.headers)) target.headers.set(name, value);
+  return target;
+}
+
+/**
+ * The redirect policy: the next hop of a redirect response, or a {@link CanvasRedirectError}
+ * when it leaves the Canvas origin, has no usable `Location`, or is one too many. As browsers
+ * do, 303 always, and 301/302 after a POST, become a GET without a body.
+ */
+function redirectTarget(
+  hop: Hop,
+  response: Response,
+  attempt: Attempt,
+  context: { method: string; url: string; attempts: number },
+): Hop {
+  const location = response.headers.get('location');
+  const refuse = (reason: CanvasRedirectError['reason'], target?: URL): never => {
+    throw new CanvasRedirectError({
+      ...context,
+      reason,
+      status: response.status,
+      location: target,
+      maxRedirects: attempt.maxRedirects,
+    });
+  };
+  let target: URL;
+  try {
+    target = new URL(location ?? '', hop.url);
+  } catch {
+    return refuse('invalid-location');
+  }
+  if (location === null || !/^https?:$/.test(target.protocol)) refuse('invalid-location');
+  if (!sameOrigin(target, attempt.url)) refuse('foreign-origin', target);
+  if (hop.redirects >= attempt.maxRedirects) refuse('too-many-redirects');
+  target.hash = '';
+  const toGet =
+    response.status === 303 ||
+    ((response.status === 301 || response.status === 302) && hop.method === 'POST');
+  return {
+    url: target,
+    method: toGet && hop.method !== 'HEAD' ? 'GET' : hop.method,
+    json: toGet ? undefined : hop.json,
+    redirects: hop.redirects + 1,
+  };
 }
 
 /**
