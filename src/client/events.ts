@@ -6,8 +6,13 @@ import type { PacingAnomaly } from '../pacing/pacing-anomaly.js';
  * @category Client
  */
 export interface RequestEvent {
+  /** HTTP method, upper case. */
   readonly method: string;
-  /** The URL, `access_token` removed. */
+  /**
+   * The request's absolute URL (query included) without its `access_token` parameter or user
+   * info; any other occurrence of the token reads `[REDACTED]`. The URL asked for, not where a
+   * redirect led.
+   */
   readonly url: string;
   /** 1 for the first attempt. */
   readonly attempt: number;
@@ -18,11 +23,15 @@ export interface RequestEvent {
  * @category Client
  */
 export interface ResponseEvent {
+  /** HTTP method, upper case. */
   readonly method: string;
+  /** The request's URL, as in {@link RequestEvent.url}. */
   readonly url: string;
+  /** HTTP status of the final response, after any same-origin redirects. */
   readonly status: number;
+  /** 1 for the first attempt. */
   readonly attempt: number;
-  /** From sending to the response headers, in ms. */
+  /** From sending to the final response's headers (redirects included), in ms; body not counted. */
   readonly durationMs: number;
   /** `X-Rate-Limit-Remaining`, when sent. */
   readonly remaining: number | undefined;
@@ -37,9 +46,16 @@ export interface ResponseEvent {
  * @category Client
  */
 export interface ThrottledEvent {
+  /** HTTP method, upper case. */
   readonly method: string;
+  /** The request's URL, as in {@link RequestEvent.url}. */
   readonly url: string;
+  /** 429, or 403 with a `Rate Limit Exceeded` body. */
   readonly status: number;
+  /**
+   * `X-Rate-Limit-Remaining` of the throttled response, in cost units, when sent; it can still be
+   * positive.
+   */
   readonly remaining: number | undefined;
   /** `Retry-After` in ms, when Canvas (or a proxy) sent one. */
   readonly retryAfterMs: number | undefined;
@@ -52,7 +68,9 @@ export interface ThrottledEvent {
  * @category Client
  */
 export interface RetryEvent {
+  /** HTTP method, upper case. */
   readonly method: string;
+  /** The request's URL, as in {@link RequestEvent.url}. */
   readonly url: string;
   /** The attempt that failed. */
   readonly attempt: number;
@@ -69,15 +87,23 @@ export interface RetryEvent {
  * @category Client
  */
 export interface PacedEvent {
+  /** HTTP method, upper case. */
   readonly method: string;
+  /** The request's URL, as in {@link RequestEvent.url}. */
   readonly url: string;
-  /** Time spent waiting, in ms. */
+  /**
+   * Time spent waiting at the pacer's gate, in ms. Time queued behind other requests before
+   * reaching the gate is not counted.
+   */
   readonly waitMs: number;
   /** `'leak'`: waited for the bucket to leak; `'in-flight'`: for a request to end. */
   readonly reason: 'leak' | 'in-flight';
   /** Requests in flight when it was let through. */
   readonly inFlight: number;
-  /** Estimated headroom of the bucket when it was let through. */
+  /**
+   * Estimated headroom of the bucket when it was let through, in cost units; `undefined` before
+   * the first response.
+   */
   readonly headroom: number | undefined;
 }
 
@@ -87,7 +113,9 @@ export interface PacedEvent {
  * @category Client
  */
 export interface TokenRefreshedEvent {
+  /** HTTP method, upper case. */
   readonly method: string;
+  /** The request's URL, as in {@link RequestEvent.url}. */
   readonly url: string;
   /** The attempt that was answered 401 "Expired access token.". */
   readonly attempt: number;
@@ -98,12 +126,21 @@ export interface TokenRefreshedEvent {
  * @category Client
  */
 export interface CanvasSyncEvents {
+  /** An attempt is sent (after any wait for the bucket). */
   request: [RequestEvent];
+  /** An attempt was answered, whatever its status (throttles included), and its body read. */
   response: [ResponseEvent];
+  /** Canvas throttled an attempt; a `retry` follows unless the request gives up. */
   throttled: [ThrottledEvent];
+  /** A failed or throttled request will be sent again after `delayMs`. */
   retry: [RetryEvent];
+  /** A request waited at the pacer's gate before it was sent. */
   paced: [PacedEvent];
+  /**
+   * The access token had expired and the token provider gave a new one; the request is sent again.
+   */
   'token-refreshed': [TokenRefreshedEvent];
+  /** The pacer ignored an implausible rate-limit header, or capped a wait. */
   'pacing-anomaly': [PacingAnomaly];
 }
 
