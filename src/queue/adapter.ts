@@ -31,6 +31,7 @@ export interface TaskDelivery {
  * @category Pipeline
  */
 export interface AckResult {
+  /** Discriminant: `'ack'`. */
   type: 'ack';
 }
 
@@ -39,6 +40,7 @@ export interface AckResult {
  * @category Pipeline
  */
 export interface RetryResult {
+  /** Discriminant: `'retry'`. */
   type: 'retry';
   /** Wait before the next delivery, in milliseconds. Minimum: 0. */
   delayMs: number;
@@ -54,6 +56,7 @@ export interface RetryResult {
  * @category Pipeline
  */
 export interface DeadLetterResult {
+  /** Discriminant: `'dead-letter'`. */
   type: 'dead-letter';
   /** Why, as a short machine-readable reason: `'max-attempts'`, `'http-404'` … */
   reason: string;

@@ -13,7 +13,15 @@ import { createTask, type SyncTask } from '../queue/task.js';
  * An adapter under test; `enqueueRaw` (publish an unvalidated payload) enables the malformed-payload check.
  * @category Testing
  */
-export type ConformanceAdapter = QueueAdapter & { enqueueRaw?(payload: unknown): Promise<void> };
+export type ConformanceAdapter = QueueAdapter & {
+  /**
+   * Publishes `payload` as is, without validating it, as a broker would hand over whatever was
+   * published. When present, the suite checks that forged and malformed payloads never reach the
+   * handler and, if the adapter has `deadLetters`, that they are dead-lettered as
+   * `'invalid-task'`, without secrets and cut to 2 KB.
+   */
+  enqueueRaw?(payload: unknown): Promise<void>;
+};
 
 /**
  * Options of {@link runQueueAdapterConformance}.
