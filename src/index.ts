@@ -134,7 +134,7 @@ export type {
   SinkUpsertOptions,
   SinkWriteResult,
 } from './sink/index.js';
-export { CanvasSinkClosedError, JsonlFileSink, MemorySink } from './sink/index.js';
+export { CanvasSinkError, JsonlFileSink, MemorySink } from './sink/index.js';
 export type { TaskRetryPolicy } from './worker/outcome.js';
 export type {
   SyncWorkerEvents,

@@ -23,7 +23,7 @@ const pinned = {
     'CanvasRequestError',
     'CanvasResponseError',
     'CanvasSanitizeError',
-    'CanvasSinkClosedError',
+    'CanvasSinkError',
     'CanvasSyncClient',
     'CanvasSyncError',
     'CanvasTimeoutError',
@@ -47,6 +47,7 @@ const pinned = {
     'runProducers',
   ],
   'canvas-sync/queue': [
+    'CanvasUnsupportedError',
     'DEFAULT_HANDLER_ERROR_DELAY_MS',
     'MAX_DEAD_LETTER_RAW_BYTES',
     'TaskValidationError',

@@ -12,7 +12,23 @@ import { causeToJSON, sanitizeCause } from './cause.js';
 import { scrubSecretText } from './secret-patterns.js';
 
 /**
- * The machine-readable kind of a {@link CanvasSyncError}.
+ * The machine-readable kind of a {@link CanvasSyncError}, one per situation:
+ *
+ * - `HTTP_ERROR`, `RATE_LIMITED`, `AUTH_ERROR`: an error status (`CanvasHttpError`,
+ *   `CanvasRateLimitError`, `CanvasAuthError`);
+ * - `NETWORK_ERROR`, `TIMEOUT`, `INVALID_RESPONSE`, `REDIRECT_REFUSED`, `BODY_TOO_LARGE`: a
+ *   request that failed otherwise (`CanvasNetworkError`, `CanvasTimeoutError`,
+ *   `CanvasResponseError`, `CanvasRedirectError`, `CanvasBodyTooLargeError`);
+ * - `ABORTED`, `CLIENT_CLOSED`, `PAGINATION_ERROR`, `TOKEN_REFRESH_FAILED`: the client
+ *   (`CanvasAbortError`, `CanvasClientClosedError`, `CanvasPaginationError`, `CanvasTokenError`);
+ * - `INVALID_OPTIONS`: options of a constructor or method (`CanvasOptionsError`);
+ * - `TASK_VALIDATION`: a queue payload that is not a valid task (`TaskValidationError`);
+ * - `SANITIZE_FAILED`: a value the sanitizer cannot sanitize (`CanvasSanitizeError`);
+ * - `SINK_CLOSED`: a sink written after `close()` (`CanvasSinkError`);
+ * - `SINK_CORRUPT`: a sink file holding a line that is not a sink line, found when it is opened
+ *   (`CanvasSinkError`, with the file and line number);
+ * - `UNSUPPORTED`: an optional method of the queue adapter (`deadLetters`,
+ *   `replayDeadLetters`) is missing (`CanvasUnsupportedError` of `canvas-sync/queue`).
  * @category Errors
  */
 export type CanvasSyncErrorCode =
@@ -27,6 +43,8 @@ export type CanvasSyncErrorCode =
   | 'INVALID_OPTIONS'
   | 'CLIENT_CLOSED'
   | 'SINK_CLOSED'
+  | 'SINK_CORRUPT'
+  | 'UNSUPPORTED'
   | 'TASK_VALIDATION'
   | 'SANITIZE_FAILED'
   | 'REDIRECT_REFUSED'

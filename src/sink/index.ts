@@ -7,9 +7,9 @@ export type { JsonlFileSinkOptions, JsonlRecovery } from './jsonl-file-sink.js';
 export { JsonlFileSink } from './jsonl-file-sink.js';
 export { MemorySink } from './memory-sink.js';
 export type {
-  CanvasSinkClosedErrorOptions,
+  CanvasSinkErrorOptions,
   Sink,
   SinkUpsertOptions,
   SinkWriteResult,
 } from './sink.js';
-export { CanvasSinkClosedError } from './sink.js';
+export { CanvasSinkError } from './sink.js';

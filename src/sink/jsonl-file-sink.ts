@@ -7,10 +7,9 @@
 import type { FileHandle } from 'node:fs/promises';
 import { mkdir, open } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { CanvasOptionsError } from '../errors/index.js';
 import {
   batchKeys,
-  CanvasSinkClosedError,
+  CanvasSinkError,
   type Sink,
   type SinkUpsertOptions,
   type SinkWriteResult,
@@ -122,9 +121,10 @@ export class JsonlFileSink<T> implements Sink<T> {
    *
    * @param path - The file path, absolute or relative to the working directory.
    * @param options - See {@link JsonlFileSinkOptions}.
-   * @throws CanvasOptionsError if `path` is not a non-empty string, or the file has a complete
-   *   line that is not a sink line (`{"key": non-empty string, "record": …}`); the error names the
-   *   line number, never its content. Blank lines are ignored.
+   * @throws CanvasOptionsError if `path` is not a non-empty string or `options` are invalid.
+   * @throws CanvasSinkError with code `SINK_CORRUPT` if the file has a complete line that is not
+   *   a sink line (`{"key": non-empty string, "record": …}`); the error names the file and the
+   *   line number, never the line's content. Blank lines are ignored.
    * @throws the file system's error if the file cannot be created, read or truncated.
    */
   static async open<T>(
@@ -182,7 +182,7 @@ export class JsonlFileSink<T> implements Sink<T> {
    * are computed and records serialized when `upsert` is called, so later changes to the records
    * do not matter.
    *
-   * @throws CanvasSinkClosedError after `close()` was called.
+   * @throws CanvasSinkError with code `SINK_CLOSED` after `close()` was called.
    * @throws CanvasOptionsError if `options.key` is not a function or returns no non-empty string,
    *   or a record cannot be serialized as JSON (`undefined`, a function, a bigint, a cycle); then
    *   nothing of the batch is written.
@@ -190,7 +190,7 @@ export class JsonlFileSink<T> implements Sink<T> {
    *   previous end, so the batch can be retried.
    */
   async upsert(records: readonly T[], options: SinkUpsertOptions<T>): Promise<SinkWriteResult> {
-    if (this.closed) throw new CanvasSinkClosedError({ sink: SINK });
+    if (this.closed) throw new CanvasSinkError({ code: 'SINK_CLOSED', sink: SINK });
     const keys = batchKeys(SINK, records, options);
     const lines = keys.map((key, index) => toLine(key, records[index], index));
     return this.#enqueue(() => this.#append(keys, lines));
@@ -336,11 +336,6 @@ function keyOfLine(line: string): string | undefined | null {
   return key;
 }
 
-function corruptLine(path: string, line: number): CanvasOptionsError {
-  return new CanvasOptionsError({
-    what: `${SINK} file ${path}`,
-    issues: [
-      { path: `line ${line}`, message: 'Not a sink line: expected {"key": string, "record": …}' },
-    ],
-  });
+function corruptLine(path: string, line: number): CanvasSinkError {
+  return new CanvasSinkError({ code: 'SINK_CORRUPT', sink: SINK, path, line });
 }

@@ -5,7 +5,7 @@
  */
 import {
   batchKeys,
-  CanvasSinkClosedError,
+  CanvasSinkError,
   type Sink,
   type SinkUpsertOptions,
   type SinkWriteResult,
@@ -62,7 +62,7 @@ export class MemorySink<T> implements Sink<T> {
 
   /** Stores the records whose key is new; see {@link Sink}. */
   async upsert(records: readonly T[], options: SinkUpsertOptions<T>): Promise<SinkWriteResult> {
-    if (this.#closed) throw new CanvasSinkClosedError({ sink: 'MemorySink' });
+    if (this.#closed) throw new CanvasSinkError({ code: 'SINK_CLOSED', sink: 'MemorySink' });
     const keys = batchKeys('MemorySink', records, options);
     let written = 0;
     keys.forEach((key, index) => {

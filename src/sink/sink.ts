@@ -4,6 +4,7 @@
  * @module
  */
 import { CanvasOptionsError, CanvasSyncError } from '../errors/index.js';
+import { scrubSecretText } from '../errors/secret-patterns.js';
 
 /**
  * Options of {@link Sink.upsert}.
@@ -41,7 +42,7 @@ export interface SinkWriteResult {
  * - Concurrent `upsert` calls are applied one after the other, in call order.
  * - `close()` waits for pending writes, makes them durable where the sink can, and releases
  *   resources. It is idempotent: later calls return the same promise. After `close()` is called,
- *   `upsert` rejects with a {@link CanvasSinkClosedError}.
+ *   `upsert` rejects with a {@link CanvasSinkError} (`SINK_CLOSED`).
  * - `flush()`, where offered, waits for pending writes and makes them durable without closing.
  * @category Sinks
  */
@@ -54,29 +55,58 @@ export interface Sink<T> {
   close(): Promise<void>;
 }
 
-/** Options of the {@link CanvasSinkClosedError} constructor. */
-export interface CanvasSinkClosedErrorOptions {
-  /** The sink, e.g. `'JsonlFileSink'`. */
-  sink: string;
-}
+/** Options of the {@link CanvasSinkError} constructor. */
+export type CanvasSinkErrorOptions =
+  | {
+      /** The sink was closed and refused records. */
+      code: 'SINK_CLOSED';
+      /** The sink, e.g. `'JsonlFileSink'`. */
+      sink: string;
+    }
+  | {
+      /** The sink's file holds a complete line that is not a sink line. */
+      code: 'SINK_CORRUPT';
+      /** The sink, e.g. `'JsonlFileSink'`. */
+      sink: string;
+      /** The file (configuration, not data); token-shaped parts are redacted. */
+      path: string;
+      /** The number (from 1) of the first line that is not a sink line. */
+      line: number;
+    };
 
 /**
- * A {@link Sink} was closed; it accepts no more records.
+ * A {@link Sink} refused to work: `SINK_CLOSED`, it was closed and accepts no more records;
+ * `SINK_CORRUPT`, the file it was opened on holds a complete line that is not a sink line (the
+ * error names the file and the line number, never the line's content). Switch on
+ * {@link CanvasSinkError.code}.
  * @category Errors
  */
-export class CanvasSinkClosedError extends CanvasSyncError {
-  override readonly name = 'CanvasSinkClosedError';
-  override readonly code = 'SINK_CLOSED';
-  /** The sink that refused the records, e.g. `'JsonlFileSink'`. */
+export class CanvasSinkError extends CanvasSyncError {
+  override readonly name = 'CanvasSinkError';
+  /** `SINK_CLOSED` or `SINK_CORRUPT`. */
+  declare readonly code: 'SINK_CLOSED' | 'SINK_CORRUPT';
+  /** The sink, e.g. `'JsonlFileSink'`. */
   readonly sink: string;
+  /** For `SINK_CORRUPT`: the file, token-shaped parts redacted; absent otherwise. */
+  declare readonly path?: string;
+  /** For `SINK_CORRUPT`: the number (from 1) of the first corrupt line; absent otherwise. */
+  declare readonly line?: number;
 
-  constructor(options: CanvasSinkClosedErrorOptions) {
-    super({
-      code: 'SINK_CLOSED',
-      message: `The ${options.sink} is closed and accepts no more records`,
-    });
+  constructor(options: CanvasSinkErrorOptions) {
+    super({ code: options.code, message: describeSinkError(options) });
     this.sink = options.sink;
+    if (options.code === 'SINK_CORRUPT') {
+      this.path = scrubSecretText(options.path);
+      this.line = options.line;
+    }
   }
+}
+
+function describeSinkError(options: CanvasSinkErrorOptions): string {
+  if (options.code === 'SINK_CLOSED') {
+    return `The ${options.sink} is closed and accepts no more records`;
+  }
+  return `The ${options.sink} file ${options.path} is corrupt: line ${options.line} is not a sink line (expected {"key": non-empty string, "record": …})`;
 }
 
 /**

@@ -3,11 +3,12 @@ import { z } from 'zod';
 import type { CanvasSyncClient } from '../client/client.js';
 import type { ResponseSanitizer } from '../client/client-options.js';
 import { TypedEmitter } from '../client/events.js';
-import { CanvasOptionsError, parseOptions } from '../errors/index.js';
+import { parseOptions } from '../errors/index.js';
 import type { DeadLetter, HandlerResult, QueueAdapter, TaskDelivery } from '../queue/adapter.js';
 import { scrubDeadLetter, scrubHandlerResult } from '../queue/delivery.js';
 import { parseTask, type SyncTask } from '../queue/task.js';
 import { TaskValidationError } from '../queue/task-validation-error.js';
+import { CanvasUnsupportedError, type OptionalQueueMethod } from '../queue/unsupported-error.js';
 import { MAX_TIMER_MS } from '../retry/retry-policy.js';
 import type { Sink } from '../sink/sink.js';
 import { defaultTaskRetryPolicy, outcomeOfFailure, type TaskRetryPolicy } from './outcome.js';
@@ -196,7 +197,8 @@ export class SyncWorker extends TypedEmitter<SyncWorkerEvents> {
    * string in them (the raw text of a malformed payload, details, issues) is scrubbed of
    * token-shaped text and `access_token` values, and of the client's own token in any encoding
    * (`client.redact`), whatever the adapter stored.
-   * @throws CanvasOptionsError when the queue adapter keeps no dead letters it can list.
+   * @throws CanvasUnsupportedError (`UNSUPPORTED`) when the queue adapter keeps no dead letters it
+   *   can list (it has no `deadLetters()`).
    */
   async deadLetters(): Promise<DeadLetter[]> {
     const queue = this.#queue;
@@ -208,7 +210,8 @@ export class SyncWorker extends TypedEmitter<SyncWorkerEvents> {
    * Moves the dead letters that hold a valid task back to the queue, attempts reset (after
    * fixing a permission, say), and returns how many were moved. The worker picks them up if it
    * is running; their records are written once, whatever an earlier attempt wrote.
-   * @throws CanvasOptionsError when the queue adapter cannot replay dead letters.
+   * @throws CanvasUnsupportedError (`UNSUPPORTED`) when the queue adapter cannot replay dead
+   *   letters (it has no `replayDeadLetters()`).
    */
   async replayDeadLetters(): Promise<number> {
     const queue = this.#queue;
@@ -294,9 +297,6 @@ export class SyncWorker extends TypedEmitter<SyncWorkerEvents> {
   }
 }
 
-function unsupported(method: string): CanvasOptionsError {
-  return new CanvasOptionsError({
-    what: 'SyncWorker queue',
-    issues: [{ path: 'queue', message: `the queue adapter does not offer ${method}()` }],
-  });
+function unsupported(method: OptionalQueueMethod): CanvasUnsupportedError {
+  return new CanvasUnsupportedError({ method });
 }

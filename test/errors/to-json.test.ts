@@ -19,7 +19,8 @@ import {
 } from '../../src/errors/index.js';
 import { CanvasSanitizeError } from '../../src/privacy/sanitize-error.js';
 import { TaskValidationError } from '../../src/queue/task-validation-error.js';
-import { CanvasSinkClosedError } from '../../src/sink/sink.js';
+import { CanvasUnsupportedError } from '../../src/queue/unsupported-error.js';
+import { CanvasSinkError } from '../../src/sink/sink.js';
 
 const SECRET = 'SECRET_TOKEN_1234';
 const url = `https://canvas.example.edu/api/v1/courses/1?access_token=${SECRET}&per_page=10`;
@@ -326,13 +327,43 @@ const cases: [string, () => CanvasSyncError, Record<string, unknown>][] = [
     },
   ],
   [
-    'CanvasSinkClosedError',
-    () => new CanvasSinkClosedError({ sink: 'JsonlFileSink' }),
+    'CanvasSinkError of a closed sink',
+    () => new CanvasSinkError({ code: 'SINK_CLOSED', sink: 'JsonlFileSink' }),
     {
-      name: 'CanvasSinkClosedError',
+      name: 'CanvasSinkError',
       code: 'SINK_CLOSED',
       message: 'The JsonlFileSink is closed and accepts no more records',
       sink: 'JsonlFileSink',
+    },
+  ],
+  [
+    'CanvasSinkError of a corrupt file',
+    () =>
+      new CanvasSinkError({
+        code: 'SINK_CORRUPT',
+        sink: 'JsonlFileSink',
+        path: '/var/lib/sync/users.jsonl',
+        line: 7,
+      }),
+    {
+      name: 'CanvasSinkError',
+      code: 'SINK_CORRUPT',
+      message:
+        'The JsonlFileSink file /var/lib/sync/users.jsonl is corrupt: line 7 is not a sink line (expected {"key": non-empty string, "record": …})',
+      sink: 'JsonlFileSink',
+      path: '/var/lib/sync/users.jsonl',
+      line: 7,
+    },
+  ],
+  [
+    'CanvasUnsupportedError',
+    () => new CanvasUnsupportedError({ method: 'replayDeadLetters' }),
+    {
+      name: 'CanvasUnsupportedError',
+      code: 'UNSUPPORTED',
+      message:
+        'The queue adapter does not offer replayDeadLetters(), an optional method of QueueAdapter',
+      method: 'replayDeadLetters',
     },
   ],
 ];

@@ -10,9 +10,10 @@ import {
 } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { inspect } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CanvasOptionsError } from '../../src/errors/index.js';
-import { CanvasSinkClosedError, JsonlFileSink } from '../../src/sink/index.js';
+import { CanvasSinkError, JsonlFileSink } from '../../src/sink/index.js';
 
 interface User {
   id: number;
@@ -153,21 +154,49 @@ describe('JsonlFileSink', () => {
     expect(new Set(keys).size).toBe(3003);
   });
 
-  it('refuses a file with a corrupt complete line, naming the line but not its content', async () => {
+  it('refuses a file with a corrupt complete line (SINK_CORRUPT), naming the line but not its content', async () => {
+    const corrupt = file.replace('nested/deeper/', '');
     await writeFile(
-      file.replace('nested/deeper/', ''),
+      corrupt,
       '{"key":"1","record":1}\n\n{"secret":"Jane Student"}\n{"key":"3","record":3}\n',
     );
-    const error = await JsonlFileSink.open(file.replace('nested/deeper/', '')).catch(
-      (e: unknown) => e,
+    const error = await JsonlFileSink.open(corrupt).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CanvasSinkError);
+    expect(error).not.toBeInstanceOf(CanvasOptionsError);
+    const sinkError = error as CanvasSinkError;
+    expect(sinkError).toMatchObject({ code: 'SINK_CORRUPT', sink: 'JsonlFileSink', line: 3 });
+    expect(sinkError.path).toBe(corrupt);
+    expect(sinkError.message).toBe(
+      `The JsonlFileSink file ${corrupt} is corrupt: line 3 is not a sink line (expected {"key": non-empty string, "record": …})`,
     );
-    expect(error).toBeInstanceOf(CanvasOptionsError);
-    expect(String((error as Error).message)).toMatch(/line 3: Not a sink line/);
-    expect(String((error as Error).message)).not.toMatch(/Jane/);
+    expect(sinkError.toJSON()).toStrictEqual({
+      name: 'CanvasSinkError',
+      code: 'SINK_CORRUPT',
+      message: sinkError.message,
+      sink: 'JsonlFileSink',
+      path: corrupt,
+      line: 3,
+    });
+    for (const shown of [sinkError.message, JSON.stringify(sinkError), inspect(sinkError)]) {
+      expect(shown).not.toMatch(/Jane|secret/);
+    }
     for (const content of ['[1]\n', 'null\n', '{"key":"","record":1}\n', '{"key":"1"}\n']) {
       await writeFile(join(dir, 'bad.jsonl'), content);
-      await expect(JsonlFileSink.open(join(dir, 'bad.jsonl'))).rejects.toThrow(/line 1/);
+      await expect(JsonlFileSink.open(join(dir, 'bad.jsonl'))).rejects.toMatchObject({
+        code: 'SINK_CORRUPT',
+        line: 1,
+      });
     }
+  });
+
+  it('redacts a token-shaped part of the file path in a SINK_CORRUPT error', async () => {
+    const leaky = join(dir, 'access_token=SECRET1234.jsonl');
+    await writeFile(leaky, 'not json\n');
+    const error = (await JsonlFileSink.open(leaky).catch((e: unknown) => e)) as CanvasSinkError;
+    expect(error.code).toBe('SINK_CORRUPT');
+    expect(error.path).toBe(join(dir, 'access_token=[REDACTED]'));
+    expect(JSON.stringify(error)).not.toContain('SECRET1234');
+    expect(error.message).not.toContain('SECRET1234');
   });
 
   it('tolerates blank lines', async () => {
@@ -207,8 +236,13 @@ describe('JsonlFileSink', () => {
     await sink.close();
     await sink.flush();
     const error = await sink.upsert([user(2)], byId).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(CanvasSinkClosedError);
-    expect(error).toMatchObject({ code: 'SINK_CLOSED', sink: 'JsonlFileSink' });
+    expect(error).toBeInstanceOf(CanvasSinkError);
+    expect((error as CanvasSinkError).toJSON()).toStrictEqual({
+      name: 'CanvasSinkError',
+      code: 'SINK_CLOSED',
+      message: 'The JsonlFileSink is closed and accepts no more records',
+      sink: 'JsonlFileSink',
+    });
     expect(keysOf(await lines())).toEqual(['1']);
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CanvasOptionsError } from '../../src/errors/index.js';
-import { CanvasSinkClosedError, MemorySink, type Sink } from '../../src/sink/index.js';
+import { CanvasSinkError, MemorySink, type Sink } from '../../src/sink/index.js';
 
 interface User {
   id: number;
@@ -69,8 +69,13 @@ describe('MemorySink', () => {
     await sink.close();
     expect(sink.closed).toBe(true);
     const error = await sink.upsert([{ id: 2, name: 'b' }], byId).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(CanvasSinkClosedError);
-    expect(error).toMatchObject({ code: 'SINK_CLOSED', sink: 'MemorySink' });
+    expect(error).toBeInstanceOf(CanvasSinkError);
+    expect((error as CanvasSinkError).toJSON()).toStrictEqual({
+      name: 'CanvasSinkError',
+      code: 'SINK_CLOSED',
+      message: 'The MemorySink is closed and accepts no more records',
+      sink: 'MemorySink',
+    });
     expect(sink.records()).toHaveLength(1);
   });
 });
