@@ -124,7 +124,7 @@ export { MemoryQueueAdapter } from './queue/memory-adapter.js';
 export type { CreateTaskInput, SyncTask, TaskKind } from './queue/task.js';
 export { createTask } from './queue/task.js';
 export type { TaskIssue } from './queue/task-validation-error.js';
-export { TaskValidationError } from './queue/task-validation-error.js';
+export { CanvasTaskValidationError } from './queue/task-validation-error.js';
 export type { RetryOptions } from './retry/retry-policy.js';
 // Sinks
 export type {

@@ -22,7 +22,7 @@ import { scrubSecretText } from './secret-patterns.js';
  * - `ABORTED`, `CLIENT_CLOSED`, `PAGINATION_ERROR`, `TOKEN_REFRESH_FAILED`: the client
  *   (`CanvasAbortError`, `CanvasClientClosedError`, `CanvasPaginationError`, `CanvasTokenError`);
  * - `INVALID_OPTIONS`: options of a constructor or method (`CanvasOptionsError`);
- * - `TASK_VALIDATION`: a queue payload that is not a valid task (`TaskValidationError`);
+ * - `TASK_VALIDATION`: a queue payload that is not a valid task (`CanvasTaskValidationError`);
  * - `SANITIZE_FAILED`: a value the sanitizer cannot sanitize (`CanvasSanitizeError`);
  * - `SINK_CLOSED`: a sink written after `close()` (`CanvasSinkError`);
  * - `SINK_CORRUPT`: a sink file holding a line that is not a sink line, found when it is opened

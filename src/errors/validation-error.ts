@@ -11,8 +11,8 @@ export interface ValidationIssue {
 
 /**
  * Base class of the errors about invalid input: {@link CanvasOptionsError} (options of a
- * constructor or method) and `TaskValidationError` (a queue payload). Both list their problems
- * as {@link ValidationIssue}s that name paths and expectations, never values.
+ * constructor or method) and `CanvasTaskValidationError` (a queue payload). Both list their
+ * problems as {@link ValidationIssue}s that name paths and expectations, never values.
  */
 export abstract class CanvasValidationError extends CanvasSyncError {
   /** The problems found. */

@@ -174,7 +174,7 @@ export interface QueueCapabilities {
  * - At-least-once: every enqueued task is delivered until its handler acks or dead-letters it.
  *   A task can be delivered more than once (a crash before the ack), so handlers are idempotent
  *   (the task's `key` helps).
- * - Validation: `enqueue` rejects an invalid task with a `TaskValidationError`; a delivered
+ * - Validation: `enqueue` rejects an invalid task with a `CanvasTaskValidationError`; a delivered
  *   payload that is not a valid task is dead-lettered with reason `'invalid-task'` and never
  *   reaches the handler. A task is invalid also when its `key` is not the idempotency key of its
  *   own request (a forged key) or its path holds dot segments.
@@ -190,7 +190,7 @@ export interface QueueAdapter {
   readonly capabilities?: QueueCapabilities;
   /**
    * Adds one task, or several (in order), to the queue.
-   * @throws TaskValidationError if a task is invalid (then none of them is enqueued).
+   * @throws CanvasTaskValidationError if a task is invalid (then none of them is enqueued).
    */
   enqueue(tasks: SyncTask | readonly SyncTask[], options?: EnqueueOptions): Promise<void>;
   /** Starts delivering tasks to `handler`; resolves once consuming has started. */

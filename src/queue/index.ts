@@ -32,6 +32,6 @@ export {
 export type { SyncTask, TaskKind } from './task.js';
 export { parseTask, taskKinds } from './task.js';
 export type { TaskIssue } from './task-validation-error.js';
-export { TaskValidationError } from './task-validation-error.js';
+export { CanvasTaskValidationError } from './task-validation-error.js';
 export type { OptionalQueueMethod } from './unsupported-error.js';
 export { CanvasUnsupportedError } from './unsupported-error.js';

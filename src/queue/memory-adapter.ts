@@ -26,7 +26,7 @@ import {
   taskForRetry,
 } from './delivery.js';
 import { parseTask, type SyncTask } from './task.js';
-import { TaskValidationError } from './task-validation-error.js';
+import { CanvasTaskValidationError } from './task-validation-error.js';
 
 /**
  * Options of {@link MemoryQueueAdapter}.
@@ -71,7 +71,7 @@ const optionsSchema = z.strictObject({
  * - At-least-once within the process: a task stays until its handler acks or dead-letters it.
  * - Delays (delayed enqueue, a task's `notBefore`, retries) use unref'd timers: they never keep
  *   the process alive.
- * - Tasks are validated on `enqueue` (a `TaskValidationError` rejects the whole batch) and again
+ * - Tasks are validated on `enqueue` (a `CanvasTaskValidationError` rejects the whole batch) and again
  *   on every delivery; a malformed payload (see {@link MemoryQueueAdapter.enqueueRaw}) is
  *   dead-lettered with reason `'invalid-task'` and never reaches the handler. Dead letters are
  *   scrubbed of token-shaped text and `access_token` values before they are stored (see
@@ -127,7 +127,7 @@ export class MemoryQueueAdapter implements QueueAdapter {
    * Validates and adds tasks, in order. A task whose `notBefore` is in the future waits until
    * then (or `delayMs`, whichever is later).
    *
-   * @throws TaskValidationError if a task is invalid; then none is enqueued. Issue paths are
+   * @throws CanvasTaskValidationError if a task is invalid; then none is enqueued. Issue paths are
    *   prefixed with the task's index (`[2].path`) when an array is given.
    * @throws CanvasOptionsError if `delayMs` is not a finite number ≥ 0.
    */
@@ -144,8 +144,8 @@ export class MemoryQueueAdapter implements QueueAdapter {
       try {
         return parseTask(task);
       } catch (error) {
-        if (!(error instanceof TaskValidationError) || !Array.isArray(tasks)) throw error;
-        throw new TaskValidationError({
+        if (!(error instanceof CanvasTaskValidationError) || !Array.isArray(tasks)) throw error;
+        throw new CanvasTaskValidationError({
           issues: error.issues.map((issue) => ({
             path: issue.path === '(root)' ? `[${index}]` : `[${index}].${issue.path}`,
             message: issue.message,
@@ -350,7 +350,7 @@ export class MemoryQueueAdapter implements QueueAdapter {
 
   #deadLetterInvalid(message: Message, error: unknown): void {
     const issues =
-      error instanceof TaskValidationError
+      error instanceof CanvasTaskValidationError
         ? error.issues.map((issue) => ({ ...issue }))
         : [{ path: '(root)', message: 'Could not be validated' }];
     this.#dead.push(

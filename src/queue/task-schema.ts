@@ -102,7 +102,7 @@ export const taskFields = z.strictObject({
  * The zod schema of a {@link SyncTask}, version 1. Strict: unknown keys are rejected at every
  * level. Once every field is valid, the `key` must be the one of the task's own request
  * (`taskKey`): a task carrying another request's key would store its records under that
- * request's key. Prefer `parseTask`, which throws a `TaskValidationError` that never quotes
+ * request's key. Prefer `parseTask`, which throws a `CanvasTaskValidationError` that never quotes
  * values.
  */
 export const syncTaskSchema = taskFields.superRefine(

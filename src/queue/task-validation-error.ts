@@ -17,8 +17,8 @@ import { scrubSecretText } from './secret-scrub.js';
  */
 export type TaskIssue = ValidationIssue;
 
-/** Options of the {@link TaskValidationError} constructor. */
-export interface TaskValidationErrorOptions {
+/** Options of the {@link CanvasTaskValidationError} constructor. */
+export interface CanvasTaskValidationErrorOptions {
   /** The problems found; at least one is expected. */
   issues: readonly TaskIssue[];
 }
@@ -33,11 +33,11 @@ const MAX_MESSAGE_ISSUES = 5;
  * error is safe to log even when the payload held student data.
  * @category Errors
  */
-export class TaskValidationError extends CanvasValidationError {
-  override readonly name = 'TaskValidationError';
+export class CanvasTaskValidationError extends CanvasValidationError {
+  override readonly name = 'CanvasTaskValidationError';
   override readonly code = 'TASK_VALIDATION';
 
-  constructor(options: TaskValidationErrorOptions) {
+  constructor(options: CanvasTaskValidationErrorOptions) {
     super('TASK_VALIDATION', options.issues, (issues) => {
       const shown = issues
         .slice(0, MAX_MESSAGE_ISSUES)
@@ -56,8 +56,8 @@ export class TaskValidationError extends CanvasValidationError {
    * @param error - The `ZodError` of a failed `safeParse`.
    * @internal
    */
-  static fromZod(error: z.ZodError): TaskValidationError {
-    return new TaskValidationError({
+  static fromZod(error: z.ZodError): CanvasTaskValidationError {
+    return new CanvasTaskValidationError({
       issues: issuesFromZod(error, { key: shorten, message: issueMessage }),
     });
   }

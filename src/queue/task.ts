@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { normalizePath, pathIssue } from './task-rules.js';
 import { syncTaskSchema, taskFields } from './task-schema.js';
 import { type SyncTask, type TaskKind, taskKey, taskKinds } from './task-types.js';
-import { TaskValidationError } from './task-validation-error.js';
+import { CanvasTaskValidationError } from './task-validation-error.js';
 
 export { type SyncTask, type TaskKind, taskKinds };
 
@@ -34,7 +34,7 @@ export interface CreateTaskInput {
  *
  * @param input - The kind, path and query of the task.
  * @param now - The creation time. @defaultValue `new Date()`
- * @throws TaskValidationError if the input does not make a valid task (e.g. a path outside
+ * @throws CanvasTaskValidationError if the input does not make a valid task (e.g. a path outside
  *   `/api/v1/` or with a `..` segment, an `access_token` parameter under any spelling, a value
  *   shaped like a Canvas token, an unknown kind, an invalid `now`).
  *
@@ -51,12 +51,14 @@ export interface CreateTaskInput {
  */
 export function createTask(input: CreateTaskInput, now: Date = new Date()): SyncTask {
   if (typeof input !== 'object' || input === null) {
-    throw new TaskValidationError({
+    throw new CanvasTaskValidationError({
       issues: [{ path: '(root)', message: 'Expected an object with kind and path' }],
     });
   }
   if (!(now instanceof Date) || Number.isNaN(now.getTime())) {
-    throw new TaskValidationError({ issues: [{ path: 'now', message: 'Expected a valid Date' }] });
+    throw new CanvasTaskValidationError({
+      issues: [{ path: 'now', message: 'Expected a valid Date' }],
+    });
   }
   const path = input.path;
   const candidate: Record<string, unknown> = {
@@ -69,12 +71,13 @@ export function createTask(input: CreateTaskInput, now: Date = new Date()): Sync
     createdAt: now.toISOString(),
   };
   if (input.searchParams !== undefined) candidate.searchParams = input.searchParams;
-  // Validate before computing the key, so that a bad path or parameter is a TaskValidationError.
+  // Validate before computing the key, so that a bad path or parameter is a
+  // CanvasTaskValidationError.
   const parsed = taskFields.omit({ key: true }).safeParse(candidate);
-  if (!parsed.success) throw TaskValidationError.fromZod(parsed.error);
+  if (!parsed.success) throw CanvasTaskValidationError.fromZod(parsed.error);
   const key = taskKey(parsed.data);
   if (key === undefined) {
-    throw new TaskValidationError({
+    throw new CanvasTaskValidationError({
       issues: [{ path: 'path', message: 'Expected a path a key can be made of' }],
     });
   }
@@ -87,15 +90,15 @@ export function createTask(input: CreateTaskInput, now: Date = new Date()): Sync
  *
  * @param input - The payload, already JSON-decoded.
  * @returns A copy of the task (unknown keys are not allowed, so nothing is dropped).
- * @throws TaskValidationError listing every problem by path; values are never quoted. Besides
- *   each field's shape, it refuses a path that is not normalized or holds a dot segment or a
- *   backslash (also percent-encoded), an `access_token` parameter in any case or encoding
+ * @throws CanvasTaskValidationError listing every problem by path; values are never quoted.
+ *   Besides each field's shape, it refuses a path that is not normalized or holds a dot segment
+ *   or a backslash (also percent-encoded), an `access_token` parameter in any case or encoding
  *   (`ACCESS_TOKEN`, `access%5Ftoken`, `access_token[]`), a value shaped like a Canvas token,
  *   and a `key` that is not the idempotency key of the task's own request (a forged key).
  * @category Pipeline
  */
 export function parseTask(input: unknown): SyncTask {
   const parsed = syncTaskSchema.safeParse(input);
-  if (!parsed.success) throw TaskValidationError.fromZod(parsed.error);
+  if (!parsed.success) throw CanvasTaskValidationError.fromZod(parsed.error);
   return parsed.data;
 }

@@ -132,16 +132,16 @@ export function runQueueAdapterConformance(
       expect(deliveries[0]?.attempt).toBe(1);
     });
 
-    it('rejects an invalid task on enqueue with a TaskValidationError', async () => {
+    it('rejects an invalid task on enqueue with a CanvasTaskValidationError', async () => {
       const adapter = await make();
       const [task] = makeTasks(1);
       const bad = { ...task, path: '/not/the/api' } as SyncTask;
       await expect(adapter.enqueue(bad)).rejects.toMatchObject({
-        name: 'TaskValidationError',
+        name: 'CanvasTaskValidationError',
         code: 'TASK_VALIDATION',
       });
       await expect(adapter.enqueue([task as SyncTask, bad])).rejects.toMatchObject({
-        name: 'TaskValidationError',
+        name: 'CanvasTaskValidationError',
       });
       const seen = await consumeAndAck(adapter);
       await sleep(50);
@@ -155,9 +155,11 @@ export function runQueueAdapterConformance(
       const forged = { ...other, key: genuine.key };
       const dotted = { ...other, path: '/api/v1/courses/1/%2e%2e/%2e%2e/admin' };
       for (const bad of [forged, dotted]) {
-        await expect(adapter.enqueue(bad)).rejects.toMatchObject({ name: 'TaskValidationError' });
+        await expect(adapter.enqueue(bad)).rejects.toMatchObject({
+          name: 'CanvasTaskValidationError',
+        });
         await expect(adapter.enqueue([genuine, bad])).rejects.toMatchObject({
-          name: 'TaskValidationError',
+          name: 'CanvasTaskValidationError',
         });
       }
       const enqueueRaw = adapter.enqueueRaw?.bind(adapter);

@@ -7,7 +7,7 @@ import { parseOptions } from '../errors/index.js';
 import type { DeadLetter, HandlerResult, QueueAdapter, TaskDelivery } from '../queue/adapter.js';
 import { scrubDeadLetter, scrubHandlerResult } from '../queue/delivery.js';
 import { parseTask, type SyncTask } from '../queue/task.js';
-import { TaskValidationError } from '../queue/task-validation-error.js';
+import { CanvasTaskValidationError } from '../queue/task-validation-error.js';
 import { CanvasUnsupportedError, type OptionalQueueMethod } from '../queue/unsupported-error.js';
 import { MAX_TIMER_MS } from '../retry/retry-policy.js';
 import type { Sink } from '../sink/sink.js';
@@ -278,7 +278,7 @@ export class SyncWorker extends TypedEmitter<SyncWorkerEvents> {
 
   /** Dead-letters a delivered task that is not valid (an adapter that does not validate). */
   #invalidTask(task: SyncTask, error: unknown): HandlerResult {
-    const issues = error instanceof TaskValidationError ? error.issues : [];
+    const issues = error instanceof CanvasTaskValidationError ? error.issues : [];
     const result = scrubHandlerResult(
       {
         type: 'dead-letter',

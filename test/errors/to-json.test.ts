@@ -18,7 +18,7 @@ import {
   CanvasTokenError,
 } from '../../src/errors/index.js';
 import { CanvasSanitizeError } from '../../src/privacy/sanitize-error.js';
-import { TaskValidationError } from '../../src/queue/task-validation-error.js';
+import { CanvasTaskValidationError } from '../../src/queue/task-validation-error.js';
 import { CanvasUnsupportedError } from '../../src/queue/unsupported-error.js';
 import { CanvasSinkError } from '../../src/sink/sink.js';
 
@@ -294,10 +294,10 @@ const cases: [string, () => CanvasSyncError, Record<string, unknown>][] = [
     },
   ],
   [
-    'TaskValidationError',
-    () => new TaskValidationError({ issues: [{ path: 'kind', message: 'Invalid option' }] }),
+    'CanvasTaskValidationError',
+    () => new CanvasTaskValidationError({ issues: [{ path: 'kind', message: 'Invalid option' }] }),
     {
-      name: 'TaskValidationError',
+      name: 'CanvasTaskValidationError',
       code: 'TASK_VALIDATION',
       message: 'Invalid sync task: kind: Invalid option',
       issues: [{ path: 'kind', message: 'Invalid option' }],

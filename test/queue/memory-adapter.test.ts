@@ -3,7 +3,7 @@ import { CanvasOptionsError } from '../../src/errors/index.js';
 import type { HandlerResult } from '../../src/queue/adapter.js';
 import { MemoryQueueAdapter } from '../../src/queue/memory-adapter.js';
 import { createTask, type SyncTask } from '../../src/queue/task.js';
-import { TaskValidationError } from '../../src/queue/task-validation-error.js';
+import { CanvasTaskValidationError } from '../../src/queue/task-validation-error.js';
 import { runQueueAdapterConformance } from '../../src/testing/queue-conformance.js';
 
 runQueueAdapterConformance(
@@ -50,8 +50,10 @@ describe('MemoryQueueAdapter', () => {
     const batch = tasks(3);
     const bad = { ...batch[1], kind: 'nope' } as unknown as SyncTask;
     const error = await queue.enqueue([batch[0] as SyncTask, bad]).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(TaskValidationError);
-    expect((error as TaskValidationError).issues.map((issue) => issue.path)).toEqual(['[1].kind']);
+    expect(error).toBeInstanceOf(CanvasTaskValidationError);
+    expect((error as CanvasTaskValidationError).issues.map((issue) => issue.path)).toEqual([
+      '[1].kind',
+    ]);
     expect(await queue.stats()).toMatchObject({ queued: 0 });
   });
 

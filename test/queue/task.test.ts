@@ -4,7 +4,7 @@ import { CanvasSyncError } from '../../src/errors/index.js';
 import { idempotencyKey } from '../../src/idempotency/index.js';
 import { createTask, parseTask, type SyncTask, taskKinds } from '../../src/queue/task.js';
 import type { syncTaskSchema } from '../../src/queue/task-schema.js';
-import { TaskValidationError } from '../../src/queue/task-validation-error.js';
+import { CanvasTaskValidationError } from '../../src/queue/task-validation-error.js';
 
 const NOW = new Date('2025-01-02T03:04:05.678Z');
 const USERS = '/api/v1/courses/42/users';
@@ -13,14 +13,14 @@ function valid(): SyncTask {
   return createTask({ kind: 'course.users', path: USERS, searchParams: { per_page: '100' } }, NOW);
 }
 
-function issuesOf(input: unknown): TaskValidationError {
+function issuesOf(input: unknown): CanvasTaskValidationError {
   try {
     parseTask(input);
   } catch (error) {
-    if (error instanceof TaskValidationError) return error;
+    if (error instanceof CanvasTaskValidationError) return error;
     throw error;
   }
-  throw new Error('expected a TaskValidationError');
+  throw new Error('expected a CanvasTaskValidationError');
 }
 
 describe('createTask', () => {
@@ -75,7 +75,7 @@ describe('createTask', () => {
     }
   });
 
-  it('throws a TaskValidationError for a bad path, kind, parameter or date', () => {
+  it('throws a CanvasTaskValidationError for a bad path, kind, parameter or date', () => {
     const bad: [Parameters<typeof createTask>[0], string][] = [
       [{ kind: 'course.users', path: '/courses/1/users' }, 'path'],
       [{ kind: 'course.users', path: `${USERS}?page=2` }, 'path'],
@@ -96,12 +96,14 @@ describe('createTask', () => {
       } catch (thrown) {
         error = thrown;
       }
-      expect(error).toBeInstanceOf(TaskValidationError);
-      expect((error as TaskValidationError).issues.map((issue) => issue.path)).toContain(path);
+      expect(error).toBeInstanceOf(CanvasTaskValidationError);
+      expect((error as CanvasTaskValidationError).issues.map((issue) => issue.path)).toContain(
+        path,
+      );
       expect(JSON.stringify(error)).not.toContain('SECRET');
     }
     expect(() => createTask({ kind: 'course.users', path: USERS }, new Date(Number.NaN))).toThrow(
-      TaskValidationError,
+      CanvasTaskValidationError,
     );
   });
 });
@@ -141,7 +143,7 @@ describe('parseTask', () => {
       notBefore: 'soon',
     });
     expect(error).toBeInstanceOf(CanvasSyncError);
-    expect(error.name).toBe('TaskValidationError');
+    expect(error.name).toBe('CanvasTaskValidationError');
     expect(error.code).toBe('TASK_VALIDATION');
     expect(error.issues.map((issue) => issue.path).sort()).toEqual(
       [
@@ -156,7 +158,10 @@ describe('parseTask', () => {
     );
     expect(error.message).toMatch(/^Invalid sync task: /);
     expect(error.message).toContain('and 2 more');
-    expect(error.toJSON()).toMatchObject({ name: 'TaskValidationError', issues: error.issues });
+    expect(error.toJSON()).toMatchObject({
+      name: 'CanvasTaskValidationError',
+      issues: error.issues,
+    });
   });
 
   it('rejects non-objects and missing fields', () => {
@@ -233,7 +238,7 @@ describe('task paths and parameters', () => {
     '/api/v1/courses/Café',
   ];
 
-  it.each(refusedPaths)('refuses the path %s with a TaskValidationError on path', (path) => {
+  it.each(refusedPaths)('refuses the path %s with a CanvasTaskValidationError on path', (path) => {
     const error = issuesOf(payload({ path }));
     expect(error.issues.map((issue) => issue.path)).toContain('path');
     expect(JSON.stringify(error)).not.toContain(path);
@@ -242,7 +247,7 @@ describe('task paths and parameters', () => {
   it('refuses dot segments in createTask too, and never resolves them', () => {
     for (const path of refusedPaths.slice(0, 11)) {
       expect(() => createTask({ kind: 'course.users', path }, NOW), path).toThrow(
-        TaskValidationError,
+        CanvasTaskValidationError,
       );
     }
   });
@@ -287,8 +292,8 @@ describe('task paths and parameters', () => {
     } catch (thrown) {
       error = thrown;
     }
-    expect(error).toBeInstanceOf(TaskValidationError);
-    expect((error as TaskValidationError).issues[0]?.message).toMatch(/access token/);
+    expect(error).toBeInstanceOf(CanvasTaskValidationError);
+    expect((error as CanvasTaskValidationError).issues[0]?.message).toMatch(/access token/);
     expect(JSON.stringify(error)).not.toContain(secret);
     expect(issuesOf(payload({ searchParams: { [name]: secret } })).issues.length).toBeGreaterThan(
       0,
@@ -311,7 +316,7 @@ describe('task paths and parameters', () => {
       } catch (thrown) {
         error = thrown;
       }
-      expect(error).toBeInstanceOf(TaskValidationError);
+      expect(error).toBeInstanceOf(CanvasTaskValidationError);
       expect(JSON.stringify(error)).not.toContain(token.slice(5));
       expect(String((error as Error).stack)).not.toContain(token.slice(5));
     }

@@ -56,7 +56,9 @@ describe('SyncWorker dead letters', () => {
     const genuine = enrollments(first);
     const forged = { ...enrollments(second), key: genuine.key };
     const queue = new MemoryQueueAdapter();
-    await expect(queue.enqueue(forged)).rejects.toMatchObject({ name: 'TaskValidationError' });
+    await expect(queue.enqueue(forged)).rejects.toMatchObject({
+      name: 'CanvasTaskValidationError',
+    });
     await queue.enqueueRaw(forged); // as a broker would deliver it
     await queue.enqueue(genuine);
     const { worker, sink } = startWorker(sim, queue);
