@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { CanvasOptionsError } from '../errors/index.js';
 import type { FetchLike } from '../http/transport.js';
 import { isLoopbackHost } from '../http/urls.js';
+import { systemClock } from '../pacing/bucket-gate.js';
 import {
   defaultPacingOptions,
   type PacingOptions,
@@ -26,6 +27,29 @@ export type { FetchLike };
 export interface ResponseSanitizer {
   sanitize(value: unknown): unknown;
 }
+
+/**
+ * The time and timers of a {@link CanvasSyncClient}, injected (option `clock`) so that tests
+ * control time. It reads time two ways because they answer different questions: `now()` is
+ * monotonic, for the pacer's waits and its model of the bucket's leak, where only differences
+ * count and a wall clock that steps (NTP) must not skew them; `epochNow()` is the wall clock,
+ * for a `Retry-After` given as an HTTP date (an instant in UTC). A fake clock may derive both
+ * from one counter.
+ * @category Client
+ */
+export interface ClientClock {
+  /** Monotonic time in ms from an arbitrary origin, as `performance.now()`. */
+  now(): number;
+  /** Wall-clock time in ms since the Unix epoch, as `Date.now()`. */
+  epochNow(): number;
+  /** Calls `callback` once, `ms` milliseconds of this clock from now; returns a handle. */
+  setTimeout(callback: () => void, ms: number): unknown;
+  /** Cancels a timer `setTimeout` returned, unless it has fired. */
+  clearTimeout(handle: unknown): void;
+}
+
+/** `performance.now()`, `Date.now()` and Node's timers. */
+const systemClientClock: ClientClock = { ...systemClock, epochNow: () => Date.now() };
 
 /**
  * Options of {@link CanvasSyncClient}. Only `baseUrl` and `token` are required.
@@ -86,6 +110,14 @@ export interface CanvasSyncClientOptions {
   /** Random source for backoff jitter, in `[0, 1)`. @defaultValue Math.random */
   random?: () => number;
   /**
+   * Time and timers, for tests that control time (see {@link ClientClock}): the pacer waits for
+   * the bucket's leak on its `now()` and `setTimeout`, retry backoff and `Retry-After` waits use
+   * its `setTimeout`, and a `Retry-After` HTTP date is compared with its `epochNow()`. An
+   * attempt's `timeoutMs` always runs on Node's timers: it bounds real network I/O.
+   * @defaultValue the system clock: `performance.now()`, `Date.now()` and Node's timers
+   */
+  clock?: ClientClock;
+  /**
    * Applied to every parsed body before `get`, `request`, `pages` or `paginate`
    * return it, e.g. a `FerpaSanitizer`; `false` to return bodies as Canvas sent
    * them. @defaultValue false
@@ -108,6 +140,7 @@ export interface ResolvedClientOptions {
   readonly fetch: FetchLike;
   readonly headers: Readonly<Record<string, string>>;
   readonly random: () => number;
+  readonly clock: ClientClock;
   readonly sanitize: ResponseSanitizer | undefined;
 }
 
@@ -175,6 +208,8 @@ const baseUrlSchema = z.union([z.string(), z.instanceof(URL)]).transform((value,
   return url;
 });
 
+const clockMethods = ['now', 'epochNow', 'setTimeout', 'clearTimeout'] as const;
+
 const clientOptionsSchema = z.strictObject({
   baseUrl: baseUrlSchema,
   token: z.union(
@@ -213,6 +248,17 @@ const clientOptionsSchema = z.strictObject({
     )
     .optional(),
   random: z.function().optional(),
+  clock: z
+    .custom<ClientClock>(
+      (value) =>
+        typeof value === 'object' &&
+        value !== null &&
+        clockMethods.every(
+          (method) => typeof (value as Record<string, unknown>)[method] === 'function',
+        ),
+      { error: 'must be an object with now, epochNow, setTimeout and clearTimeout methods' },
+    )
+    .optional(),
   sanitize: z
     .union([
       z.literal(false),
@@ -280,6 +326,7 @@ export function resolveClientOptions(options: CanvasSyncClientOptions): {
       fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
       headers: { ...value.headers },
       random: options.random ?? Math.random,
+      clock: options.clock ?? systemClientClock,
       sanitize: options.sanitize === false ? undefined : options.sanitize,
     },
   };

@@ -135,6 +135,7 @@ export class CanvasSyncClient extends TypedEmitter<CanvasSyncEvents> {
     this.#options = resolved;
     const aborts = new AbortFanout();
     this.#pacer = new CanvasPacer(resolved.pacing, {
+      clock: resolved.clock,
       aborts,
       onAnomaly: (anomaly) => this.emit('pacing-anomaly', anomaly),
     });

@@ -172,7 +172,7 @@ export async function runRequest<T>(
     });
     const { signal, unlink } = context.aborts.link(signals);
     try {
-      await delay(decision.delayMs, signal);
+      await delay(decision.delayMs, signal, options.clock);
     } catch {
       throw stopped();
     } finally {
@@ -238,7 +238,7 @@ function judgeResponse<T>(
     };
     return { kind: 'success', response };
   }
-  const retryAfterMs = parseRetryAfter(result.headers.get('retry-after'), Date.now());
+  const retryAfterMs = parseRetryAfter(result.headers.get('retry-after'), options.clock.epochNow());
   let failure: CanvasSyncError;
   if (outcome === 'throttled') {
     failure = new CanvasRateLimitError({

@@ -1,18 +1,20 @@
+import { systemTimers, type Timers } from '../retry/delay.js';
 import type { BucketModel } from './bucket-model.js';
 import { type PacingAnomaly, type PlausibleBounds, screenReading } from './pacing-anomaly.js';
 
 /** Timers and clock the gate uses; injected so tests control time. */
-export interface GateClock {
+export interface GateClock extends Timers {
+  /**
+   * Monotonic time in ms from an arbitrary origin, as `performance.now()`: only differences
+   * count (waits, the bucket's leak), so a wall clock that steps (NTP) never skews them.
+   */
   now(): number;
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
 }
 
 /** The system clock (`performance.now()` and Node timers). */
 export const systemClock: GateClock = {
   now: () => performance.now(),
-  setTimeout: (callback, ms) => setTimeout(callback, ms),
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+  ...systemTimers,
 };
 
 /** A request's permission to be in flight; report what its response said, then release. */

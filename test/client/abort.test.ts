@@ -5,49 +5,57 @@ import {
   type CanvasSyncClient,
 } from '../../src/index.js';
 import type { CanvasSimulator } from '../../src/testing/index.js';
-import { createClient, rejectionOf, sleep, startSim } from '../support/client.js';
+import { createClient, rejectionOf, startSim } from '../support/client.js';
+import { type FakeClock, fakeClock } from '../support/fake-clock.js';
 import { until } from '../support/http.js';
 
 const SELF = '/api/v1/users/self';
 
 /**
- * Makes the client believe (rightly) that the bucket is nearly full: another process left it
- * at 645 and the client's own request (cost 30, set on the simulator) takes it to 675, so the
- * next request must wait at least 2.5 s of leak (10 units/s) for its 50, whatever the margin.
+ * A simulator (cost 30 per request) and a client of it on one fake clock that only the test
+ * moves, with the client believing (rightly) that the bucket is nearly full: another process
+ * left it at 645 and the client's own request takes it to 675, so the next request must wait
+ * at least 2.5 s of leak (10 units/s) for its 50, whatever the margin: time that never passes.
  */
-async function nearlyFullBucket(client: CanvasSyncClient, sim: CanvasSimulator): Promise<void> {
+async function nearlyFullBucket(): Promise<{
+  sim: CanvasSimulator;
+  client: CanvasSyncClient;
+  clock: FakeClock;
+}> {
+  const clock = fakeClock();
+  const sim = await startSim({ cost: 30, clock: clock.now });
+  const client = createClient(sim, { clock });
   await client.get(SELF);
   sim.setBucketLevel(645);
   const response = await client.request('GET', SELF);
   expect(response.rateLimit.remaining).toBeLessThan(26);
+  return { sim, client, clock };
 }
 
-/** Milliseconds `promise` takes to settle after `start`, and what it rejected with. */
-async function timedRejection(
-  promise: Promise<unknown>,
-  start: () => void,
-): Promise<{ error: unknown; ms: number }> {
-  const started = performance.now();
-  start();
-  const error = await rejectionOf(promise);
-  return { error, ms: performance.now() - started };
+/** Waits until the pacer has set its timer for the leak, then returns the timer's delay. */
+async function leakWait(clock: FakeClock): Promise<number> {
+  await until(() => clock.pending().length > 0);
+  const [wait, ...others] = clock.pending();
+  expect(others).toEqual([]);
+  return wait ?? 0;
 }
 
 describe('CanvasSyncClient cancellation', () => {
   it('rejects a request queued behind a full bucket at once when its signal aborts', async () => {
-    const sim = await startSim({ cost: 30 });
-    const client = createClient(sim);
-    await nearlyFullBucket(client, sim);
+    const { sim, client, clock } = await nearlyFullBucket();
     const controller = new AbortController();
     const pending = client.get(SELF, { signal: controller.signal });
-    await sleep(50);
+    expect(await leakWait(clock)).toBeGreaterThanOrEqual(2_500);
     expect(client.stats().queued).toBe(1);
     expect(client.stats().inFlight).toBe(0);
-    const { error, ms } = await timedRejection(pending, () => controller.abort());
+    controller.abort();
+    const error = await rejectionOf(pending);
     expect(error).toBeInstanceOf(CanvasAbortError);
     expect((error as CanvasAbortError).method).toBe('GET');
     expect((error as CanvasAbortError).url).toBe(`${sim.url}${SELF}`);
-    expect(ms).toBeLessThan(200);
+    // Rejected with time standing still (the wait could not have ended), the pacer's timer gone.
+    expect(clock.now()).toBe(0);
+    expect(clock.pending()).toEqual([]);
     expect(sim.stats().requests).toBe(2);
     expect(client.stats().queued).toBe(0);
   });
@@ -67,9 +75,11 @@ describe('CanvasSyncClient cancellation', () => {
     const controller = new AbortController();
     const pending = client.get(SELF, { signal: controller.signal });
     await until(() => sim.stats().inFlight === 1);
-    const { error, ms } = await timedRejection(pending, () => controller.abort());
+    controller.abort();
+    const error = await rejectionOf(pending);
     expect(error).toBeInstanceOf(CanvasAbortError);
-    expect(ms).toBeLessThan(200);
+    // Rejected while the server still holds the request (for 5 s): the client did not wait for it.
+    expect(sim.stats().inFlight).toBe(1);
     expect(sim.stats().requests).toBe(1);
     // The slot is given back as soon as the cancelled fetch has unwound.
     await until(() => client.stats().inFlight === 0, 200);
@@ -77,9 +87,11 @@ describe('CanvasSyncClient cancellation', () => {
 
   it('aborts a pending retry sleep', async () => {
     const sim = await startSim({ faults: { serverErrorRate: 1 } });
+    const clock = fakeClock();
     const client = createClient(sim, {
       retry: { baseDelayMs: 5_000, maxDelayMs: 5_000 },
       random: () => 0.99,
+      clock,
     });
     const controller = new AbortController();
     let delayMs = 0;
@@ -92,25 +104,29 @@ describe('CanvasSyncClient cancellation', () => {
     const pending = client.get(SELF, { signal: controller.signal });
     await retried;
     expect(delayMs).toBe(4_950);
-    const { error, ms } = await timedRejection(pending, () => controller.abort());
+    // The retry sleeps on the client's clock, which only the test moves.
+    expect(clock.pending()).toEqual([4_950]);
+    controller.abort();
+    const error = await rejectionOf(pending);
     expect(error).toBeInstanceOf(CanvasAbortError);
-    expect(ms).toBeLessThan(200);
+    // Rejected with time standing still, and the sleep's timer cleared.
+    expect(clock.now()).toBe(0);
+    expect(clock.pending()).toEqual([]);
     expect(sim.stats().requests).toBe(1);
   });
 
   it('close() rejects queued requests with CanvasClientClosedError, and later calls too', async () => {
-    const sim = await startSim({ cost: 30 });
-    const client = createClient(sim);
-    await nearlyFullBucket(client, sim);
+    const { sim, client, clock } = await nearlyFullBucket();
     const queued = [client.get(SELF), client.get(SELF), client.get(SELF)];
     const rejections = queued.map((promise) => rejectionOf(promise));
-    await sleep(50);
-    expect(client.stats().queued).toBe(3);
-    const started = performance.now();
+    expect(await leakWait(clock)).toBeGreaterThanOrEqual(2_500);
+    await until(() => client.stats().queued === 3);
     await client.close();
     const errors = await Promise.all(rejections);
-    expect(performance.now() - started).toBeLessThan(200);
     for (const error of errors) expect(error).toBeInstanceOf(CanvasClientClosedError);
+    // Rejected with time standing still, the pacer's timer gone.
+    expect(clock.now()).toBe(0);
+    expect(clock.pending()).toEqual([]);
     expect(sim.stats().requests).toBe(2);
 
     const later = await rejectionOf(client.get(SELF));
@@ -132,16 +148,24 @@ describe('CanvasSyncClient cancellation', () => {
     await until(() => sim.stats().inFlight === 1);
 
     const failing = await startSim({ faults: { serverErrorRate: 1 } });
-    const other = createClient(failing, { retry: { baseDelayMs: 5_000, maxDelayMs: 5_000 } });
+    const clock = fakeClock();
+    const other = createClient(failing, {
+      retry: { baseDelayMs: 5_000, maxDelayMs: 5_000 },
+      clock,
+    });
     const retried = new Promise<void>((resolve) => other.on('retry', () => resolve()));
     const sleeping = rejectionOf(other.get(SELF));
     await retried;
+    expect(clock.pending()).toHaveLength(1);
 
-    const started = performance.now();
     await Promise.all([client.close(), other.close()]);
     expect(await inFlight).toBeInstanceOf(CanvasClientClosedError);
     expect(await sleeping).toBeInstanceOf(CanvasClientClosedError);
-    expect(performance.now() - started).toBeLessThan(500);
+    // The request in flight was cancelled while the server still held it (for 5 s), and the
+    // retry's sleep was cut short: its timer cleared, time standing still.
+    expect(sim.stats().inFlight).toBe(1);
+    expect(clock.now()).toBe(0);
+    expect(clock.pending()).toEqual([]);
     expect(failing.stats().requests).toBe(1);
   });
 
@@ -151,11 +175,11 @@ describe('CanvasSyncClient cancellation', () => {
     const client = createClient(sim, { signal: controller.signal });
     const pending = rejectionOf(client.get(SELF));
     await until(() => sim.stats().inFlight === 1);
-    const started = performance.now();
     controller.abort();
     const error = await pending;
-    expect(performance.now() - started).toBeLessThan(200);
     expect(error).toBeInstanceOf(CanvasClientClosedError);
+    // Rejected while the server still holds the request (for 5 s): the client did not wait for it.
+    expect(sim.stats().inFlight).toBe(1);
     expect(await rejectionOf(client.get(SELF))).toBeInstanceOf(CanvasClientClosedError);
     expect(sim.stats().requests).toBe(1);
   });

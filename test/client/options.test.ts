@@ -158,6 +158,21 @@ describe('CanvasSyncClient options', () => {
     ).not.toThrow();
   });
 
+  it('checks that clock has now, epochNow, setTimeout and clearTimeout methods', () => {
+    const clock = {
+      now: () => 0,
+      epochNow: () => 0,
+      setTimeout: () => 1,
+      clearTimeout: () => undefined,
+    };
+    for (const invalid of [Date, 0, null, { ...clock, epochNow: 5 }, { now: clock.now }]) {
+      const error = optionsError({ clock: invalid });
+      expect(paths(error), String(invalid)).toEqual(['clock']);
+      expect(error.message).toContain('now, epochNow, setTimeout and clearTimeout methods');
+    }
+    expect(() => build({ clock })).not.toThrow();
+  });
+
   it('does not let a per-request Authorization header replace the token', async () => {
     // RequestOptions.headers is documented as "Extra headers (not `Authorization`)".
     const sim = await startSim({ tokens: ['client-token-1', 'other-token-2'] });

@@ -1,13 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import type { CanvasSyncClient } from '../../src/index.js';
+import type { CanvasSimulatorOptions } from '../../src/testing/index.js';
 import {
+  autoAdvance,
   createClient,
   eventsOf,
   recordEvents,
-  sleep,
   startSim,
   startStubServer,
+  type TestClientOptions,
 } from '../support/client.js';
+import { fakeClock } from '../support/fake-clock.js';
 
 const SELF = '/api/v1/users/self';
 
@@ -19,9 +22,28 @@ async function burst(client: CanvasSyncClient, count: number): Promise<void> {
   expect(results.every((body) => body.id === 1)).toBe(true);
 }
 
+/**
+ * A simulator and `clients` clients of it on one fake clock that jumps to its next timer
+ * whenever no request is in flight: the bucket leaks (on both sides alike) only while the
+ * clients wait for it, never during a request, and the waits take no real time.
+ */
+async function onFakeClock(
+  simOptions: CanvasSimulatorOptions,
+  clientOptions: TestClientOptions = {},
+  clients = 1,
+) {
+  const clock = fakeClock();
+  const sim = await startSim({ ...simOptions, clock: clock.now });
+  const all = Array.from({ length: clients }, () => createClient(sim, { ...clientOptions, clock }));
+  autoAdvance(clock, () => all.every((client) => client.stats().inFlight === 0));
+  return { sim, clock, clients: all, client: all[0] as CanvasSyncClient };
+}
+
 describe('CanvasSyncClient pacing', () => {
   it('runs a burst of 300 GETs without a single throttle, 10 to 14 in flight', async () => {
-    const sim = await startSim({ latencyMs: 20 });
+    // Real time: the pacer's quality under load is what counts here. The requests are sent at
+    // once, so even a short latency keeps the pacer's limit in flight.
+    const sim = await startSim({ latencyMs: 5 });
     const client = createClient(sim);
     const events = recordEvents(client);
     let queuedSeen = 0;
@@ -86,35 +108,41 @@ describe('CanvasSyncClient pacing', () => {
   });
 
   it('holds a request until the bucket has leaked enough (paced by leak)', async () => {
-    // Leak 100 units/s on both sides so the wait is short.
-    const sim = await startSim({ outflowPerSecond: 100, cost: 0 });
-    const client = createClient(sim, { pacing: { outflowPerSecond: 100, safetyMargin: 20 } });
-    const events = recordEvents(client);
+    const { sim, client, clock } = await onFakeClock(
+      { outflowPerSecond: 100, cost: 0 },
+      { pacing: { outflowPerSecond: 100, safetyMargin: 20 } },
+    );
+    const events = recordEvents(client, clock);
     await client.get(SELF); // learns the bucket is empty
     sim.setBucketLevel(640); // another process used the token
     const first = await client.request('GET', SELF);
-    // 640 + 50 < 700: served, with about 60 left: less than 50 + the 20 margin.
+    // 640 + 50 < 700: served, with 60 left: less than 50 + the 20 margin.
     expect(first.rateLimit.remaining).toBeLessThan(70);
-    const started = performance.now();
     const second = await client.request('GET', SELF);
-    const waited = performance.now() - started;
     const leak = eventsOf(events, 'paced').filter((event) => event.reason === 'leak');
     expect(leak).toHaveLength(1);
-    // Long enough: Canvas itself had the 50 + 20 units free when the request arrived (an
-    // elapsed time measured here, from after the first response was read, would be load-dependent).
+    // Long enough: Canvas itself had the 50 + 20 units free when the request arrived.
     expect(second.rateLimit.remaining).toBeGreaterThanOrEqual(70);
     expect(sim.stats().throttled).toBe(0);
-    // Not much longer than the leak needed.
-    const needed = ((70 - (first.rateLimit.remaining ?? 0)) / 100) * 1000;
-    expect(waited).toBeLessThan(needed + 500);
+    // No longer than the leak needed (at 100 units/s): the pacer asked for exactly that wait,
+    // and time moved by nothing else.
+    const needed = Math.ceil(((70 - (first.rateLimit.remaining ?? 0)) / 100) * 1000);
+    expect(leak[0]?.waitMs).toBe(needed);
+    expect(clock.requested).toEqual([needed]);
+    expect(clock.now()).toBe(needed);
   });
 
   it('gets through a bucket another process filled (690) with at most one throttle', async () => {
-    // Leak 100 units/s on both sides so that draining 690 units takes seconds, not minutes.
-    const sim = await startSim({ latencyMs: 10, outflowPerSecond: 100 });
+    // Hosted Canvas's 10 units/s, on a shared fake clock that stands still while a request is in
+    // flight: the bucket leaks only during the pacer's waits, which take no real time.
+    const { sim, client, clock } = await onFakeClock({});
+    const events = recordEvents(client, clock);
     sim.setBucketLevel(690);
-    const client = createClient(sim, { pacing: { outflowPerSecond: 100 } });
     await burst(client, 60);
+    // The probe is throttled with 10 left; its retry (first in line) waits exactly until the
+    // leak frees its 50 and the margin of 5: 45 units at 10 units/s.
+    expect(eventsOf(events, 'throttled')[0]?.remaining).toBeCloseTo(10, 6);
+    expect(eventsOf(events, 'paced')[0]).toMatchObject({ reason: 'leak', waitMs: 4_500 });
     expect(sim.stats().throttled).toBeLessThanOrEqual(1);
     expect(client.stats().throttled).toBe(sim.stats().throttled);
     expect(client.stats().failures).toBe(0);
@@ -122,7 +150,7 @@ describe('CanvasSyncClient pacing', () => {
   });
 
   it('learns a high-water mark above its guess and uses it', async () => {
-    const sim = await startSim({ latencyMs: 20, highWaterMark: 1000, maximum: 1100 });
+    const sim = await startSim({ latencyMs: 5, highWaterMark: 1000, maximum: 1100 });
     const client = createClient(sim);
     await burst(client, 300);
     expect(sim.stats().throttled).toBe(0);
@@ -135,15 +163,17 @@ describe('CanvasSyncClient pacing', () => {
   it('lowers a high-water-mark guess that is too high after a throttle', async () => {
     // Canvas's source default is 600; the client guesses 700 (hosted Canvas). The guess only
     // matters once the bucket has been idle long enough for the model to believe it is fuller
-    // than 600: leak 50 units/s on both sides and idle 2.4 s between bursts. (Each ms the
-    // event loop is late reading the throttled response is a ms of leak the model cannot see:
-    // at 100 units/s, 5 ms of lag on a loaded machine already put the mark past 600.5.)
-    const sim = await startSim({ latencyMs: 20, highWaterMark: 600, outflowPerSecond: 50 });
-    const client = createClient(sim, { pacing: { outflowPerSecond: 50 } });
+    // than 600: leak 50 units/s on both sides and idle 2.4 s (of the shared fake clock) between
+    // bursts. The clock stands still while a request is in flight, so no leak goes unseen
+    // between the simulator's answer and the client's reading of it.
+    const { sim, client, clock } = await onFakeClock(
+      { latencyMs: 20, highWaterMark: 600, outflowPerSecond: 50 },
+      { pacing: { outflowPerSecond: 50 } },
+    );
     await burst(client, 60);
-    await sleep(2_400);
+    clock.advance(2_400);
     await burst(client, 60);
-    await sleep(2_400);
+    clock.advance(2_400);
     await burst(client, 60);
     expect(client.stats().failures).toBe(0);
     expect(sim.stats().throttled).toBeLessThanOrEqual(3);
@@ -162,9 +192,11 @@ describe('CanvasSyncClient pacing', () => {
   });
 
   it('shares a token between two clients without failing a request', async () => {
-    const sim = await startSim({ latencyMs: 20 });
-    const a = createClient(sim);
-    const b = createClient(sim);
+    const {
+      sim,
+      clients: [a, b],
+    } = await onFakeClock({ latencyMs: 5 }, {}, 2);
+    if (a === undefined || b === undefined) throw new Error('two clients expected');
     await Promise.all([burst(a, 150), burst(b, 150)]);
     expect(a.stats().failures + b.stats().failures).toBe(0);
     // Each pacer sees the other's load only through the headers, and both probes find an empty
@@ -175,14 +207,20 @@ describe('CanvasSyncClient pacing', () => {
   });
 
   it('sends a higher-priority request ahead of those already waiting', async () => {
-    const sim = await startSim({ latencyMs: 20 });
+    const sim = await startSim({ latencyMs: 5 });
     const client = createClient(sim, { pacing: { maxConcurrent: 2 } });
     const order: string[] = [];
+    let secondSent: () => void = () => undefined;
+    const probed = new Promise<void>((resolve) => {
+      secondSent = resolve;
+    });
     client.on('request', (event) => {
       if (event.attempt === 1) order.push(new URL(event.url).pathname);
+      if (order.length === 2) secondSent();
     });
     const low = Array.from({ length: 30 }, () => client.get(SELF));
-    await sleep(30);
+    // The probe has come back and the pacer has let the next low ones go.
+    await probed;
     const high = client.get('/api/v1/accounts/1', { priority: 5 });
     const paged = client.pages('/api/v1/accounts/1/courses', { priority: 5 }).next();
     await Promise.all([...low, high, paged]);

@@ -10,14 +10,17 @@ import {
 } from '../../src/index.js';
 import type { CanvasSimulator } from '../../src/testing/index.js';
 import {
+  autoAdvance,
   createClient,
   deadUrl,
   eventsOf,
+  type RecordedEvent,
   recordEvents,
   rejectionOf,
   startSim,
   startStubServer,
 } from '../support/client.js';
+import { type FakeClock, fakeClock } from '../support/fake-clock.js';
 import { nth } from '../support/http.js';
 
 const SELF = '/api/v1/users/self';
@@ -47,6 +50,27 @@ function healAfterRetries(
   });
 }
 
+/**
+ * A simulator and a client of it on one fake clock that jumps to its next timer whenever the
+ * client has nothing in flight: waits for the leak and retry delays take no real time, and the
+ * simulator's bucket leaks exactly as long as the client waited.
+ */
+async function onFakeClock(
+  simOptions: Parameters<typeof startSim>[0],
+  clientOptions: Parameters<typeof createClient>[1] = {},
+): Promise<{ sim: CanvasSimulator; client: ReturnType<typeof createClient>; clock: FakeClock }> {
+  const clock = fakeClock();
+  const sim = await startSim({ ...simOptions, clock: clock.now });
+  const client = createClient(sim, { ...clientOptions, clock });
+  autoAdvance(clock, () => client.stats().inFlight === 0);
+  return { sim, client, clock };
+}
+
+/** When (by the recorded clock) attempt `attempt` was sent. */
+function sentAt(events: readonly RecordedEvent[], attempt: number): number | undefined {
+  return events.find((event) => event.name === 'request' && event.payload.attempt === attempt)?.at;
+}
+
 /** Canvas's 5xx error body. */
 const SERVER_ERROR_BODY = JSON.stringify({
   errors: [{ message: 'An error occurred.', error_code: 'internal_server_error' }],
@@ -55,13 +79,11 @@ const SERVER_ERROR_BODY = JSON.stringify({
 describe('CanvasSyncClient retries: throttling', () => {
   for (const throttleStatus of [429, 403] as const) {
     it(`retries a ${throttleStatus} throttle without using up an attempt`, async () => {
-      // The bucket leaks 200 units/s on both sides so the wait after the throttle is short.
-      const sim = await startSim({ throttleStatus, outflowPerSecond: 200 });
-      const client = createClient(sim, {
-        retry: { maxAttempts: 1 },
-        pacing: { outflowPerSecond: 200 },
-      });
-      const events = recordEvents(client);
+      const { sim, client, clock } = await onFakeClock(
+        { throttleStatus, outflowPerSecond: 200 },
+        { retry: { maxAttempts: 1 }, pacing: { outflowPerSecond: 200 } },
+      );
+      const events = recordEvents(client, clock);
       fillBucketBeforeFirstAttempt(client, sim);
       const response = await client.request('GET', SELF);
       expect(response.status).toBe(200);
@@ -76,13 +98,22 @@ describe('CanvasSyncClient retries: throttling', () => {
       expect(eventsOf(events, 'retry')).toEqual([
         expect.objectContaining({ reason: 'throttled', consumesAttempt: false, attempt: 1 }),
       ]);
+      // The retry waited at the gate for the leak to free the 50 up-front units and the 5 of
+      // margin, at 200 units/s, and no longer (time moved only by that wait).
+      const needed = Math.ceil(((50 + 5 - (throttled?.remaining ?? 0)) / 200) * 1000);
+      expect(eventsOf(events, 'paced')).toEqual([
+        expect.objectContaining({ reason: 'leak', waitMs: needed }),
+      ]);
+      expect(sentAt(events, 2)).toBe(needed);
       expect(client.stats()).toMatchObject({ throttled: 1, retries: 1, failures: 0 });
     });
   }
 
   it('retries a throttled POST (Canvas refused it before running it)', async () => {
-    const sim = await startSim({ outflowPerSecond: 200 });
-    const client = createClient(sim, { pacing: { outflowPerSecond: 200 } });
+    const { sim, client } = await onFakeClock(
+      { outflowPerSecond: 200 },
+      { pacing: { outflowPerSecond: 200 } },
+    );
     fillBucketBeforeFirstAttempt(client, sim);
     // The simulator has no POST route: once through the throttle, the POST gets a 404.
     const error = await rejectionOf(client.request('POST', SELF, { json: { a: 1 } }));
@@ -93,12 +124,10 @@ describe('CanvasSyncClient retries: throttling', () => {
 
   for (const throttleStatus of [429, 403] as const) {
     it(`gives up on a blocked token with CanvasRateLimitError (${throttleStatus})`, async () => {
-      const sim = await startSim({ throttleStatus, blockedTokens: ['blocked-token-1'] });
-      const client = createClient(sim, {
-        token: 'blocked-token-1',
-        retry: { maxThrottleRetries: 2 },
-        pacing: { outflowPerSecond: 1_000 },
-      });
+      const { sim, client } = await onFakeClock(
+        { throttleStatus, blockedTokens: ['blocked-token-1'] },
+        { token: 'blocked-token-1', retry: { maxThrottleRetries: 2 } },
+      );
       const events = recordEvents(client);
       const error = await rejectionOf(client.get(SELF));
       expect(error).toBeInstanceOf(CanvasRateLimitError);
@@ -118,31 +147,66 @@ describe('CanvasSyncClient retries: throttling', () => {
   }
 
   it('honours Retry-After (seconds) before retrying a throttled request', async () => {
-    const sim = await startSim({
-      outflowPerSecond: 1_000,
-      faults: { retryAfterRate: 1, retryAfterSeconds: 1 },
-    });
-    const client = createClient(sim, { pacing: { outflowPerSecond: 1_000 } });
-    const events = recordEvents(client);
+    const { sim, client, clock } = await onFakeClock(
+      { outflowPerSecond: 1_000, faults: { retryAfterRate: 1, retryAfterSeconds: 1 } },
+      { pacing: { outflowPerSecond: 1_000 } },
+    );
+    const events = recordEvents(client, clock);
     fillBucketBeforeFirstAttempt(client, sim);
     const response = await client.request('GET', SELF);
     expect(response.status).toBe(200);
     expect(response.attempts).toBe(2);
     const [throttled] = events.filter((event) => event.name === 'throttled');
-    const second = events.find((event) => event.name === 'request' && event.payload.attempt === 2);
     expect(throttled?.name === 'throttled' && throttled.payload.retryAfterMs).toBe(1_000);
     expect(eventsOf(events, 'retry')[0]).toMatchObject({ delayMs: 1_000, reason: 'throttled' });
-    expect((second?.at ?? 0) - (throttled?.at ?? 0)).toBeGreaterThanOrEqual(990);
+    // The retry slept 1 s on the client's clock (by then the bucket had leaked: no pacing wait).
+    expect(clock.requested).toContain(1_000);
+    expect(throttled?.at).toBe(0);
+    expect(sentAt(events, 2)).toBe(1_000);
     expect(sim.faultCounts().retryAfter).toBe(1);
   });
 
-  it('reads a Retry-After given as an HTTP date', async () => {
+  it("reads a Retry-After given as an HTTP date, against the clock's wall time", async () => {
+    const retryAt = 'Tue, 06 Oct 2026 12:00:30 GMT';
+    let served = 0;
+    const stub = await startStubServer((_request, res) => {
+      served++;
+      if (served === 1) {
+        res.writeHead(429, {
+          'Content-Type': 'text/plain',
+          'X-Rate-Limit-Remaining': '0.0',
+          'Retry-After': retryAt,
+        });
+        res.end('429 Too Many Requests (Rate Limit Exceeded)\n');
+        return;
+      }
+      res.writeHead(200, { 'Content-Type': 'application/json', 'X-Rate-Limit-Remaining': '700.0' });
+      res.end('{"id":1}');
+    });
+    // The client's wall clock reads 1.5 s before the date; its monotonic clock starts at 0.
+    const clock = fakeClock(Date.parse(retryAt) - 1_500);
+    const client = createClient(stub.url, { clock, pacing: { outflowPerSecond: 1_000 } });
+    autoAdvance(clock, () => client.stats().inFlight === 0);
+    const events = recordEvents(client, clock);
+    await expect(client.get(SELF)).resolves.toEqual({ id: 1 });
+    expect(eventsOf(events, 'throttled')[0]?.retryAfterMs).toBe(1_500);
+    expect(eventsOf(events, 'retry')[0]?.delayMs).toBe(1_500);
+    expect(sentAt(events, 2)).toBe(1_500);
+    expect(stub.requests).toHaveLength(2);
+  });
+
+  it("reads the simulator's Retry-After HTTP date (whole seconds)", async () => {
+    // The simulator dates Retry-After by the real wall clock, so the client's wall clock is the
+    // real one too; its monotonic clock and timers stay fake.
+    const clock: FakeClock = { ...fakeClock(), epochNow: () => Date.now() };
     const sim = await startSim({
       outflowPerSecond: 1_000,
+      clock: clock.now,
       faults: { retryAfterRate: 1, retryAfterFormat: 'http-date', retryAfterSeconds: 2 },
     });
-    const client = createClient(sim, { pacing: { outflowPerSecond: 1_000 } });
-    const events = recordEvents(client);
+    const client = createClient(sim, { clock, pacing: { outflowPerSecond: 1_000 } });
+    autoAdvance(clock, () => client.stats().inFlight === 0);
+    const events = recordEvents(client, clock);
     fillBucketBeforeFirstAttempt(client, sim);
     await client.get(SELF);
     // An HTTP date has whole seconds: 2 s from now is 1 to 2 s away.
@@ -150,37 +214,32 @@ describe('CanvasSyncClient retries: throttling', () => {
     expect(delay).toBeGreaterThan(900);
     expect(delay).toBeLessThanOrEqual(2_000);
     expect(eventsOf(events, 'retry')[0]?.delayMs).toBe(delay);
+    expect(sentAt(events, 2)).toBe(delay);
   });
 
   it('caps Retry-After at maxRetryAfterMs', async () => {
-    const sim = await startSim({
-      outflowPerSecond: 1_000,
-      faults: { retryAfterRate: 1, retryAfterSeconds: 30 },
-    });
-    const client = createClient(sim, {
-      retry: { maxRetryAfterMs: 200 },
-      pacing: { outflowPerSecond: 1_000 },
-    });
-    const events = recordEvents(client);
+    const { sim, client, clock } = await onFakeClock(
+      { outflowPerSecond: 1_000, faults: { retryAfterRate: 1, retryAfterSeconds: 30 } },
+      { retry: { maxRetryAfterMs: 200 }, pacing: { outflowPerSecond: 1_000 } },
+    );
+    const events = recordEvents(client, clock);
     fillBucketBeforeFirstAttempt(client, sim);
-    const started = performance.now();
     await client.get(SELF);
-    const elapsed = performance.now() - started;
     expect(eventsOf(events, 'throttled')[0]?.retryAfterMs).toBe(30_000);
     expect(eventsOf(events, 'retry')[0]?.delayMs).toBe(200);
-    expect(elapsed).toBeGreaterThanOrEqual(195);
-    expect(elapsed).toBeLessThan(2_000);
+    // The retry slept the capped 200 ms on the client's clock, not the 30 s asked for.
+    expect(clock.requested).not.toContain(30_000);
+    expect(sentAt(events, 2)).toBe(200);
   });
 });
 
 describe('CanvasSyncClient retries: server errors', () => {
   it('retries a GET after 5xx with exponential backoff, then succeeds', async () => {
-    const sim = await startSim({ faults: { serverErrorRate: 1, serverErrorStatuses: [503] } });
-    const client = createClient(sim, {
-      retry: { baseDelayMs: 20, maxDelayMs: 50, maxAttempts: 5 },
-      random: () => 0.5,
-    });
-    const events = recordEvents(client);
+    const { sim, client, clock } = await onFakeClock(
+      { faults: { serverErrorRate: 1, serverErrorStatuses: [503] } },
+      { retry: { baseDelayMs: 20, maxDelayMs: 50, maxAttempts: 5 }, random: () => 0.5 },
+    );
+    const events = recordEvents(client, clock);
     healAfterRetries(client, sim, 3);
     const response = await client.request('GET', SELF);
     expect(response.status).toBe(200);
@@ -189,12 +248,9 @@ describe('CanvasSyncClient retries: server errors', () => {
     // Full jitter with random() = 0.5: half of 20, 40, then the 50 cap.
     expect(retries.map((retry) => retry.delayMs)).toEqual([10, 20, 25]);
     expect(retries.every((retry) => retry.reason === '503' && retry.consumesAttempt)).toBe(true);
+    // Each attempt went out exactly its backoff after the one before, on the client's clock.
     const sends = events.filter((event) => event.name === 'request').map((event) => event.at);
-    expect(sends).toHaveLength(4);
-    for (const [index, retry] of retries.entries()) {
-      const gap = (sends[index + 1] ?? 0) - (sends[index] ?? 0);
-      expect(gap).toBeGreaterThanOrEqual(retry.delayMs - 1);
-    }
+    expect(sends).toEqual([0, 10, 30, 55]);
     expect(sim.faultCounts().serverError).toBe(3);
     expect(client.stats()).toMatchObject({ requests: 4, responses: 4, retries: 3, failures: 0 });
   });
@@ -328,27 +384,27 @@ describe('CanvasSyncClient retries: transport failures', () => {
   });
 
   it('times out slow attempts with CanvasTimeoutError', async () => {
+    // Timeouts run on real timers (they bound real I/O); the server holds each answer 5 s.
     const sim = await startSim({ faults: { slowRate: 1, slowMs: 5_000 } });
-    const client = createClient(sim, { timeoutMs: 200, retry: { maxAttempts: 2 } });
+    const client = createClient(sim, { timeoutMs: 100, retry: { maxAttempts: 2 } });
     const events = recordEvents(client);
-    const started = performance.now();
     const error = await rejectionOf(client.get(SELF));
-    const elapsed = performance.now() - started;
     expect(error).toBeInstanceOf(CanvasTimeoutError);
     const timeout = error as CanvasTimeoutError;
     expect(timeout.code).toBe('TIMEOUT');
-    expect(timeout.timeoutMs).toBe(200);
+    expect(timeout.timeoutMs).toBe(100);
     expect(timeout.attempts).toBe(2);
     expect(timeout.url).toBe(`${sim.url}${SELF}`);
     expect(eventsOf(events, 'retry')[0]?.reason).toBe('TIMEOUT');
-    expect(elapsed).toBeGreaterThanOrEqual(395);
-    expect(elapsed).toBeLessThan(1_500);
+    // Both attempts reached the server and were given up while it still held them.
     expect(sim.stats().requests).toBe(2);
+    expect(sim.stats().inFlight).toBe(2);
+    expect(client.stats()).toMatchObject({ requests: 2, responses: 0, failures: 1 });
   });
 
   it('retries a timed-out attempt and succeeds once the server is fast again', async () => {
     const sim = await startSim({ faults: { slowRate: 1, slowMs: 5_000 } });
-    const client = createClient(sim, { timeoutMs: 200 });
+    const client = createClient(sim, { timeoutMs: 100 });
     healAfterRetries(client, sim, 1);
     const response = await client.request('GET', SELF);
     expect(response.attempts).toBe(2);

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { createClient, eventsOf, recordEvents, rejectionOf, startSim } from '../support/client.js';
+import {
+  autoAdvance,
+  createClient,
+  eventsOf,
+  recordEvents,
+  rejectionOf,
+  startSim,
+} from '../support/client.js';
+import { fakeClock } from '../support/fake-clock.js';
 import { nth } from '../support/http.js';
 
 const SELF = '/api/v1/users/self';
@@ -24,11 +32,12 @@ describe('CanvasSyncClient stats', () => {
   });
 
   it('keeps its counters consistent with the events and the simulator', async () => {
-    const sim = await startSim({ outflowPerSecond: 200, forbidden: [{ path: /\/sections$/ }] });
-    const client = createClient(sim, {
-      retry: { maxAttempts: 3 },
-      pacing: { outflowPerSecond: 200 },
-    });
+    // One fake clock for the simulator and the client, moved on whenever nothing is in flight:
+    // backoff and the wait after the throttle take no real time.
+    const clock = fakeClock();
+    const sim = await startSim({ clock: clock.now, forbidden: [{ path: /\/sections$/ }] });
+    const client = createClient(sim, { retry: { maxAttempts: 3 }, clock });
+    autoAdvance(clock, () => client.stats().inFlight === 0);
     const events = recordEvents(client);
     const courseId = nth(sim.data.courses).id;
 
@@ -82,7 +91,7 @@ describe('CanvasSyncClient stats', () => {
   });
 
   it('does not count a request aborted while queued as sent', async () => {
-    const sim = await startSim({ latencyMs: 50 });
+    const sim = await startSim({ latencyMs: 10 });
     const client = createClient(sim, { pacing: { maxConcurrent: 1 } });
     const first = client.get(SELF);
     const controller = new AbortController();

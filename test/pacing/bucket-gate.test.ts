@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BucketGate, type GateLease } from '../../src/pacing/bucket-gate.js';
 import { BucketModel } from '../../src/pacing/bucket-model.js';
-import { fakeClock } from './fake-clock.js';
+import { fakeClock } from '../support/fake-clock.js';
 
 function setup(maxInFlight = 64) {
   const clock = fakeClock();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CanvasPacer, defaultPacingOptions } from '../../src/pacing/canvas-pacer.js';
 import type { PacingAnomaly } from '../../src/pacing/pacing-anomaly.js';
-import { fakeClock } from './fake-clock.js';
+import { fakeClock } from '../support/fake-clock.js';
 
 const flush = () => new Promise((resolve) => setImmediate(resolve));
 

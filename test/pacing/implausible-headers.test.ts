@@ -6,7 +6,7 @@ import {
 } from '../../src/pacing/bucket-gate.js';
 import { BucketModel, type BucketModelSettings } from '../../src/pacing/bucket-model.js';
 import type { PacingAnomaly } from '../../src/pacing/pacing-anomaly.js';
-import { type FakeClock, fakeClock } from './fake-clock.js';
+import { type FakeClock, fakeClock } from '../support/fake-clock.js';
 
 /** Node's largest timer delay; anything above fires after 1 ms with a TimeoutOverflowWarning. */
 const MAX_TIMER_MS = 2_147_483_647;

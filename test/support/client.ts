@@ -12,6 +12,7 @@ import {
   type CanvasSimulatorOptions,
   startCanvasSimulator,
 } from '../../src/testing/index.js';
+import type { FakeClock } from './fake-clock.js';
 
 /** Retries that never sleep long: tests stay fast. */
 export const FAST_RETRY = { baseDelayMs: 5, maxDelayMs: 50 } as const;
@@ -68,24 +69,32 @@ export const EVENT_NAMES = [
   'pacing-anomaly',
 ] as const;
 
-/** One event the client emitted, with the time it was emitted (`performance.now()`). */
+/**
+ * One event the client emitted, with the time it was emitted by the clock given to
+ * {@link recordEvents} (`undefined` without one).
+ */
 export type RecordedEvent = {
-  [K in keyof CanvasSyncEvents]: { name: K; payload: CanvasSyncEvents[K][0]; at: number };
+  [K in keyof CanvasSyncEvents]: {
+    name: K;
+    payload: CanvasSyncEvents[K][0];
+    at: number | undefined;
+  };
 }[keyof CanvasSyncEvents];
 
-/** Records every event of `client`, in order. */
-export function recordEvents(client: CanvasSyncClient): RecordedEvent[] {
+/** Records every event of `client`, in order, timed by `clock` (the client's, when injected). */
+export function recordEvents(client: CanvasSyncClient, clock?: { now(): number }): RecordedEvent[] {
   const events: RecordedEvent[] = [];
-  client.on('request', (payload) => events.push({ name: 'request', payload, at: now() }));
-  client.on('response', (payload) => events.push({ name: 'response', payload, at: now() }));
-  client.on('throttled', (payload) => events.push({ name: 'throttled', payload, at: now() }));
-  client.on('retry', (payload) => events.push({ name: 'retry', payload, at: now() }));
-  client.on('paced', (payload) => events.push({ name: 'paced', payload, at: now() }));
+  const at = (): number | undefined => clock?.now();
+  client.on('request', (payload) => events.push({ name: 'request', payload, at: at() }));
+  client.on('response', (payload) => events.push({ name: 'response', payload, at: at() }));
+  client.on('throttled', (payload) => events.push({ name: 'throttled', payload, at: at() }));
+  client.on('retry', (payload) => events.push({ name: 'retry', payload, at: at() }));
+  client.on('paced', (payload) => events.push({ name: 'paced', payload, at: at() }));
   client.on('token-refreshed', (payload) =>
-    events.push({ name: 'token-refreshed', payload, at: now() }),
+    events.push({ name: 'token-refreshed', payload, at: at() }),
   );
   client.on('pacing-anomaly', (payload) =>
-    events.push({ name: 'pacing-anomaly', payload, at: now() }),
+    events.push({ name: 'pacing-anomaly', payload, at: at() }),
   );
   return events;
 }
@@ -100,9 +109,18 @@ export function eventsOf<K extends keyof CanvasSyncEvents>(
     .map((event) => event.payload as CanvasSyncEvents[K][0]);
 }
 
-/** `performance.now()`, for measuring waits. */
-export function now(): number {
-  return performance.now();
+/**
+ * Lets `clock` run on its own while the test awaits its clients: at every turn of the event loop
+ * at which `idle()` holds (no request in flight, so no real I/O is about to change anything),
+ * time jumps to the clock's next timer, which fires. Requests in flight keep time still, so the
+ * simulator's bucket (on the same clock) and the client's model see the same instants. Stops
+ * when the test ends.
+ */
+export function autoAdvance(clock: FakeClock, idle: () => boolean): void {
+  const interval = setInterval(() => {
+    if (clock.pending().length > 0 && idle()) clock.next();
+  }, 1);
+  onTestFinished(() => clearInterval(interval));
 }
 
 /**
@@ -202,9 +220,4 @@ export async function deadUrl(): Promise<string> {
   const stub = await startStubServer();
   await stub.close();
   return stub.url;
-}
-
-/** Waits `ms` milliseconds. */
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
