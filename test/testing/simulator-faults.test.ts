@@ -4,7 +4,8 @@ import {
   type CanvasSimulatorOptions,
   startCanvasSimulator,
 } from '../../src/testing/index.js';
-import { call, json, links, nth } from '../support/http.js';
+import { call, json, links, nth, until } from '../support/http.js';
+import { manualTime } from '../support/manual-time.js';
 
 let sim: CanvasSimulator | undefined;
 
@@ -51,16 +52,41 @@ describe('simulator faults', () => {
   });
 
   it('answers slowly enough to trip a client timeout', async () => {
-    const s = await start({ faults: { slowRate: 1, slowMs: 2_000 } });
-    const started = Date.now();
-    await expect(
-      fetch(`${s.url}/api/v1/users/self`, {
-        headers: { Authorization: `Bearer ${s.token}` },
-        signal: AbortSignal.timeout(150),
-      }),
-    ).rejects.toThrow(/timeout|aborted/i);
-    expect(Date.now() - started).toBeLessThan(1_500);
+    const time = manualTime();
+    const s = await start({
+      clock: time,
+      latencyMs: 5,
+      faults: { slowRate: 1, slowMs: 2_000 },
+    });
+    // A client that gives up before the slow answer comes (as its timeout would).
+    const controller = new AbortController();
+    const given = fetch(`${s.url}/api/v1/users/self`, {
+      headers: { Authorization: `Bearer ${s.token}` },
+      signal: controller.signal,
+    });
+    await until(() => time.pending().length === 1);
+    expect(time.pending()).toEqual([2_005]);
+    await time.advance(2_004);
     expect(s.stats().inFlight).toBe(1);
+    controller.abort();
+    await expect(given).rejects.toThrow(/aborted/i);
+    expect(s.stats().inFlight).toBe(1);
+    // A client that waits gets its answer once latency and slowMs have passed.
+    let answered = false;
+    const waited = call(s, '/api/v1/users/self').then((res) => {
+      answered = true;
+      return res;
+    });
+    await until(() => time.pending().length === 2);
+    // At 2005 ms the first one ends (its client is gone); the second, sent at 2004, is due at 4009.
+    await time.advance(1);
+    expect(s.stats().inFlight).toBe(1);
+    await time.advance(2_003);
+    expect(answered).toBe(false);
+    await time.advance(1);
+    expect((await waited).status).toBe(200);
+    expect(s.stats()).toMatchObject({ inFlight: 0, requests: 2 });
+    expect(s.faultCounts().slow).toBe(2);
   });
 
   it('cuts JSON bodies short', async () => {
@@ -71,17 +97,17 @@ describe('simulator faults', () => {
   });
 
   it('adds Retry-After to throttled responses, in seconds or as an HTTP date', async () => {
-    const s = await start({ faults: { retryAfterRate: 1, retryAfterSeconds: 3 } });
+    const time = manualTime(Date.parse('2026-11-08T23:59:45.250Z'));
+    const s = await start({ clock: time, faults: { retryAfterRate: 1, retryAfterSeconds: 3 } });
     s.setBucketLevel(700);
     const seconds = await call(s, '/api/v1/users/self');
     expect(seconds.status).toBe(429);
     expect(seconds.headers.get('retry-after')).toBe('3');
     s.setFaults({ retryAfterRate: 1, retryAfterFormat: 'http-date', retryAfterSeconds: 30 });
     s.setBucketLevel(700);
+    // The date is the clock's epochNow() plus retryAfterSeconds.
     const date = await call(s, '/api/v1/users/self');
-    const when = Date.parse(date.headers.get('retry-after') ?? '');
-    expect(when - Date.now()).toBeGreaterThan(25_000);
-    expect(when - Date.now()).toBeLessThan(35_000);
+    expect(date.headers.get('retry-after')).toBe('Mon, 09 Nov 2026 00:00:15 GMT');
     // Served responses never carry it.
     s.setBucketLevel(0);
     expect((await call(s, '/api/v1/users/self')).headers.get('retry-after')).toBeNull();

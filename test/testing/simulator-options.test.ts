@@ -15,6 +15,8 @@ describe('simulator option validation', () => {
     [{ perPageDefault: 200 }, /perPageDefault must not exceed perPageMax/],
     [{ institution: { courses: -3 } }, /institution\.courses/],
     [{ unknownOption: true }, /Unrecognized key: "unknownOption"/],
+    [{ clock: 1_700_000_000_000 }, /clock/],
+    [{ clock: { now: () => 0, setTimeout, clearTimeout } }, /clock/],
   ])('rejects %j', async (options, message) => {
     await expect(startCanvasSimulator(options as never)).rejects.toThrow(TypeError);
     await expect(startCanvasSimulator(options as never)).rejects.toThrow(message);

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   type CanvasPageView,
   type CanvasSimulator,
@@ -6,6 +6,7 @@ import {
   startCanvasSimulator,
 } from '../../src/testing/index.js';
 import { call, json, links } from '../support/http.js';
+import { manualTime } from '../support/manual-time.js';
 
 const DAY_MS = 86_400_000;
 const UNTIL = Date.parse('2026-11-08T00:00:00Z');
@@ -110,13 +111,14 @@ describe('simulator: page views in a time window', () => {
 
 describe('simulator: default page-view span', () => {
   it('ends the page views at the time the simulator starts, over the year before', async () => {
-    const before = Date.now();
+    const time = manualTime(UNTIL + 12_345);
     const fresh = await startCanvasSimulator({
+      clock: time,
       institution: { courses: 1, students: 3, studentsPerCourse: 3 },
     });
     try {
       const until = fresh.data.options.pageViewsUntil ?? 0;
-      expect(until).toBeGreaterThanOrEqual(before);
+      expect(until).toBe(UNTIL + 12_345);
       expect(fresh.data.options.pageViewDays).toBe(365);
       const views = fresh.data.pageViews(USER);
       const last = Date.parse(views?.at((views?.length ?? 0) - 1)?.created_at ?? '');
@@ -125,6 +127,17 @@ describe('simulator: default page-view span', () => {
       expect(first).toBeGreaterThanOrEqual(until - 365 * DAY_MS - 1000);
     } finally {
       await fresh.close();
+    }
+  });
+
+  it('takes the time the simulator starts from Date.now() without a clock object', async () => {
+    vi.useFakeTimers({ toFake: ['Date'], now: UNTIL });
+    try {
+      const fresh = await startCanvasSimulator({ institution: { courses: 1, students: 1 } });
+      await fresh.close();
+      expect(fresh.data.options.pageViewsUntil).toBe(UNTIL);
+    } finally {
+      vi.useRealTimers();
     }
   });
 

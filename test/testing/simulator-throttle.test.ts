@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type CanvasSimulator, startCanvasSimulator } from '../../src/testing/index.js';
 import { call, manualClock, until } from '../support/http.js';
+import { manualTime } from '../support/manual-time.js';
 
 const SELF = '/api/v1/users/self';
 let sim: CanvasSimulator | undefined;
@@ -12,23 +13,30 @@ afterEach(async () => {
 
 describe('simulator throttling (hand-computed bucket arithmetic)', () => {
   it('serves 13 concurrent requests from an empty bucket and throttles the 14th and 15th', async () => {
-    const clock = manualClock();
-    sim = await startCanvasSimulator({ clock: clock.now, latencyMs: 400, cost: 0.5 });
+    const time = manualTime();
+    sim = await startCanvasSimulator({
+      clock: time,
+      latencyMs: 400,
+      cost: 0.5,
+    });
     const held = Array.from({ length: 13 }, () => call(sim as CanvasSimulator, SELF));
     await until(() => sim?.stats().inFlight === 13);
     // 13 × 50 = 650 held; the 14th brings the count to 700 >= hwm.
     expect(sim.stats().level).toBe(650);
+    expect(time.pending()).toEqual(Array(13).fill(400));
     const fourteenth = await call(sim, SELF);
     expect(fourteenth.status).toBe(429);
     // Credited back: 650 held → remaining 50.
     expect(fourteenth.headers.get('x-rate-limit-remaining')).toBe('50.0');
     const fifteenth = await call(sim, SELF);
     expect(fifteenth.status).toBe(429);
+    await time.advance(400);
     const served = await Promise.all(held);
     expect(served.map((r) => r.status)).toEqual(Array(13).fill(200));
-    // Each served request ends: -50 + 0.5. The last one to end sees 13 × 0.5 left.
+    // 400 ms leak 4; then each served request ends: -50 + 0.5. The last one to end sees
+    // 650 - 4 - 13 × 49.5 = 2.5 left.
     const remainings = served.map((r) => Number(r.headers.get('x-rate-limit-remaining')));
-    expect(Math.max(...remainings)).toBe(693.5);
+    expect(Math.max(...remainings)).toBe(697.5);
     expect(sim.stats()).toMatchObject({ requests: 15, served: 13, throttled: 2, maxInFlight: 13 });
   });
 
@@ -168,21 +176,39 @@ describe('simulator throttling (hand-computed bucket arithmetic)', () => {
   });
 
   it('charges a request only once it has crossed the network (transitMs), and answers as late', async () => {
-    const clock = manualClock();
-    sim = await startCanvasSimulator({ clock: clock.now, transitMs: 60, latencyMs: 60, cost: 0 });
-    const started = performance.now();
-    const pending = call(sim, SELF);
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    const time = manualTime();
+    sim = await startCanvasSimulator({
+      clock: time,
+      transitMs: 60,
+      latencyMs: 60,
+      cost: 0,
+    });
+    let answered = false;
+    const pending = call(sim, SELF).then((res) => {
+      answered = true;
+      return res;
+    });
     // Still on its way: nothing charged, nothing in flight at Canvas.
+    await until(() => time.pending().length === 1);
+    expect(time.pending()).toEqual([60]);
+    await time.advance(59);
     expect(sim.stats()).toMatchObject({ level: 0, inFlight: 0, requests: 0 });
+    // Arrived at 60 ms: charged, held for its 60 ms of latency.
+    await time.advance(1);
     await until(() => sim?.stats().inFlight === 1);
-    expect(sim.stats().level).toBe(50);
+    expect(sim.stats()).toMatchObject({ level: 50, requests: 1 });
+    expect(time.pending()).toEqual([60]);
+    await time.advance(60);
     await until(() => sim?.stats().inFlight === 0);
-    // Done at Canvas, the answer still on its way back.
+    // Done at Canvas at 120 ms, the answer still on its way back for 60 ms more.
     expect(sim.stats().level).toBe(0);
+    expect(time.pending()).toEqual([60]);
+    await time.advance(59);
+    expect(answered).toBe(false);
+    await time.advance(1);
     const res = await pending;
     expect(res.status).toBe(200);
-    expect(performance.now() - started).toBeGreaterThanOrEqual(170);
+    expect(time.now()).toBe(180);
   });
 
   it('rejects a negative transitMs', async () => {

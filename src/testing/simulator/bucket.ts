@@ -24,7 +24,12 @@ export class LeakyBucket {
   #count = 0;
   #lastTouchedMs: number;
 
+  /**
+   * @param settings - The bucket's parameters (kept as {@link LeakyBucket.settings}).
+   * @param nowMs - When the bucket starts, empty, in ms of the caller's clock.
+   */
   constructor(
+    /** The parameters this bucket applies, as given to the constructor. */
     readonly settings: BucketSettings,
     nowMs: number,
   ) {

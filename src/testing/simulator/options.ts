@@ -264,7 +264,17 @@ export const simulatorOptionsSchema = z
     institution: institutionSchema,
     faults: faultsSchema.optional(),
     forbidden: z.array(forbiddenRuleSchema).optional(),
-    clock: z.function().optional(),
+    clock: z
+      .union([
+        z.function(),
+        z.looseObject({
+          now: z.function(),
+          epochNow: z.function(),
+          setTimeout: z.function(),
+          clearTimeout: z.function(),
+        }),
+      ])
+      .optional(),
     maxSamples: z.number().int().min(1).optional(),
   })
   .superRefine((options, ctx) => {
@@ -310,7 +320,8 @@ export interface SimulatedInstitutionOptions extends InstitutionOptions {
    * End of the span of page views (exclusive), epoch ms: every generated page view is dated in
    * the `pageViewDays` days before it. Give it (e.g. `Date.parse('2026-11-08T00:00:00Z')`) when
    * a test needs the same dates on every run. Minimum: 0.
-   * @defaultValue the time the simulator starts (`Date.now()`), so the last days hold page views
+   * @defaultValue the time the simulator starts (`Date.now()`, or the `clock`'s `epochNow()`), so
+   * the last days hold page views
    */
   pageViewsUntil?: number;
 }
@@ -404,8 +415,29 @@ export interface CanvasSimulatorOptions {
   faults?: SimulatorFaults;
   /** Paths answered 401 without `WWW-Authenticate` (permission denied). */
   forbidden?: ForbiddenRule[];
-  /** Clock in milliseconds, for deterministic bucket tests. @defaultValue `performance.now()` */
-  clock?: () => number;
+  /**
+   * The simulator's time, for tests that control it. A function giving milliseconds (a fake
+   * clock's `now`) moves the buckets' leak and token expiry only; waits stay on Node's timers and
+   * dates on `Date.now()`. A clock object, of the same shape as the client's `clock` option (one
+   * fake clock can drive a client and its simulator), moves everything: `now()` the buckets and
+   * token expiry, `epochNow()` the `Retry-After` HTTP dates and the default
+   * `institution.pageViewsUntil`, and `setTimeout`/`clearTimeout` the waits (`latencyMs`,
+   * `transitMs` both ways, the `slowMs` fault): a request is answered only once the test lets
+   * that much of the clock's time pass. `close()` clears the waits still pending.
+   * @defaultValue the system clock: `performance.now()`, `Date.now()` and Node's timers
+   */
+  clock?:
+    | (() => number)
+    | {
+        /** Monotonic time in ms from an arbitrary origin, as `performance.now()`. */
+        now(): number;
+        /** Wall-clock time in ms since the Unix epoch, as `Date.now()`. */
+        epochNow(): number;
+        /** Calls `callback` once, `ms` milliseconds of this clock from now; returns a handle. */
+        setTimeout(callback: () => void, ms: number): unknown;
+        /** Cancels a timer `setTimeout` returned, unless it has fired. */
+        clearTimeout(handle: unknown): void;
+      };
   /** Most level samples kept per token (oldest dropped first). @defaultValue 10000 */
   maxSamples?: number;
 }

@@ -51,9 +51,34 @@ function evaluate(model: RequestModel, request: SimulatedRequest): number {
   return value;
 }
 
-/** Waits `ms`, or less when the simulator shuts down (never rejects). */
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return delay(ms, signal).catch(() => undefined);
+/** The timers of a clock object given as the `clock` option. */
+type SimulatorTimers = Pick<
+  Exclude<CanvasSimulatorOptions['clock'], (() => number) | undefined>,
+  'setTimeout' | 'clearTimeout'
+>;
+
+/**
+ * Waits `ms`, or less when the simulator shuts down (never rejects): on the injected clock's
+ * timers when there is one, else with the library's one delay helper.
+ */
+function pause(
+  ms: number,
+  signal: AbortSignal,
+  timers: SimulatorTimers | undefined,
+): Promise<void> {
+  if (timers === undefined) return delay(ms, signal).catch(() => undefined);
+  if (ms <= 0 || signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const onAbort = (): void => {
+      timers.clearTimeout(handle);
+      resolve();
+    };
+    const handle = timers.setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 function tokenOf(req: IncomingMessage, url: URL): string | undefined {
@@ -103,7 +128,15 @@ export async function startCanvasSimulator(
     throw new TypeError(`Invalid simulator options: ${formatIssues(parsed.error.issues)}`);
   }
   const seed = options.seed ?? 1;
-  const clock = options.clock ?? (() => performance.now());
+  const given = options.clock;
+  const clock: () => number =
+    given === undefined
+      ? () => performance.now()
+      : typeof given === 'function'
+        ? given
+        : () => given.now();
+  const epochNow = typeof given === 'object' ? () => given.epochNow() : () => Date.now();
+  const timers = typeof given === 'object' ? given : undefined;
   const startMs = clock();
   const settings: BucketSettings = {
     highWaterMark: options.highWaterMark ?? 700,
@@ -142,7 +175,7 @@ export async function startCanvasSimulator(
   const data = createInstitution({
     seed,
     pageViewDays: 365,
-    pageViewsUntil: Date.now(),
+    pageViewsUntil: epochNow(),
     ...options.institution,
   });
   const faultStream = createPrng(hashSeed(seed, 'faults'));
@@ -156,6 +189,8 @@ export async function startCanvasSimulator(
   const shutdown = new AbortController();
   // Every delayed response listens for shutdown; there may be many at once.
   setMaxListeners(0, shutdown.signal);
+  /** Waits on the injected clock's timers, or Node's; cut short by `close()`. */
+  const wait = (ms: number): Promise<void> => pause(ms, shutdown.signal, timers);
 
   const bucketOf = (token: string): LeakyBucket => {
     let bucket = buckets.get(token);
@@ -251,12 +286,12 @@ export async function startCanvasSimulator(
   const reply = (res: ServerResponse, response: SimulatedResponse, reset = false): void => {
     const deliver = (): void => (reset ? sendThenReset(res, response) : send(res, response));
     if (transitMs <= 0) deliver();
-    else void pause(transitMs, shutdown.signal).then(deliver);
+    else void wait(transitMs).then(deliver);
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     // The request travels to Canvas before anything happens to it.
-    await pause(transitMs, shutdown.signal);
+    await wait(transitMs);
     const url = new URL(req.url ?? '/', baseUrl);
     const method = (req.method ?? 'GET').toUpperCase();
     if (method === 'POST' && url.pathname === TOKEN_PATH) {
@@ -300,7 +335,7 @@ export async function startCanvasSimulator(
       const response = throttledResponse(throttleStatus);
       response.headers['X-Request-Context-Id'] = contextId;
       response.headers['X-Rate-Limit-Remaining'] = formatRubyFloat(remaining);
-      const retryAfter = faults.appliesTo(url.pathname) ? faults.retryAfter(Date.now()) : undefined;
+      const retryAfter = faults.appliesTo(url.pathname) ? faults.retryAfter(epochNow()) : undefined;
       if (retryAfter !== undefined) response.headers['Retry-After'] = retryAfter;
       reply(res, response);
       return;
@@ -326,7 +361,7 @@ export async function startCanvasSimulator(
         request,
       );
       const slow = faults.appliesTo(url.pathname) ? faults.slowMs() : 0;
-      await pause(latency + slow, shutdown.signal);
+      await wait(latency + slow);
     } catch (error) {
       outcome = {
         response: errorResponse(
