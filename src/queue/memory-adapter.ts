@@ -47,6 +47,17 @@ export interface MemoryQueueAdapterOptions {
   onHandlerError?: ((error: unknown, task: SyncTask) => void) | undefined;
   /** The clock, for `createdAt`-style timestamps (`deadAt`, `notBefore`). @defaultValue `() => new Date()` */
   now?: (() => Date) | undefined;
+  /**
+   * The timer delays wait on (delayed enqueue, a task's `notBefore`, retries), so that a test can
+   * let time pass by hand instead of sleeping; give the same fake clock as `now`.
+   * @defaultValue Node's `setTimeout`, unref'd: a delay never keeps the process alive
+   */
+  timers?:
+    | {
+        /** Calls `callback` once, `ms` milliseconds from now; returns a handle. */
+        setTimeout(callback: () => void, ms: number): unknown;
+      }
+    | undefined;
 }
 
 interface Message {
@@ -61,7 +72,13 @@ const optionsSchema = z.strictObject({
   handlerErrorDelayMs: z.number().min(0).max(MAX_TIMER_MS).optional(),
   onHandlerError: z.function().optional(),
   now: z.function().optional(),
+  timers: z.looseObject({ setTimeout: z.function() }).optional(),
 });
+
+/** Node's timers, unref'd. */
+const unrefTimers = {
+  setTimeout: (callback: () => void, ms: number): unknown => setTimeout(callback, ms).unref(),
+};
 
 /**
  * An in-memory {@link QueueAdapter} with every optional capability.
@@ -102,8 +119,9 @@ export class MemoryQueueAdapter implements QueueAdapter {
   readonly #handlerErrorDelayMs: number;
   readonly #onHandlerError: ((error: unknown, task: SyncTask) => void) | undefined;
   readonly #now: () => Date;
+  readonly #timers: { setTimeout(callback: () => void, ms: number): unknown };
   readonly #ready: Message[] = [];
-  readonly #delayed = new Map<Message, NodeJS.Timeout>();
+  readonly #delayed = new Map<Message, unknown>();
   readonly #dead: DeadLetter[] = [];
   readonly #waiters = new Set<{ done: () => boolean; resolve: () => void }>();
   #handler: TaskHandler | undefined;
@@ -121,6 +139,7 @@ export class MemoryQueueAdapter implements QueueAdapter {
     this.#handlerErrorDelayMs = o.handlerErrorDelayMs ?? DEFAULT_HANDLER_ERROR_DELAY_MS;
     this.#onHandlerError = options.onHandlerError;
     this.#now = options.now ?? (() => new Date());
+    this.#timers = options.timers ?? unrefTimers;
   }
 
   /**
@@ -262,7 +281,7 @@ export class MemoryQueueAdapter implements QueueAdapter {
       return;
     }
     // A longer delay would overflow the timer and fire at once: wait the longest one can.
-    const timer = setTimeout(
+    const timer = this.#timers.setTimeout(
       () => {
         this.#delayed.delete(message);
         this.#ready.push(message);
@@ -270,7 +289,6 @@ export class MemoryQueueAdapter implements QueueAdapter {
       },
       Math.min(delayMs, MAX_TIMER_MS),
     );
-    timer.unref();
     this.#delayed.set(message, timer);
   }
 

@@ -5,6 +5,7 @@ import { MemoryQueueAdapter } from '../../src/queue/memory-adapter.js';
 import { createTask, type SyncTask } from '../../src/queue/task.js';
 import { CanvasTaskValidationError } from '../../src/queue/task-validation-error.js';
 import { runQueueAdapterConformance } from '../../src/testing/queue-conformance.js';
+import { manualTime, settle } from '../support/manual-time.js';
 
 runQueueAdapterConformance(
   'memory',
@@ -17,14 +18,13 @@ function tasks(count: number): SyncTask[] {
   );
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-async function until(done: () => boolean, timeoutMs = 2000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await sleep(5);
-  }
+/** A promise and the function that resolves it. */
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve = (): void => undefined;
+  const promise = new Promise<void>((done) => {
+    resolve = done;
+  });
+  return { promise, resolve };
 }
 
 describe('MemoryQueueAdapter', () => {
@@ -32,6 +32,7 @@ describe('MemoryQueueAdapter', () => {
     expect(() => new MemoryQueueAdapter({ handlerErrorDelayMs: -1 })).toThrow(CanvasOptionsError);
     expect(() => new MemoryQueueAdapter({ handlerErrorDelayMs: 3e9 })).toThrow(CanvasOptionsError);
     expect(() => new MemoryQueueAdapter({ now: 42 } as never)).toThrow(/now/);
+    expect(() => new MemoryQueueAdapter({ timers: {} } as never)).toThrow(/timers\.setTimeout/);
     expect(() => new MemoryQueueAdapter({ delayMs: 5 } as never)).toThrow(/delayMs/);
     const queue = new MemoryQueueAdapter();
     const ack = async () => ({ type: 'ack' }) as const;
@@ -63,25 +64,28 @@ describe('MemoryQueueAdapter', () => {
     await queue.enqueue(task);
     task.path = '/api/v1/changed';
     const seen: string[] = [];
+    const delivered = deferred();
     await queue.consume(
-      async ({ task: delivered }) => {
-        seen.push(delivered.path);
+      async ({ task: copy }) => {
+        seen.push(copy.path);
+        delivered.resolve();
         return { type: 'ack' };
       },
       { concurrency: 1 },
     );
-    await until(() => seen.length === 1);
+    await delivered.promise;
     expect(seen).toEqual(['/api/v1/courses/0/enrollments']);
     await queue.close();
   });
 
   it('delays an enqueue with delayMs or a future notBefore, setting notBefore', async () => {
-    let now = new Date('2025-01-01T00:00:00.000Z');
-    const queue = new MemoryQueueAdapter({ now: () => now });
+    const time = manualTime(Date.parse('2025-01-01T00:00:00.000Z'));
+    const queue = new MemoryQueueAdapter({ now: time.date, timers: time });
     const [a, b] = tasks(2) as [SyncTask, SyncTask];
     await queue.enqueue(a, { delayMs: 40 });
     await queue.enqueue({ ...b, notBefore: '2025-01-01T00:00:00.030Z' });
     expect(await queue.stats()).toEqual({ queued: 0, inFlight: 0, deadLetters: 0, delayed: 2 });
+    expect(time.pending()).toEqual([30, 40]);
     const seen: SyncTask[] = [];
     await queue.consume(
       async ({ task }) => {
@@ -90,36 +94,50 @@ describe('MemoryQueueAdapter', () => {
       },
       { concurrency: 1 },
     );
-    await sleep(10);
+    await time.advance(29);
     expect(seen).toEqual([]);
-    await until(() => seen.length === 2);
+    await time.advance(1);
+    expect(seen.map((task) => task.id)).toEqual([b.id]);
+    await time.advance(9);
+    expect(seen).toHaveLength(1);
+    await time.advance(1);
     expect(seen.map((task) => task.id)).toEqual([b.id, a.id]);
     expect(seen[1]?.notBefore).toBe('2025-01-01T00:00:00.040Z');
-    now = new Date();
+    expect(await queue.stats()).toMatchObject({ delayed: 0 });
     await queue.close();
   });
 
   it('close({ drain: true }) delivers what falls due while draining but not later delayed tasks', async () => {
-    const queue = new MemoryQueueAdapter();
-    const [soon, late, ...ready] = tasks(5) as SyncTask[];
-    await queue.enqueue(soon as SyncTask, { delayMs: 20 });
-    await queue.enqueue(late as SyncTask, { delayMs: 60_000 });
+    const time = manualTime();
+    const queue = new MemoryQueueAdapter({ now: time.date, timers: time });
+    const [soon, late, ...ready] = tasks(5) as [SyncTask, SyncTask, ...SyncTask[]];
+    await queue.enqueue(soon, { delayMs: 20 });
+    await queue.enqueue(late, { delayMs: 60_000 });
     await queue.enqueue(ready);
     const seen: string[] = [];
     await queue.consume(
       async ({ task }) => {
-        await sleep(15);
+        // Each task takes 15 ms of the manual clock.
+        await new Promise((resolve) => time.setTimeout(() => resolve(undefined), 15));
         seen.push(task.id);
         return { type: 'ack' };
       },
       { concurrency: 1 },
     );
-    const started = Date.now();
-    await queue.close({ drain: true });
-    expect(Date.now() - started).toBeLessThan(1000);
-    expect(seen).toHaveLength(4);
-    expect(seen).toContain(soon?.id);
-    expect(seen).not.toContain(late?.id);
+    let closed = false;
+    const closing = queue.close({ drain: true }).then(() => {
+      closed = true;
+    });
+    // The three ready tasks end at 15, 30 and 45 ms; `soon` falls due at 20, behind them.
+    await time.advance(45);
+    expect(seen).toEqual(ready.map((task) => task.id));
+    expect(closed).toBe(false);
+    await time.advance(15);
+    expect(closed).toBe(true);
+    await closing;
+    // Done once `soon` is: at 60 ms, with the 60-second delay still pending, not waited for.
+    expect(seen).toEqual([...ready.map((task) => task.id), soon.id]);
+    expect(time.pending()).toEqual([60_000]);
     expect(await queue.stats()).toEqual({ queued: 0, inFlight: 0, deadLetters: 0, delayed: 1 });
   });
 
@@ -135,7 +153,7 @@ describe('MemoryQueueAdapter', () => {
     );
     await Promise.all([queue.close(), queue.close({ drain: true })]);
     await queue.enqueue(tasks(2));
-    await sleep(20);
+    await settle();
     expect(handled).toBe(0);
     expect(await queue.stats()).toMatchObject({ queued: 2 });
     await expect(queue.consume(async () => ({ type: 'ack' }), { concurrency: 1 })).rejects.toThrow(
@@ -147,24 +165,32 @@ describe('MemoryQueueAdapter', () => {
     const queue = new MemoryQueueAdapter();
     await queue.enqueue(tasks(1));
     let calls = 0;
+    const started = deferred();
+    const release = deferred();
     await queue.consume(
       async () => {
         calls++;
-        await sleep(20);
+        started.resolve();
+        await release.promise;
         return { type: 'retry', delayMs: 0, countsAsFailure: false };
       },
       { concurrency: 1 },
     );
-    await until(() => calls === 1);
-    await queue.close();
-    await sleep(20);
+    await started.promise;
+    const closing = queue.close();
+    release.resolve();
+    await closing;
+    await settle();
     expect(calls).toBe(1);
     expect(await queue.stats()).toMatchObject({ queued: 1, inFlight: 0 });
   });
 
   it('retries a throwing handler after handlerErrorDelayMs and reports the error', async () => {
     const errors: unknown[] = [];
+    const time = manualTime();
     const queue = new MemoryQueueAdapter({
+      now: time.date,
+      timers: time,
       handlerErrorDelayMs: 50,
       onHandlerError: (error) => {
         errors.push(error);
@@ -177,15 +203,23 @@ describe('MemoryQueueAdapter', () => {
     const boom = new Error('boom');
     await queue.consume(
       async ({ attempt }) => {
-        at.push(performance.now());
+        at.push(time.now());
         if (attempt === 1) throw boom;
         if (attempt === 2) return { type: 'nonsense' } as unknown as HandlerResult;
         return { type: 'ack' };
       },
       { concurrency: 1 },
     );
-    await until(() => at.length === 3);
-    expect((at[1] ?? 0) - (at[0] ?? 0)).toBeGreaterThanOrEqual(45);
+    await settle();
+    expect(time.pending()).toEqual([50]);
+    await time.advance(49);
+    expect(at).toEqual([0]);
+    await time.advance(1);
+    expect(time.pending()).toEqual([50]);
+    await time.advance(50);
+    expect(at).toEqual([0, 50, 100]);
+    expect(time.pending()).toEqual([]);
+    expect(errors).toHaveLength(2);
     expect(errors[0]).toBe(boom);
     expect(errors[1]).toBeInstanceOf(TypeError);
     await queue.close();
@@ -199,7 +233,7 @@ describe('MemoryQueueAdapter', () => {
     await queue.enqueueRaw(cyclic);
     await queue.enqueueRaw(undefined);
     await queue.consume(async () => ({ type: 'ack' }), { concurrency: 2 });
-    await sleep(20);
+    await queue.close({ drain: true });
     const letters = await queue.deadLetters();
     expect(letters).toHaveLength(3);
     expect(letters[0]).toMatchObject({
@@ -221,7 +255,7 @@ describe('MemoryQueueAdapter', () => {
     const queue = new MemoryQueueAdapter();
     await queue.enqueue(tasks(1));
     await queue.consume(async () => ({ type: 'dead-letter', reason: 'x' }), { concurrency: 1 });
-    await sleep(10);
+    await queue.close({ drain: true });
     const [letter] = await queue.deadLetters();
     if (letter?.task !== undefined) letter.task.path = '/api/v1/changed';
     expect((await queue.deadLetters())[0]?.task?.path).toBe('/api/v1/courses/0/enrollments');
@@ -238,14 +272,15 @@ describe('MemoryQueueAdapter', () => {
       async () => {
         active++;
         max = Math.max(max, active);
-        await sleep(10);
+        await settle();
         active--;
         done++;
         return { type: 'ack' };
       },
       { concurrency: 4 },
     );
-    await until(() => done === 8);
+    await queue.close({ drain: true });
+    expect(done).toBe(8);
     expect(max).toBe(4);
     await queue.close();
   });

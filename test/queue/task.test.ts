@@ -1,4 +1,4 @@
-import { describe, expect, expectTypeOf, it } from 'vitest';
+import { describe, expect, expectTypeOf, it, vi } from 'vitest';
 import type { z } from 'zod';
 import { CanvasSyncError } from '../../src/errors/index.js';
 import { idempotencyKey } from '../../src/idempotency/index.js';
@@ -50,10 +50,14 @@ describe('createTask', () => {
   });
 
   it('omits searchParams when none are given, and defaults now to the current time', () => {
-    const before = Date.now();
-    const task = createTask({ kind: 'course.sections', path: '/api/v1/courses/1/sections' });
-    expect('searchParams' in task).toBe(false);
-    expect(Date.parse(task.createdAt)).toBeGreaterThanOrEqual(before);
+    vi.useFakeTimers({ toFake: ['Date'], now: new Date('2031-02-03T04:05:06.789Z') });
+    try {
+      const task = createTask({ kind: 'course.sections', path: '/api/v1/courses/1/sections' });
+      expect('searchParams' in task).toBe(false);
+      expect(task.createdAt).toBe('2031-02-03T04:05:06.789Z');
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('gives every task a new id but the same key for the same request', () => {
