@@ -2,6 +2,7 @@
  * `npm run bench`: every benchmark, one after the other, each printing ratios
  * measured side by side in the same run.
  */
+import { benchInstitution } from './institution.js';
 import { benchPacing } from './pacing.js';
 import { benchPipeline } from './pipeline.js';
 import { benchQueueStall } from './queue-stall.js';
@@ -11,6 +12,7 @@ import { benchStream } from './stream.js';
 
 const benches: Record<string, () => Promise<void>> = {
   simulator: benchSimulator,
+  institution: benchInstitution,
   pacing: benchPacing,
   sanitize: benchSanitize,
   stream: benchStream,
