@@ -18,6 +18,9 @@
  *
  * Against your own Canvas, set CANVAS_BASE_URL, CANVAS_ACCESS_TOKEN, CANVAS_ACCOUNT_ID
  * (optionally CANVAS_TERM_ID) and CANVAS_SYNC_HMAC_KEY, your secret pseudonym key.
+ *
+ * The job is {@link runSync}; run as a script, it gets the process's arguments, environment,
+ * output, clock and signals (see the end of this file). Tests call it in-process with their own.
  */
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -41,8 +44,16 @@ import {
   type TaskKind,
 } from '../src/index.js';
 import { type CanvasSimulator, startCanvasSimulator } from '../src/testing/index.js';
+import { type Io, isMainModule, type Output, processIo } from './support/io.js';
 import { count, printSummary, startProgress } from './support/progress.js';
-import { parseSettings, type Settings, UsageError } from './support/settings.js';
+import {
+  parseEnvironment,
+  parseSettings,
+  type Settings,
+  type Source,
+  USAGE,
+  UsageError,
+} from './support/settings.js';
 import { readJsonState, writeFileAtomic } from './support/state-file.js';
 
 // --- Where the data comes from: the simulator or a real Canvas --------------------------------
@@ -52,17 +63,13 @@ interface Target {
   readonly token: string;
   readonly scope: CourseScope;
   readonly sanitizer: FerpaSanitizer;
-  /** The embedded simulator; `undefined` against a real Canvas. */
-  readonly sim: CanvasSimulator | undefined;
+  /** The embedded simulator and its mean latency in ms; `undefined` against a real Canvas. */
+  readonly sim: { readonly canvas: CanvasSimulator; readonly meanLatencyMs: number } | undefined;
 }
 
-/** Simulated request latency: 30 to 50 ms, 40 ms on average. */
-const MEAN_LATENCY_MS = 40;
 const SIMULATED_FAULTS = { serverErrorRate: 0.05, resetRate: 0.02, malformedJsonRate: 0.03 };
 /** Pseudonym key of simulator runs: anyone can recompute these pseudonyms (fine for fake data). */
 const DEMO_KEY = 'canvas-sync demo key: NOT a secret';
-/** Any of them set means a real Canvas, which needs all three. */
-const CANVAS_VARIABLES = ['CANVAS_BASE_URL', 'CANVAS_ACCESS_TOKEN', 'CANVAS_ACCOUNT_ID'] as const;
 
 function makeSanitizer(key: string, keyId?: string): FerpaSanitizer {
   try {
@@ -76,65 +83,47 @@ function makeSanitizer(key: string, keyId?: string): FerpaSanitizer {
   }
 }
 
-function realCanvas(settings: Settings, env: NodeJS.ProcessEnv): Target {
-  const missing = CANVAS_VARIABLES.filter((name) => !env[name]);
-  if (missing.length > 0) {
-    throw new UsageError(
-      `${missing.join(' and ')} not set: a real Canvas needs ${CANVAS_VARIABLES.join(', ')} ` +
-        '(unset them all to use the simulator)',
-    );
-  }
-  const key = env.CANVAS_SYNC_HMAC_KEY;
-  if (!key) {
-    throw new UsageError(
-      'CANVAS_SYNC_HMAC_KEY is not set: against a real Canvas, pseudonyms need your own secret ' +
-        'key of at least 32 bytes (e.g. `openssl rand -base64 32`, kept in your secret store)',
-    );
-  }
-  if (settings.simulatorFlags.length > 0) {
-    throw new UsageError(`--${settings.simulatorFlags.join(', --')}: for the simulator only`);
-  }
+function realCanvas(source: Extract<Source, { kind: 'canvas' }>, io: Io): Target {
+  const { baseUrl, token, accountId, termId, key } = source;
   const sanitizer = makeSanitizer(key);
-  const baseUrl = env.CANVAS_BASE_URL ?? '';
-  const accountId = env.CANVAS_ACCOUNT_ID ?? '';
-  const termId = env.CANVAS_TERM_ID || undefined;
-  console.log(`Canvas: ${baseUrl}, account ${accountId}${termId ? `, term ${termId}` : ''}`);
-  return {
-    baseUrl,
-    token: env.CANVAS_ACCESS_TOKEN ?? '',
-    scope: { accountId, termId },
-    sanitizer,
-    sim: undefined,
-  };
+  io.stdout.write(`Canvas: ${baseUrl}, account ${accountId}${termId ? `, term ${termId}` : ''}\n`);
+  return { baseUrl, token, scope: { accountId, termId }, sanitizer, sim: undefined };
 }
 
-async function simulatedCanvas(settings: Settings, env: NodeJS.ProcessEnv): Promise<Target> {
-  const key = env.CANVAS_SYNC_HMAC_KEY;
+async function simulatedCanvas(
+  settings: Settings,
+  key: string | undefined,
+  io: Io,
+): Promise<Target> {
   const sanitizer = key ? makeSanitizer(key) : makeSanitizer(DEMO_KEY, 'demo');
   const { courses, students, seed, faults } = settings;
   const perCourse = Math.min(75, students);
-  const sim = await startCanvasSimulator({
+  // Simulated request latency: 30 to 50 ms, 40 ms on average, unless the caller sets one.
+  const latency = io.simulatorLatencyMs;
+  const canvas = await startCanvasSimulator({
     seed,
-    latencyMs: (request) => 30 + 20 * request.random(),
-    institution: { courses, students, studentsPerCourse: perCourse },
+    latencyMs: latency ?? ((request) => 30 + 20 * request.random()),
+    // Its page views end now, by the job's clock: the last days hold some.
+    institution: { courses, students, studentsPerCourse: perCourse, pageViewsUntil: io.now() },
     ...(faults && { faults: SIMULATED_FAULTS }),
   });
-  console.log(`Canvas simulator listening on ${sim.url}`);
-  console.log(
+  const say = (line: string): unknown => io.stdout.write(`${line}\n`);
+  say(`Canvas simulator listening on ${canvas.url}`);
+  say(
     `  ${count(courses)} courses, ${count(students)} students (${perCourse} per course), ` +
-      `latency 30-50 ms, seed ${seed}` +
+      `latency ${latency ?? '30-50'} ms, seed ${seed}` +
       (faults ? ', faults: 5 % 5xx, 2 % connection resets, 3 % malformed JSON' : ''),
   );
   if (!key) {
-    console.log('  pseudonyms use a fixed demo key, so they are not secret (fine for simulated');
-    console.log('  data); set CANVAS_SYNC_HMAC_KEY to use your own');
+    say('  pseudonyms use a fixed demo key, so they are not secret (fine for simulated');
+    say('  data); set CANVAS_SYNC_HMAC_KEY to use your own');
   }
   return {
-    baseUrl: sim.url,
-    token: sim.token,
-    scope: { accountId: sim.data.account.id },
+    baseUrl: canvas.url,
+    token: canvas.token,
+    scope: { accountId: canvas.data.account.id },
     sanitizer,
-    sim,
+    sim: { canvas, meanLatencyMs: latency ?? 40 },
   };
 }
 
@@ -161,11 +150,18 @@ interface Store {
   readonly pageViews: PageViewWindow;
 }
 
-async function openStore(dir: string): Promise<Store> {
+async function openStore(dir: string, io: Io): Promise<Store> {
   const records = new Map<TaskKind, JsonlFileSink<unknown>>();
-  for (const kind of KINDS) records.set(kind, await openJsonl(dir, `${kind}.jsonl`));
-  const journal = await openJsonl<{ kind: TaskKind; doneAt: string }>(dir, 'tasks-done.jsonl');
-  return { records, journal, pageViews: await pageViewWindow(dir) };
+  let journal: JsonlFileSink<{ kind: TaskKind; doneAt: string }> | undefined;
+  try {
+    for (const kind of KINDS) records.set(kind, await openJsonl(dir, `${kind}.jsonl`, io.stderr));
+    journal = await openJsonl(dir, 'tasks-done.jsonl', io.stderr);
+    return { records, journal, pageViews: await pageViewWindow(dir, io) };
+  } catch (error) {
+    // A file or the window refused: close what is open (the run stops with the error).
+    await Promise.all([...records.values(), journal].map((sink) => sink?.close()));
+    throw error;
+  }
 }
 
 /**
@@ -173,7 +169,7 @@ async function openStore(dir: string): Promise<Store> {
  * (its records, or its tasks, are simply written again), and said on stderr; a damaged line
  * elsewhere stops the run with the file's name and what to do.
  */
-async function openJsonl<T>(dir: string, name: string): Promise<JsonlFileSink<T>> {
+async function openJsonl<T>(dir: string, name: string, stderr: Output): Promise<JsonlFileSink<T>> {
   const path = join(dir, name);
   let sink: JsonlFileSink<T>;
   try {
@@ -188,7 +184,7 @@ async function openJsonl<T>(dir: string, name: string): Promise<JsonlFileSink<T>
   }
   const { truncatedBytes } = sink.recovery;
   if (truncatedBytes > 0) {
-    process.stderr.write(
+    stderr.write(
       `${path}: removed a last line torn by an interrupted run (${truncatedBytes} bytes); ` +
         `${name === 'tasks-done.jsonl' ? 'the tasks it recorded are' : 'its records are'} fetched again\n`,
     );
@@ -198,18 +194,18 @@ async function openJsonl<T>(dir: string, name: string): Promise<JsonlFileSink<T>
 
 /**
  * The page-view window of the directory's sync: the one its first run chose (so that a run
- * resumed after midnight plans the same tasks), else the last 7 whole UTC days, remembered
- * (written atomically). A file left empty or torn by a crash is replaced by a new window, and
- * stderr says so; a window that is not one stops the run. A new window wants a new output
- * directory.
+ * resumed after midnight plans the same tasks), else the 7 whole UTC days before today (by
+ * `io.now`), remembered (written atomically). A file left empty or torn by a crash is replaced
+ * by a new window, and stderr says so; a window that is not one stops the run. A new window
+ * wants a new output directory.
  */
-async function pageViewWindow(dir: string): Promise<PageViewWindow> {
+async function pageViewWindow(dir: string, io: Io): Promise<PageViewWindow> {
   const path = join(dir, 'page-view-window.json');
   const state = await readJsonState(path);
   if (state.status === 'ok') return checkedWindow(path, state.value);
-  const window = lastWeek();
+  const window = lastWeek(io.now());
   if (state.status === 'unreadable') {
-    process.stderr.write(
+    io.stderr.write(
       `${path}: ${state.problem}; the page-view window is recomputed as the last 7 days ` +
         `(${window.startTime} to ${window.endTime}) and saved. Page views synced under an ` +
         'earlier window are fetched again, under new keys.\n',
@@ -273,8 +269,8 @@ async function saveDeadLetters(dir: string, letters: readonly DeadLetter[]): Pro
 
 /** What a run did, for the summary. */
 interface Report {
-  /** The signal that interrupted the run. */
-  readonly interrupted: NodeJS.Signals | undefined;
+  /** The signal that interrupted the run, e.g. `'SIGTERM'`. */
+  readonly interrupted: string | undefined;
   /** The error that stopped planning (an authentication error, say). */
   readonly failure: unknown;
   /** The producers' counts; `undefined` when planning was stopped. */
@@ -290,29 +286,33 @@ interface Report {
   readonly elapsedMs: number;
 }
 
-/** The 7 whole UTC days before today. */
-function lastWeek(now = new Date()): PageViewWindow {
-  const end = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
-  const start = end - 7 * 86_400_000;
+/** The 7 whole UTC days before the day of `now` (epoch ms). */
+function lastWeek(now: number): PageViewWindow {
+  const day = 86_400_000;
+  const end = Math.floor(now / day) * day;
+  const start = end - 7 * day;
   return { startTime: new Date(start).toISOString(), endTime: new Date(end).toISOString() };
 }
 
-/** First SIGINT or SIGTERM: stop gracefully. A second one: exit at once. */
-function watchSignals(): { stop: AbortController; received: () => NodeJS.Signals | undefined } {
+/**
+ * A signal that aborts when the run is asked to stop (`interrupt`: SIGINT or SIGTERM, say) or
+ * when planning fails; `interrupted()` names the signal that asked. `dispose()` stops listening.
+ */
+function watchStop(interrupt: AbortSignal | undefined, stdout: Output) {
   const stop = new AbortController();
-  let received: NodeJS.Signals | undefined;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (received !== undefined) {
-      process.stderr.write(`\n${signal} again: exiting at once\n`);
-      process.exit(1);
-    }
-    received = signal;
-    console.log(`\n${signal}: stopping after the tasks in hand (signal again to exit at once)`);
+  const onInterrupt = (): void => {
+    const name = String(interrupt?.reason);
+    stdout.write(`\n${name}: stopping after the tasks in hand (signal again to exit at once)\n`);
     stop.abort();
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  return { stop, received: () => received };
+  if (interrupt?.aborted) onInterrupt();
+  else interrupt?.addEventListener('abort', onInterrupt, { once: true });
+  return {
+    stop,
+    interrupted: (): string | undefined =>
+      interrupt?.aborted ? String(interrupt.reason) : undefined,
+    dispose: (): void => interrupt?.removeEventListener('abort', onInterrupt),
+  };
 }
 
 /** Resolves once no task is queued, in hand or waiting for a retry, or once `signal` aborts. */
@@ -325,7 +325,7 @@ async function untilIdle(queue: MemoryQueueAdapter, signal: AbortSignal): Promis
 }
 
 /** The client, the in-process queue and the worker pool that fills the files. */
-function pipeline(settings: Settings, target: Target, store: Store) {
+function pipeline(settings: Settings, target: Target, store: Store, io: Io) {
   const client = new CanvasSyncClient({ baseUrl: target.baseUrl, token: target.token });
   const queue = new MemoryQueueAdapter();
   const worker = new SyncWorker({
@@ -337,7 +337,7 @@ function pipeline(settings: Settings, target: Target, store: Store) {
   });
   worker.on('task', ({ task, outcome }) => {
     if (outcome !== 'ack') return;
-    const entry = { kind: task.kind, doneAt: new Date().toISOString() };
+    const entry = { kind: task.kind, doneAt: new Date(io.now()).toISOString() };
     // Not awaited: the journal writes in order, and closing it waits for every write. A lost
     // entry only means that the next run fetches the task again (and stores nothing twice).
     store.journal.upsert([entry], { key: () => task.key }).catch(() => {});
@@ -353,9 +353,9 @@ interface Tally {
 }
 
 /** Starts the worker pool, plans meanwhile, and waits until every task is done. */
-async function sync(settings: Settings, target: Target, store: Store): Promise<Report> {
-  const { stop, received } = watchSignals();
-  const { client, queue, worker } = pipeline(settings, target, store);
+async function sync(settings: Settings, target: Target, store: Store, io: Io): Promise<Report> {
+  const { stop, interrupted, dispose } = watchStop(io.signal, io.stdout);
+  const { client, queue, worker } = pipeline(settings, target, store, io);
   const tally: Tally = { courses: 0, skipped: 0, planning: true };
   // What makes restarts cheap: a task in the journal was done by an earlier run.
   const doneEarlier = (task: SyncTask): boolean => {
@@ -370,7 +370,7 @@ async function sync(settings: Settings, target: Target, store: Store): Promise<R
     client,
     planning: () => tally.planning,
     intervalMs: settings.progressMs,
-    out: process.stdout,
+    out: io.stdout,
   });
   let plan: ProducerProgress | undefined;
   let failure: unknown;
@@ -400,12 +400,13 @@ async function sync(settings: Settings, target: Target, store: Store): Promise<R
     // Undisturbed, every task is done by now. Stopped, the tasks in hand finish, no others.
     await worker.close({ drain: !stop.signal.aborted });
   } finally {
+    dispose();
     await stopProgress();
     await client.close();
   }
   const { queued, inFlight, delayed } = await queue.stats();
   return {
-    interrupted: received(),
+    interrupted: interrupted(),
     failure,
     plan,
     courses: tally.courses,
@@ -421,21 +422,22 @@ async function sync(settings: Settings, target: Target, store: Store): Promise<R
 // --- The summary ----------------------------------------------------------------------------
 
 /** The throughput achieved and, against the simulator, the bound it is measured against. */
-function throughput(report: Report, settings: Settings, sim: CanvasSimulator | undefined) {
+function throughput(report: Report, settings: Settings, sim: Target['sim']) {
   const rate = report.client.requests / (report.elapsedMs / 1000);
   const lines = [`${count(rate)} req/s, ${count(report.client.throttled)} throttled`];
-  if (sim === undefined) return lines;
+  // Without latency (as in tests), the in-flight bound is no bound.
+  if (sim === undefined || sim.meanLatencyMs === 0) return lines;
   // Each request in flight holds Canvas's up-front cost: ceil(hwm / cost) - 1 fit at once.
-  const { highWaterMark, upFrontCost } = sim.bucket;
+  const { highWaterMark, upFrontCost } = sim.canvas.bucket;
   const slots = Math.ceil(highWaterMark / upFrontCost) - 1;
-  const bound = slots / (MEAN_LATENCY_MS / 1000);
+  const bound = slots / (sim.meanLatencyMs / 1000);
   const share = ((100 * rate) / bound).toFixed(0);
-  const bounds = `${slots} in flight / ${MEAN_LATENCY_MS} ms mean latency`;
+  const bounds = `${slots} in flight / ${sim.meanLatencyMs} ms mean latency`;
   lines.push(`= ${share} % of ${count(bound)} req/s, the in-flight bound (${bounds})`);
   const { concurrency } = settings;
   if (concurrency < slots) lines.push(`(${concurrency} workers: at most ${concurrency} in flight)`);
   // Costs that outrun the leak raise the level, leaving room for fewer requests in flight.
-  const { level, peakLevel } = sim.stats();
+  const { level, peakLevel } = sim.canvas.stats();
   const room = Math.max(0, Math.ceil((highWaterMark - level) / upFrontCost) - 1);
   lines.push(
     `peak bucket level ${peakLevel.toFixed(0)} of ${highWaterMark}; ` +
@@ -461,13 +463,15 @@ function summarize(
   settings: Settings,
   target: Target,
   written: [string, number][],
+  io: Io,
 ): number {
   const { plan, worker, client, interrupted, failure } = report;
   const finished = worker.done + worker.deadLettered;
   // Planning stopped early: the tasks enqueued are those finished and those left undone.
   const enqueued = plan?.enqueued ?? finished + report.undone;
   const stopped = interrupted !== undefined || failure !== undefined;
-  printSummary({
+  const say = (line: string): unknown => io.stdout.write(`${line}\n`);
+  printSummary(io.stdout, {
     title: interrupted ? `interrupted by ${interrupted}` : failure ? 'stopped by an error' : '',
     courses: report.courses,
     tasks: {
@@ -485,15 +489,15 @@ function summarize(
     dir: settings.out,
     files: written,
   });
-  if (failure !== undefined) console.error(`\nsync stopped: ${describeError(failure)}`);
+  if (failure !== undefined) io.stderr.write(`\nsync stopped: ${describeError(failure)}\n`);
   if (stopped) {
     const planning = plan === undefined ? ' (planning stopped before the end)' : '';
     const [what, advice] = interrupted
       ? ['Interrupted', 'Run again to resume']
       : ['Stopped', 'Fix the error and run again'];
-    console.log(`\n${what}: ${count(report.undone)} planned tasks left undone${planning}.`);
-    console.log(`${advice}: finished tasks are skipped and stored records are never`);
-    console.log('written twice.');
+    say(`\n${what}: ${count(report.undone)} planned tasks left undone${planning}.`);
+    say(`${advice}: finished tasks are skipped and stored records are never`);
+    say('written twice.');
     return interrupted === 'SIGINT' ? 130 : interrupted === 'SIGTERM' ? 143 : 1;
   }
   // The identity of a complete run: each task enqueued ended done or dead-lettered.
@@ -501,8 +505,8 @@ function summarize(
   const identity =
     `${count(enqueued + report.skipped)} planned - ${count(report.skipped)} done earlier ` +
     `${holds ? '=' : '!='} ${count(worker.done)} done + ${count(worker.deadLettered)} dead-lettered`;
-  if (holds) console.log(`\nevery task accounted for: ${identity}`);
-  else console.error(`\nTASKS NOT ACCOUNTED FOR: ${identity}`);
+  if (holds) say(`\nevery task accounted for: ${identity}`);
+  else io.stderr.write(`\nTASKS NOT ACCOUNTED FOR: ${identity}\n`);
   return holds ? 0 : 1;
 }
 
@@ -511,34 +515,54 @@ function describeError(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
-async function main(): Promise<number> {
-  const settings = parseSettings(process.argv.slice(2));
-  if (settings === undefined) return 0;
-  const target = CANVAS_VARIABLES.some((name) => process.env[name])
-    ? realCanvas(settings, process.env)
-    : await simulatedCanvas(settings, process.env);
+/** The job: settings, source, files, the sync, the summary. */
+async function main(args: string[], io: Io): Promise<number> {
+  const settings = parseSettings(args, io.stdout.isTTY === true);
+  if (settings === undefined) {
+    io.stdout.write(USAGE);
+    return 0;
+  }
+  const source = parseEnvironment(io.env, settings);
+  const target =
+    source.kind === 'canvas'
+      ? realCanvas(source, io)
+      : await simulatedCanvas(settings, source.key, io);
   try {
-    const store = await openStore(settings.out);
+    const store = await openStore(settings.out, io);
     let report: Report;
     let deadLetterLines: number;
     try {
-      report = await sync(settings, target, store);
+      report = await sync(settings, target, store, io);
       deadLetterLines = await saveDeadLetters(settings.out, report.deadLetters);
     } finally {
       await closeStore(store);
     }
-    return summarize(report, settings, target, files(store, deadLetterLines));
+    return summarize(report, settings, target, files(store, deadLetterLines), io);
   } finally {
-    await target.sim?.close();
+    await target.sim?.canvas.close();
   }
 }
 
-process.exitCode = await main().catch((error: unknown) => {
-  // Invalid settings: the flags or variables, or an output file that is not one of ours.
-  if (error instanceof UsageError || error instanceof CanvasOptionsError) {
-    console.error(`${error.message}\nSee --help for usage.`);
-    return 2;
+/**
+ * Runs the job as the command line `args` and `io` say; returns the exit code: 0 when every task
+ * is accounted for, 2 for invalid settings, 130 or 143 when interrupted, 1 otherwise.
+ */
+export async function runSync(args: string[], io: Io): Promise<number> {
+  try {
+    return await main(args, io);
+  } catch (error) {
+    // Invalid settings: the flags or variables, or an output file that is not one of ours.
+    if (error instanceof UsageError || error instanceof CanvasOptionsError) {
+      io.stderr.write(`${error.message}\nSee --help for usage.\n`);
+      return 2;
+    }
+    io.stderr.write(`sync failed: ${describeError(error)}\n`);
+    return 1;
   }
-  console.error(`sync failed: ${describeError(error)}`);
-  return 1;
-});
+}
+
+// --- As a script: `npm run example` --------------------------------------------------------
+
+if (isMainModule(import.meta.url)) {
+  process.exitCode = await runSync(process.argv.slice(2), processIo());
+}

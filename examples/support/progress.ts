@@ -4,6 +4,7 @@
  * summary table.
  */
 import type { CanvasSyncClient, MemoryQueueAdapter, SyncWorker } from '../../src/index.js';
+import type { Output } from './io.js';
 
 /** Formats a count for people: `12,345`. */
 export function count(value: number): string {
@@ -21,7 +22,7 @@ export interface ProgressSource {
   readonly planning: () => boolean;
   /** Time between two updates, in ms; `undefined` for no progress display. */
   readonly intervalMs: number | undefined;
-  readonly out: NodeJS.WriteStream;
+  readonly out: Output;
 }
 
 interface Counts {
@@ -133,8 +134,8 @@ export interface Summary {
   readonly files: readonly (readonly [string, number])[];
 }
 
-function row(label: string, value: string): void {
-  console.log(`  ${label.padEnd(20)} ${value}`);
+function row(out: Output, label: string, value: string): void {
+  out.write(`  ${label.padEnd(20)} ${value}\n`);
 }
 
 function byReason(reasons: readonly string[]): string {
@@ -144,28 +145,36 @@ function byReason(reasons: readonly string[]): string {
   return [...counts].map(([reason, n]) => `${count(n)} ${reason}`).join(', ');
 }
 
-/** Prints the summary table. */
-export function printSummary(s: Summary): void {
-  console.log(`\nSummary${s.title === '' ? '' : ` (${s.title})`}`);
-  row('courses', count(s.courses));
+/** Prints the summary table to `out`. */
+export function printSummary(out: Output, s: Summary): void {
+  out.write(`\nSummary${s.title === '' ? '' : ` (${s.title})`}\n`);
+  row(out, 'courses', count(s.courses));
   row(
+    out,
     'tasks planned',
     `${count(s.tasks.planned)} (skipped, done earlier: ${count(s.tasks.skipped)})`,
   );
-  row('tasks done', count(s.tasks.done));
-  row('tasks dead-lettered', count(s.tasks.deadLettered));
+  row(out, 'tasks done', count(s.tasks.done));
+  row(out, 'tasks dead-lettered', count(s.tasks.deadLettered));
   row(
+    out,
     'records written',
     `${count(s.records.written)} (already stored: ${count(s.records.skipped)})`,
   );
   const { sent, throttled, retries } = s.requests;
-  row('requests', `${count(sent)} (throttled: ${count(throttled)}, retries: ${count(retries)})`);
-  row('dead letters', byReason(s.deadLetterReasons));
-  if (s.planFailures > 0) row('planning failed', `${count(s.planFailures)} course(s): run again`);
-  row('elapsed', `${(s.elapsedMs / 1000).toFixed(1)} s`);
-  for (const [i, line] of s.throughput.entries()) row(i === 0 ? 'throughput' : '', line);
-  row('output', s.dir);
+  row(
+    out,
+    'requests',
+    `${count(sent)} (throttled: ${count(throttled)}, retries: ${count(retries)})`,
+  );
+  row(out, 'dead letters', byReason(s.deadLetterReasons));
+  if (s.planFailures > 0) {
+    row(out, 'planning failed', `${count(s.planFailures)} course(s): run again`);
+  }
+  row(out, 'elapsed', `${(s.elapsedMs / 1000).toFixed(1)} s`);
+  for (const [i, line] of s.throughput.entries()) row(out, i === 0 ? 'throughput' : '', line);
+  row(out, 'output', s.dir);
   for (const [name, lines] of s.files) {
-    console.log(`    ${name.padEnd(32)} ${count(lines).padStart(9)} lines`);
+    out.write(`    ${name.padEnd(32)} ${count(lines).padStart(9)} lines\n`);
   }
 }

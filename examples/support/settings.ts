@@ -1,11 +1,12 @@
 /**
- * The command line of `examples/sync-institution.ts`: its flags, their defaults and checks, and
- * the usage text.
+ * The command line and the environment of `examples/sync-institution.ts`: its flags, their
+ * defaults and checks, the usage text, and the variables that point it at a real Canvas. Pure:
+ * values in, values or a {@link UsageError} out.
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
-const USAGE = `Usage: npm run example -- [options]
+export const USAGE = `Usage: npm run example -- [options]
 
 Syncs the rosters, gradebooks and engagement data of every course of a Canvas account into
 JSON Lines files, student identifiers pseudonymized. Runs against an embedded Canvas simulator
@@ -82,18 +83,18 @@ function integer(flag: string, value: string | undefined, range: IntegerFlag): n
   return parsed;
 }
 
-/** Parses the command line; `undefined` after printing `--help`. */
-export function parseSettings(args: string[]): Settings | undefined {
+/**
+ * Parses the command line; `undefined` when it asks for `--help` ({@link USAGE}). `terminal`:
+ * whether stdout is a terminal (it sets the default time between progress updates).
+ */
+export function parseSettings(args: string[], terminal: boolean): Settings | undefined {
   const flags = readFlags(args);
-  if (flags.help) {
-    process.stdout.write(USAGE);
-    return undefined;
-  }
+  if (flags.help) return undefined;
   // By default, a bar redrawn 10 times a second on a terminal, or a line every 2 s in a log.
   const progressMs = integer('progress-ms', flags['progress-ms'], {
     min: 50,
     max: 600_000,
-    fallback: process.stdout.isTTY ? 100 : 2_000,
+    fallback: terminal ? 100 : 2_000,
   });
   return {
     out: resolve(flags.out),
@@ -104,5 +105,60 @@ export function parseSettings(args: string[]): Settings | undefined {
     seed: integer('seed', flags.seed, { min: -(2 ** 31), max: 2 ** 31, fallback: 1 }),
     faults: flags.faults === true,
     simulatorFlags: SIMULATOR_FLAGS.filter((name) => flags[name] !== undefined),
+  };
+}
+
+// --- The environment ---------------------------------------------------------------------------
+
+/** Where the data comes from, as the environment says. */
+export type Source =
+  /** The embedded simulator; `key` is `undefined` for the fixed demo key. */
+  | { readonly kind: 'simulator'; readonly key: string | undefined }
+  | {
+      readonly kind: 'canvas';
+      readonly baseUrl: string;
+      readonly token: string;
+      readonly accountId: string;
+      readonly termId: string | undefined;
+      /** The secret pseudonym key (its length is the sanitizer's to check). */
+      readonly key: string;
+    };
+
+/** Any of them set means a real Canvas, which needs all three. */
+const CANVAS_VARIABLES = ['CANVAS_BASE_URL', 'CANVAS_ACCESS_TOKEN', 'CANVAS_ACCOUNT_ID'] as const;
+
+/**
+ * Reads the `CANVAS_` variables. Errors name the variables that are missing, never a value: the
+ * token and the key are secrets.
+ */
+export function parseEnvironment(
+  env: Readonly<Record<string, string | undefined>>,
+  settings: Pick<Settings, 'simulatorFlags'>,
+): Source {
+  const key = env.CANVAS_SYNC_HMAC_KEY || undefined;
+  if (!CANVAS_VARIABLES.some((name) => env[name])) return { kind: 'simulator', key };
+  const missing = CANVAS_VARIABLES.filter((name) => !env[name]);
+  if (missing.length > 0) {
+    throw new UsageError(
+      `${missing.join(' and ')} not set: a real Canvas needs ${CANVAS_VARIABLES.join(', ')} ` +
+        '(unset them all to use the simulator)',
+    );
+  }
+  if (key === undefined) {
+    throw new UsageError(
+      'CANVAS_SYNC_HMAC_KEY is not set: against a real Canvas, pseudonyms need your own secret ' +
+        'key of at least 32 bytes (e.g. `openssl rand -base64 32`, kept in your secret store)',
+    );
+  }
+  if (settings.simulatorFlags.length > 0) {
+    throw new UsageError(`--${settings.simulatorFlags.join(', --')}: for the simulator only`);
+  }
+  return {
+    kind: 'canvas',
+    baseUrl: env.CANVAS_BASE_URL ?? '',
+    token: env.CANVAS_ACCESS_TOKEN ?? '',
+    accountId: env.CANVAS_ACCOUNT_ID ?? '',
+    termId: env.CANVAS_TERM_ID || undefined,
+    key,
   };
 }

@@ -1,0 +1,142 @@
+/**
+ * The command line and the environment of `examples/sync-institution.ts`, parsed without running
+ * anything: flags and their bounds, the variables of a real Canvas, and errors that name what is
+ * wrong and never quote the token or the key.
+ */
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  parseEnvironment,
+  parseSettings,
+  type Settings,
+  USAGE,
+  UsageError,
+} from '../../examples/support/settings.js';
+
+const TOKEN = 'secret-token-xyz';
+const KEY = 'a-secret-hmac-key-of-32-bytes-or-more';
+const CANVAS = {
+  CANVAS_BASE_URL: 'https://canvas.example.edu',
+  CANVAS_ACCESS_TOKEN: TOKEN,
+  CANVAS_ACCOUNT_ID: '1',
+};
+
+/** The usage error `run` throws; fails if it throws none, or another error. */
+function usageError(run: () => unknown): UsageError {
+  try {
+    run();
+  } catch (error) {
+    expect(error).toBeInstanceOf(UsageError);
+    return error as UsageError;
+  }
+  throw new Error('no usage error');
+}
+
+describe('parseSettings', () => {
+  it('has defaults for every flag, and a progress update every 2 s unless on a terminal', () => {
+    const expected: Settings = {
+      out: resolve('out'),
+      concurrency: 16,
+      progressMs: 2_000,
+      courses: 40,
+      students: 3_000,
+      seed: 1,
+      faults: false,
+      simulatorFlags: [],
+    };
+    expect(parseSettings([], false)).toEqual(expected);
+    expect(parseSettings([], true)).toEqual({ ...expected, progressMs: 100 });
+    expect(parseSettings(['--quiet', '--progress-ms', '500'], true)?.progressMs).toBeUndefined();
+  });
+
+  it('reads every flag, and lists the simulator-only ones given', () => {
+    const args = ['--out', '/tmp/x', '--concurrency', '4', '--progress-ms', '50', '--courses'];
+    const settings = parseSettings([...args, '7', '--seed=-3', '--faults'], false);
+    expect(settings).toMatchObject({
+      out: '/tmp/x',
+      concurrency: 4,
+      progressMs: 50,
+      courses: 7,
+      seed: -3,
+      faults: true,
+      simulatorFlags: ['courses', 'seed', 'faults'],
+    });
+  });
+
+  it('asks for the usage text on --help, which lists every flag', () => {
+    expect(parseSettings(['--help'], false)).toBeUndefined();
+    expect(parseSettings(['--concurrency', '0', '--help'], false)).toBeUndefined();
+    for (const flag of ['out', 'concurrency', 'progress-ms', 'quiet', 'courses', 'faults']) {
+      expect(USAGE).toContain(`--${flag}`);
+    }
+  });
+
+  it('refuses integers out of bounds, non-integers, unknown flags and positionals', () => {
+    expect(usageError(() => parseSettings(['--concurrency', '0'], false)).message).toMatch(
+      /^--concurrency must be an integer from 1 to 64, not "0"$/,
+    );
+    expect(usageError(() => parseSettings(['--concurrency', '65'], false)).message).toMatch(
+      /--concurrency must be an integer from 1 to 64/,
+    );
+    expect(usageError(() => parseSettings(['--students', '1.5'], false)).message).toMatch(
+      /--students must be an integer/,
+    );
+    expect(usageError(() => parseSettings(['--progress-ms', '10'], false)).message).toMatch(
+      /--progress-ms must be an integer from 50/,
+    );
+    expect(usageError(() => parseSettings(['--verbose'], false)).message).toMatch(/verbose/);
+    expect(() => parseSettings(['extra'], false)).toThrow(UsageError);
+  });
+});
+
+describe('parseEnvironment', () => {
+  const none = { simulatorFlags: [] };
+
+  it('uses the simulator when no Canvas variable is set, with the key given or the demo key', () => {
+    expect(parseEnvironment({}, none)).toEqual({ kind: 'simulator', key: undefined });
+    expect(parseEnvironment({ CANVAS_SYNC_HMAC_KEY: '' }, none)).toEqual({
+      kind: 'simulator',
+      key: undefined,
+    });
+    expect(parseEnvironment({ CANVAS_SYNC_HMAC_KEY: KEY, HOME: '/root' }, none)).toEqual({
+      kind: 'simulator',
+      key: KEY,
+    });
+  });
+
+  it('reads a real Canvas from its variables', () => {
+    expect(parseEnvironment({ ...CANVAS, CANVAS_SYNC_HMAC_KEY: KEY }, none)).toEqual({
+      kind: 'canvas',
+      baseUrl: CANVAS.CANVAS_BASE_URL,
+      token: TOKEN,
+      accountId: '1',
+      termId: undefined,
+      key: KEY,
+    });
+    const withTerm = { ...CANVAS, CANVAS_SYNC_HMAC_KEY: KEY, CANVAS_TERM_ID: '7' };
+    expect(parseEnvironment(withTerm, none)).toMatchObject({ kind: 'canvas', termId: '7' });
+  });
+
+  it('names what a real Canvas lacks, never quoting the token or the key', () => {
+    const { CANVAS_BASE_URL: _, ...withoutBaseUrl } = CANVAS;
+    const noToken = usageError(() =>
+      parseEnvironment({ CANVAS_BASE_URL: CANVAS.CANVAS_BASE_URL, CANVAS_ACCOUNT_ID: '1' }, none),
+    );
+    expect(noToken.message).toMatch(/^CANVAS_ACCESS_TOKEN not set/);
+    const noBaseUrl = usageError(() => parseEnvironment(withoutBaseUrl, none));
+    expect(noBaseUrl.message).toMatch(/^CANVAS_BASE_URL not set/);
+    const noKey = usageError(() => parseEnvironment(CANVAS, none));
+    expect(noKey.message).toMatch(/^CANVAS_SYNC_HMAC_KEY is not set/);
+    const simulatorOnly = usageError(() =>
+      parseEnvironment(
+        { ...CANVAS, CANVAS_SYNC_HMAC_KEY: KEY },
+        { simulatorFlags: ['courses', 'faults'] },
+      ),
+    );
+    expect(simulatorOnly.message).toBe('--courses, --faults: for the simulator only');
+    for (const error of [noToken, noBaseUrl, noKey, simulatorOnly]) {
+      expect(error.message).not.toContain(TOKEN);
+      expect(error.message).not.toContain(KEY);
+    }
+  });
+});

@@ -1,0 +1,111 @@
+/**
+ * What only a real process shows: `examples/sync-institution.ts` run as a script (as `npm run
+ * example` does) stops gracefully on SIGTERM with exit code 143, and a re-run over the same
+ * directory completes the job with nothing stored twice or missing. The re-run and the
+ * uninterrupted run it is compared with are in-process.
+ */
+import { spawn } from 'node:child_process';
+import { copyFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import {
+  type Exit,
+  expectSameKeys,
+  identity,
+  keysOf,
+  readOut,
+  runExample,
+  TINY,
+  tempDirs,
+} from './support.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const EXAMPLE = join(ROOT, 'examples/sync-institution.ts');
+/** A progress line that shows finished tasks, and more planned: the job is mid-run. */
+const MID_RUN = /^progress [\d.]+ s: ([\d,]+)\/([\d,]+)\+? tasks/gm;
+
+const tempDir = tempDirs();
+
+/** The environment without any Canvas setting of the machine running the tests. */
+function cleanEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !name.startsWith('CANVAS_')),
+  );
+}
+
+/**
+ * Runs the example as a script; resolves `midRun` at its first progress line that shows tasks
+ * finished and tasks left. The child is killed when the test ends, if it still runs.
+ */
+function start(args: string[]) {
+  const child = spawn(process.execPath, ['--import', 'tsx', EXAMPLE, ...args], {
+    cwd: ROOT,
+    env: cleanEnv(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  onTestFinished(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  let stdout = '';
+  let stderr = '';
+  const exit = new Promise<Exit>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+  const midRun = new Promise<void>((resolve, reject) => {
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+      for (const [, finished, planned] of stdout.matchAll(MID_RUN)) {
+        const [done, all] = [finished, planned].map((n) => Number(n?.replaceAll(',', '')));
+        if (done !== undefined && all !== undefined && done > 0 && done < all) resolve();
+      }
+    });
+    exit.then(
+      () => reject(new Error(`the run ended before it could be stopped:\n${stdout}${stderr}`)),
+      reject,
+    );
+  });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  return { child, exit, midRun };
+}
+
+describe('examples/sync-institution.ts as a script, stopped and resumed', () => {
+  it('exits 143 on SIGTERM, and a re-run completes it with nothing stored twice or missing', async () => {
+    const [out, reference] = await Promise.all([tempDir(), tempDir()]);
+    // Progress lines as often as allowed: the first that shows tasks finished and tasks left is
+    // the moment to stop it (no fixed wait; the test's timeout only bounds a run that hangs).
+    // A tiny institution, fetched by 4 workers so that the stop falls well before the end.
+    const running = start([...TINY, '--concurrency', '4', '--progress-ms', '50', '--out', out]);
+    await running.midRun;
+    running.child.kill('SIGTERM');
+    const stopped = await running.exit;
+    expect(stopped.code, stopped.stderr).toBe(143);
+    // Output piped, so progress comes as plain lines.
+    expect(stopped.stdout).toMatch(/^progress [\d.]+ s: /m);
+    expect(stopped.stdout).toContain('SIGTERM: stopping after the tasks in hand');
+    expect(stopped.stdout).toContain('Summary (interrupted by SIGTERM)');
+    expect(stopped.stdout).toMatch(/Interrupted: [1-9][\d,]* planned tasks left undone/);
+    expect(stopped.stdout).toContain('Run again to resume');
+    const doneBefore = keysOf(await readOut(out), 'tasks-done.jsonl').length;
+    expect(doneBefore).toBeGreaterThan(0);
+
+    // In-process from here, by the clock of the stopped run (the real one); the uninterrupted
+    // run gets the stopped run's page-view window, as a run on the same day would choose.
+    await copyFile(join(out, 'page-view-window.json'), join(reference, 'page-view-window.json'));
+    const realClock = { now: () => Date.now() };
+    const [resumed, clean] = await Promise.all([
+      runExample([...TINY, '--out', out], realClock),
+      runExample([...TINY, '--out', reference], realClock),
+    ]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(clean.code, clean.stderr).toBe(0);
+    const [planned, earlier, done] = identity(resumed.stdout);
+    expect(planned).toBe(identity(clean.stdout)[0]);
+    expect(earlier).toBe(doneBefore);
+    expect(done).toBe(planned - doneBefore);
+    // Same files and the same keys as an uninterrupted run: nothing twice, nothing missing.
+    await expectSameKeys(out, reference, planned);
+  }, 30_000);
+});
