@@ -1,16 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { CanvasSyncClient } from '../../src/index.js';
-import type { CanvasSimulatorOptions } from '../../src/testing/index.js';
 import {
-  autoAdvance,
   createClient,
   eventsOf,
+  onFakeClock,
   recordEvents,
   startSim,
   startStubServer,
-  type TestClientOptions,
 } from '../support/client.js';
-import { fakeClock } from '../support/fake-clock.js';
 
 const SELF = '/api/v1/users/self';
 
@@ -20,23 +17,6 @@ async function burst(client: CanvasSyncClient, count: number): Promise<void> {
     Array.from({ length: count }, () => client.get<{ id: number }>(SELF)),
   );
   expect(results.every((body) => body.id === 1)).toBe(true);
-}
-
-/**
- * A simulator and `clients` clients of it on one fake clock that jumps to its next timer
- * whenever no request is in flight: the bucket leaks (on both sides alike) only while the
- * clients wait for it, never during a request, and the waits take no real time.
- */
-async function onFakeClock(
-  simOptions: CanvasSimulatorOptions,
-  clientOptions: TestClientOptions = {},
-  clients = 1,
-) {
-  const clock = fakeClock();
-  const sim = await startSim({ ...simOptions, clock: clock.now });
-  const all = Array.from({ length: clients }, () => createClient(sim, { ...clientOptions, clock }));
-  autoAdvance(clock, () => all.every((client) => client.stats().inFlight === 0));
-  return { sim, clock, clients: all, client: all[0] as CanvasSyncClient };
 }
 
 describe('CanvasSyncClient pacing', () => {
@@ -82,8 +62,7 @@ describe('CanvasSyncClient pacing', () => {
   });
 
   it('sends the first request alone, as a probe of the bucket', async () => {
-    const sim = await startSim({ latencyMs: 20 });
-    const client = createClient(sim);
+    const { sim, client } = await onFakeClock({ latencyMs: 20 });
     await burst(client, 5);
     // The simulator samples the level at every change: the probe's up-front charge, then its
     // settlement, before any other request is charged.
@@ -133,16 +112,21 @@ describe('CanvasSyncClient pacing', () => {
   });
 
   it('gets through a bucket another process filled (690) with at most one throttle', async () => {
-    // Hosted Canvas's 10 units/s, on a shared fake clock that stands still while a request is in
-    // flight: the bucket leaks only during the pacer's waits, which take no real time.
-    const { sim, client, clock } = await onFakeClock({});
+    // Leak 100 units/s on both sides so that draining 690 units takes seconds (of the shared
+    // fake clock), not minutes.
+    const { sim, client, clock } = await onFakeClock(
+      { latencyMs: 10, outflowPerSecond: 100 },
+      { pacing: { outflowPerSecond: 100 } },
+    );
     const events = recordEvents(client, clock);
     sim.setBucketLevel(690);
     await burst(client, 60);
     // The probe is throttled with 10 left; its retry (first in line) waits exactly until the
-    // leak frees its 50 and the margin of 5: 45 units at 10 units/s.
+    // leak frees its 50 and the margin of 5: 45 units at 100 units/s.
     expect(eventsOf(events, 'throttled')[0]?.remaining).toBeCloseTo(10, 6);
-    expect(eventsOf(events, 'paced')[0]).toMatchObject({ reason: 'leak', waitMs: 4_500 });
+    expect(eventsOf(events, 'paced')[0]).toMatchObject({ reason: 'leak', waitMs: 450 });
+    // As the bucket drained, the pacer let more requests go at once.
+    expect(client.stats().maxInFlight).toBeGreaterThan(1);
     expect(sim.stats().throttled).toBeLessThanOrEqual(1);
     expect(client.stats().throttled).toBe(sim.stats().throttled);
     expect(client.stats().failures).toBe(0);
@@ -150,8 +134,11 @@ describe('CanvasSyncClient pacing', () => {
   });
 
   it('learns a high-water mark above its guess and uses it', async () => {
-    const sim = await startSim({ latencyMs: 5, highWaterMark: 1000, maximum: 1100 });
-    const client = createClient(sim);
+    const { sim, client } = await onFakeClock({
+      latencyMs: 20,
+      highWaterMark: 1000,
+      maximum: 1100,
+    });
     await burst(client, 300);
     expect(sim.stats().throttled).toBe(0);
     expect(client.stats().maxInFlight).toBeGreaterThanOrEqual(15);
@@ -164,8 +151,8 @@ describe('CanvasSyncClient pacing', () => {
     // Canvas's source default is 600; the client guesses 700 (hosted Canvas). The guess only
     // matters once the bucket has been idle long enough for the model to believe it is fuller
     // than 600: leak 50 units/s on both sides and idle 2.4 s (of the shared fake clock) between
-    // bursts. The clock stands still while a request is in flight, so no leak goes unseen
-    // between the simulator's answer and the client's reading of it.
+    // bursts. (On real time, each ms the event loop was late reading the throttled response was
+    // a ms of leak the model could not see; the fake clock never moves in between.)
     const { sim, client, clock } = await onFakeClock(
       { latencyMs: 20, highWaterMark: 600, outflowPerSecond: 50 },
       { pacing: { outflowPerSecond: 50 } },
@@ -183,8 +170,7 @@ describe('CanvasSyncClient pacing', () => {
   });
 
   it('respects pacing.maxConcurrent', async () => {
-    const sim = await startSim({ latencyMs: 10 });
-    const client = createClient(sim, { pacing: { maxConcurrent: 3 } });
+    const { sim, client } = await onFakeClock({ latencyMs: 10 }, { pacing: { maxConcurrent: 3 } });
     await burst(client, 40);
     expect(sim.stats().maxInFlight).toBeLessThanOrEqual(3);
     expect(client.stats().maxInFlight).toBe(3);
@@ -195,7 +181,7 @@ describe('CanvasSyncClient pacing', () => {
     const {
       sim,
       clients: [a, b],
-    } = await onFakeClock({ latencyMs: 5 }, {}, 2);
+    } = await onFakeClock({ latencyMs: 20 }, {}, 2);
     if (a === undefined || b === undefined) throw new Error('two clients expected');
     await Promise.all([burst(a, 150), burst(b, 150)]);
     expect(a.stats().failures + b.stats().failures).toBe(0);
@@ -207,8 +193,7 @@ describe('CanvasSyncClient pacing', () => {
   });
 
   it('sends a higher-priority request ahead of those already waiting', async () => {
-    const sim = await startSim({ latencyMs: 5 });
-    const client = createClient(sim, { pacing: { maxConcurrent: 2 } });
+    const { client } = await onFakeClock({ latencyMs: 20 }, { pacing: { maxConcurrent: 2 } });
     const order: string[] = [];
     let secondSent: () => void = () => undefined;
     const probed = new Promise<void>((resolve) => {

@@ -1,13 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
-  autoAdvance,
   createClient,
   eventsOf,
+  onFakeClock,
   recordEvents,
   rejectionOf,
   startSim,
 } from '../support/client.js';
-import { fakeClock } from '../support/fake-clock.js';
 import { nth } from '../support/http.js';
 
 const SELF = '/api/v1/users/self';
@@ -32,12 +31,11 @@ describe('CanvasSyncClient stats', () => {
   });
 
   it('keeps its counters consistent with the events and the simulator', async () => {
-    // One fake clock for the simulator and the client, moved on whenever nothing is in flight:
-    // backoff and the wait after the throttle take no real time.
-    const clock = fakeClock();
-    const sim = await startSim({ clock: clock.now, forbidden: [{ path: /\/sections$/ }] });
-    const client = createClient(sim, { retry: { maxAttempts: 3 }, clock });
-    autoAdvance(clock, () => client.stats().inFlight === 0);
+    // On a fake clock: backoff and the wait after the throttle take no real time.
+    const { sim, client } = await onFakeClock(
+      { forbidden: [{ path: /\/sections$/ }] },
+      { retry: { maxAttempts: 3 } },
+    );
     const events = recordEvents(client);
     const courseId = nth(sim.data.courses).id;
 

@@ -12,7 +12,7 @@ import {
   type CanvasSimulatorOptions,
   startCanvasSimulator,
 } from '../../src/testing/index.js';
-import type { FakeClock } from './fake-clock.js';
+import { type FakeClock, fakeClock } from './fake-clock.js';
 
 /** Retries that never sleep long: tests stay fast. */
 export const FAST_RETRY = { baseDelayMs: 5, maxDelayMs: 50 } as const;
@@ -111,16 +111,49 @@ export function eventsOf<K extends keyof CanvasSyncEvents>(
 
 /**
  * Lets `clock` run on its own while the test awaits its clients: at every turn of the event loop
- * at which `idle()` holds (no request in flight, so no real I/O is about to change anything),
- * time jumps to the clock's next timer, which fires. Requests in flight keep time still, so the
- * simulator's bucket (on the same clock) and the client's model see the same instants. Stops
- * when the test ends.
+ * at which `idle()` holds (nothing but the clock's own timers can change anything), time jumps
+ * to the clock's next timer, which fires. Stops when the test ends.
  */
 export function autoAdvance(clock: FakeClock, idle: () => boolean): void {
   const interval = setInterval(() => {
     if (clock.pending().length > 0 && idle()) clock.next();
   }, 1);
   onTestFinished(() => clearInterval(interval));
+}
+
+/** A simulator and clients of it that share one fake clock; see {@link onFakeClock}. */
+export interface FakeClockSetup {
+  readonly sim: CanvasSimulator;
+  readonly clock: FakeClock;
+  /** The first client. */
+  readonly client: CanvasSyncClient;
+  readonly clients: readonly CanvasSyncClient[];
+}
+
+/**
+ * A simulator and `count` clients of it (one token) on one fake clock (`fakeClock()`: at 0, its
+ * wall clock at 2026-01-05T00:00:00Z), run as a discrete-event simulation: the simulator's
+ * latency, its bucket's leak and its `Retry-After` dates, the pacer's waits and the retry
+ * delays all go by the fake clock, and time jumps to the next timer whenever every request the
+ * clients have in flight is parked in the simulator's latency (none is on the wire, so no real
+ * I/O can change anything). Time never moves between the simulator's answer and the client's
+ * reading of it: no lag, and no wait takes real time. (A request the client gave up while the
+ * simulator still holds it would stop the clock: not for tests that abort requests in flight.)
+ */
+export async function onFakeClock(
+  simOptions: CanvasSimulatorOptions = {},
+  clientOptions: TestClientOptions = {},
+  count = 1,
+): Promise<FakeClockSetup> {
+  const clock = fakeClock();
+  const sim = await startSim({ ...simOptions, clock });
+  const clients = Array.from({ length: count }, () =>
+    createClient(sim, { ...clientOptions, clock }),
+  );
+  const token = typeof clientOptions.token === 'string' ? clientOptions.token : sim.token;
+  const inFlight = (): number => clients.reduce((sum, client) => sum + client.stats().inFlight, 0);
+  autoAdvance(clock, () => inFlight() === sim.stats(token).inFlight);
+  return { sim, clock, client: clients[0] as CanvasSyncClient, clients };
 }
 
 /**
