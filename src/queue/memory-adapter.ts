@@ -75,6 +75,22 @@ const optionsSchema = z.strictObject({
   timers: z.looseObject({ setTimeout: z.function() }).optional(),
 });
 
+/** The options of one `enqueue` call (absent options are no options). */
+const enqueueOptionsSchema = z
+  .strictObject({ delayMs: z.number().min(0, 'Expected a finite number ≥ 0').optional() })
+  .optional();
+
+/** The arguments of `consume`. */
+const consumeArgsSchema = z.object({
+  handler: z.custom<TaskHandler>((value) => typeof value === 'function', {
+    error: 'Expected a function',
+  }),
+  options: z.strictObject(
+    { concurrency: z.number({ error: 'Expected a positive integer' }).int().min(1) },
+    { error: (issue) => (issue.code === 'invalid_type' ? 'Expected { concurrency }' : undefined) },
+  ),
+});
+
 /** Node's timers, unref'd. */
 const unrefTimers = {
   setTimeout: (callback: () => void, ms: number): unknown => setTimeout(callback, ms).unref(),
@@ -148,16 +164,13 @@ export class MemoryQueueAdapter implements QueueAdapter {
    *
    * @throws CanvasTaskValidationError if a task is invalid; then none is enqueued. Issue paths are
    *   prefixed with the task's index (`[2].path`) when an array is given.
-   * @throws CanvasOptionsError if `delayMs` is not a finite number ≥ 0.
+   * @throws CanvasOptionsError if `delayMs` is not a finite number ≥ 0, or an option is unknown.
    */
   async enqueue(
     tasks: SyncTask | readonly SyncTask[],
     options: EnqueueOptions = {},
   ): Promise<void> {
-    const delayMs = options.delayMs ?? 0;
-    if (typeof delayMs !== 'number' || !Number.isFinite(delayMs) || delayMs < 0) {
-      throw invalidOptions('delayMs', 'Expected a finite number ≥ 0', 'enqueue options');
-    }
+    const delayMs = parseOptions(enqueueOptionsSchema, options, 'enqueue options')?.delayMs ?? 0;
     const list: readonly unknown[] = Array.isArray(tasks) ? tasks : [tasks];
     const parsed = list.map((task, index) => {
       try {
@@ -197,13 +210,11 @@ export class MemoryQueueAdapter implements QueueAdapter {
    *   has a consumer or is closed.
    */
   async consume(handler: TaskHandler, options: ConsumeOptions): Promise<void> {
-    if (typeof handler !== 'function') {
-      throw invalidOptions('handler', 'Expected a function', 'consume arguments');
-    }
-    const concurrency = options?.concurrency;
-    if (typeof concurrency !== 'number' || !Number.isInteger(concurrency) || concurrency < 1) {
-      throw invalidOptions('concurrency', 'Expected a positive integer', 'consume options');
-    }
+    const { concurrency } = parseOptions(
+      consumeArgsSchema,
+      { handler, options },
+      'consume arguments',
+    ).options;
     if (this.#state !== 'open') {
       throw invalidOptions('(root)', 'The adapter is closed', 'consume call');
     }

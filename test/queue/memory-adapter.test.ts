@@ -40,6 +40,25 @@ describe('MemoryQueueAdapter', () => {
     await expect(queue.enqueue(tasks(1), { delayMs: Number.NaN })).rejects.toThrow(
       CanvasOptionsError,
     );
+    await expect(queue.consume(ack, { concurrency: 1.5 })).rejects.toThrow(
+      'Invalid consume arguments: options.concurrency',
+    );
+    await expect(queue.consume('ack' as never, { concurrency: 1 })).rejects.toThrow(
+      'Invalid consume arguments: handler: Expected a function',
+    );
+    await expect(queue.consume(ack, { concurrency: 1, prefetch: 2 } as never)).rejects.toThrow(
+      /options: Unrecognized key: "prefetch"/,
+    );
+    await expect(queue.consume(ack, undefined as never)).rejects.toThrow(
+      'Invalid consume arguments: options: Expected { concurrency }',
+    );
+    await expect(queue.enqueue(tasks(1), { delayMs: -1 })).rejects.toThrow(
+      'Invalid enqueue options: delayMs: Expected a finite number ≥ 0',
+    );
+    await expect(queue.enqueue(tasks(1), { delay: 5 } as never)).rejects.toThrow(
+      /Unrecognized key: "delay"/,
+    );
+    expect(await queue.stats()).toMatchObject({ queued: 0 });
     await queue.consume(ack, { concurrency: 1 });
     await expect(queue.consume(ack, { concurrency: 1 })).rejects.toThrow(/already has a consumer/);
     await queue.close();
