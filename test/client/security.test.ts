@@ -146,7 +146,7 @@ const scenarios: readonly Scenario[] = [
         authMode,
         { faults: { slowRate: 1, slowMs: 3_000 } },
         (client) => client.get(SELF),
-        { timeoutMs: 100, retry: { maxAttempts: 2 } },
+        { timeoutMs: 25, retry: { maxAttempts: 2 } },
       ),
   },
   {
