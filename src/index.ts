@@ -14,6 +14,7 @@ export type { ClientStats, PaginateOptions, RequestOptions } from './client/clie
 export { CanvasSyncClient } from './client/client.js';
 export type {
   CanvasSyncClientOptions,
+  ClientClock,
   FetchLike,
   ResponseSanitizer,
 } from './client/client-options.js';
