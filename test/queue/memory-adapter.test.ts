@@ -5,7 +5,7 @@ import { MemoryQueueAdapter } from '../../src/queue/memory-adapter.js';
 import { createTask, type SyncTask } from '../../src/queue/task.js';
 import { CanvasTaskValidationError } from '../../src/queue/task-validation-error.js';
 import { runQueueAdapterConformance } from '../../src/testing/queue-conformance.js';
-import { manualTime, settle } from '../support/manual-time.js';
+import { fakeClock, settle } from '../support/fake-clock.js';
 
 runQueueAdapterConformance(
   'memory',
@@ -98,13 +98,13 @@ describe('MemoryQueueAdapter', () => {
   });
 
   it('delays an enqueue with delayMs or a future notBefore, setting notBefore', async () => {
-    const time = manualTime(Date.parse('2025-01-01T00:00:00.000Z'));
+    const time = fakeClock(Date.parse('2025-01-01T00:00:00.000Z'));
     const queue = new MemoryQueueAdapter({ now: time.date, timers: time });
     const [a, b] = tasks(2) as [SyncTask, SyncTask];
     await queue.enqueue(a, { delayMs: 40 });
     await queue.enqueue({ ...b, notBefore: '2025-01-01T00:00:00.030Z' });
     expect(await queue.stats()).toEqual({ queued: 0, inFlight: 0, deadLetters: 0, delayed: 2 });
-    expect(time.pending()).toEqual([30, 40]);
+    expect(time.pendingDelays()).toEqual([30, 40]);
     const seen: SyncTask[] = [];
     await queue.consume(
       async ({ task }) => {
@@ -113,13 +113,13 @@ describe('MemoryQueueAdapter', () => {
       },
       { concurrency: 1 },
     );
-    await time.advance(29);
+    await time.advanceSettled(29);
     expect(seen).toEqual([]);
-    await time.advance(1);
+    await time.advanceSettled(1);
     expect(seen.map((task) => task.id)).toEqual([b.id]);
-    await time.advance(9);
+    await time.advanceSettled(9);
     expect(seen).toHaveLength(1);
-    await time.advance(1);
+    await time.advanceSettled(1);
     expect(seen.map((task) => task.id)).toEqual([b.id, a.id]);
     expect(seen[1]?.notBefore).toBe('2025-01-01T00:00:00.040Z');
     expect(await queue.stats()).toMatchObject({ delayed: 0 });
@@ -127,7 +127,7 @@ describe('MemoryQueueAdapter', () => {
   });
 
   it('close({ drain: true }) delivers what falls due while draining but not later delayed tasks', async () => {
-    const time = manualTime();
+    const time = fakeClock();
     const queue = new MemoryQueueAdapter({ now: time.date, timers: time });
     const [soon, late, ...ready] = tasks(5) as [SyncTask, SyncTask, ...SyncTask[]];
     await queue.enqueue(soon, { delayMs: 20 });
@@ -148,15 +148,15 @@ describe('MemoryQueueAdapter', () => {
       closed = true;
     });
     // The three ready tasks end at 15, 30 and 45 ms; `soon` falls due at 20, behind them.
-    await time.advance(45);
+    await time.advanceSettled(45);
     expect(seen).toEqual(ready.map((task) => task.id));
     expect(closed).toBe(false);
-    await time.advance(15);
+    await time.advanceSettled(15);
     expect(closed).toBe(true);
     await closing;
     // Done once `soon` is: at 60 ms, with the 60-second delay still pending, not waited for.
     expect(seen).toEqual([...ready.map((task) => task.id), soon.id]);
-    expect(time.pending()).toEqual([60_000]);
+    expect(time.pendingDelays()).toEqual([60_000]);
     expect(await queue.stats()).toEqual({ queued: 0, inFlight: 0, deadLetters: 0, delayed: 1 });
   });
 
@@ -206,7 +206,7 @@ describe('MemoryQueueAdapter', () => {
 
   it('retries a throwing handler after handlerErrorDelayMs and reports the error', async () => {
     const errors: unknown[] = [];
-    const time = manualTime();
+    const time = fakeClock();
     const queue = new MemoryQueueAdapter({
       now: time.date,
       timers: time,
@@ -230,14 +230,14 @@ describe('MemoryQueueAdapter', () => {
       { concurrency: 1 },
     );
     await settle();
-    expect(time.pending()).toEqual([50]);
-    await time.advance(49);
+    expect(time.pendingDelays()).toEqual([50]);
+    await time.advanceSettled(49);
     expect(at).toEqual([0]);
-    await time.advance(1);
-    expect(time.pending()).toEqual([50]);
-    await time.advance(50);
+    await time.advanceSettled(1);
+    expect(time.pendingDelays()).toEqual([50]);
+    await time.advanceSettled(50);
     expect(at).toEqual([0, 50, 100]);
-    expect(time.pending()).toEqual([]);
+    expect(time.pendingDelays()).toEqual([]);
     expect(errors).toHaveLength(2);
     expect(errors[0]).toBe(boom);
     expect(errors[1]).toBeInstanceOf(TypeError);

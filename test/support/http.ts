@@ -59,17 +59,6 @@ export async function until(predicate: () => boolean, timeoutMs = 5_000): Promis
   }
 }
 
-/** A manual clock for deterministic bucket arithmetic. */
-export function manualClock(startMs = 0): { now: () => number; advance: (ms: number) => void } {
-  let current = startMs;
-  return {
-    now: () => current,
-    advance: (ms) => {
-      current += ms;
-    },
-  };
-}
-
 /** Record `index` of a lazy list, failing the test when it is missing. */
 export function nth<T>(list: { at(index: number): T | undefined } | undefined, index = 0): T {
   const item = list?.at(index);

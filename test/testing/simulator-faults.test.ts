@@ -4,8 +4,8 @@ import {
   type CanvasSimulatorOptions,
   startCanvasSimulator,
 } from '../../src/testing/index.js';
+import { fakeClock } from '../support/fake-clock.js';
 import { call, json, links, nth, until } from '../support/http.js';
-import { manualTime } from '../support/manual-time.js';
 
 let sim: CanvasSimulator | undefined;
 
@@ -52,7 +52,7 @@ describe('simulator faults', () => {
   });
 
   it('answers slowly enough to trip a client timeout', async () => {
-    const time = manualTime();
+    const time = fakeClock();
     const s = await start({
       clock: time,
       latencyMs: 5,
@@ -64,9 +64,9 @@ describe('simulator faults', () => {
       headers: { Authorization: `Bearer ${s.token}` },
       signal: controller.signal,
     });
-    await until(() => time.pending().length === 1);
-    expect(time.pending()).toEqual([2_005]);
-    await time.advance(2_004);
+    await until(() => time.pendingDelays().length === 1);
+    expect(time.pendingDelays()).toEqual([2_005]);
+    await time.advanceSettled(2_004);
     expect(s.stats().inFlight).toBe(1);
     controller.abort();
     await expect(given).rejects.toThrow(/aborted/i);
@@ -77,13 +77,13 @@ describe('simulator faults', () => {
       answered = true;
       return res;
     });
-    await until(() => time.pending().length === 2);
+    await until(() => time.pendingDelays().length === 2);
     // At 2005 ms the first one ends (its client is gone); the second, sent at 2004, is due at 4009.
-    await time.advance(1);
+    await time.advanceSettled(1);
     expect(s.stats().inFlight).toBe(1);
-    await time.advance(2_003);
+    await time.advanceSettled(2_003);
     expect(answered).toBe(false);
-    await time.advance(1);
+    await time.advanceSettled(1);
     expect((await waited).status).toBe(200);
     expect(s.stats()).toMatchObject({ inFlight: 0, requests: 2 });
     expect(s.faultCounts().slow).toBe(2);
@@ -97,7 +97,7 @@ describe('simulator faults', () => {
   });
 
   it('adds Retry-After to throttled responses, in seconds or as an HTTP date', async () => {
-    const time = manualTime(Date.parse('2026-11-08T23:59:45.250Z'));
+    const time = fakeClock(Date.parse('2026-11-08T23:59:45.250Z'));
     const s = await start({ clock: time, faults: { retryAfterRate: 1, retryAfterSeconds: 3 } });
     s.setBucketLevel(700);
     const seconds = await call(s, '/api/v1/users/self');

@@ -4,7 +4,8 @@ import {
   type CanvasSimulatorOptions,
   startCanvasSimulator,
 } from '../../src/testing/index.js';
-import { call, json, manualClock, type RawResponse } from '../support/http.js';
+import { fakeClock } from '../support/fake-clock.js';
+import { call, json, type RawResponse } from '../support/http.js';
 
 const CLIENT = {
   clientId: '10000000000001',
@@ -27,7 +28,7 @@ afterEach(async () => {
 });
 
 async function start(options: CanvasSimulatorOptions = {}) {
-  const clock = manualClock();
+  const clock = fakeClock();
   sim = await startCanvasSimulator({
     clock: clock.now,
     oauthClients: [CLIENT, OTHER],

@@ -5,8 +5,8 @@ import {
   createInstitution,
   startCanvasSimulator,
 } from '../../src/testing/index.js';
+import { fakeClock } from '../support/fake-clock.js';
 import { call, json, links } from '../support/http.js';
-import { manualTime } from '../support/manual-time.js';
 
 const DAY_MS = 86_400_000;
 const UNTIL = Date.parse('2026-11-08T00:00:00Z');
@@ -111,7 +111,7 @@ describe('simulator: page views in a time window', () => {
 
 describe('simulator: default page-view span', () => {
   it('ends the page views at the time the simulator starts, over the year before', async () => {
-    const time = manualTime(UNTIL + 12_345);
+    const time = fakeClock(UNTIL + 12_345);
     const fresh = await startCanvasSimulator({
       clock: time,
       institution: { courses: 1, students: 3, studentsPerCourse: 3 },

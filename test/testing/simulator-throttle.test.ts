@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type CanvasSimulator, startCanvasSimulator } from '../../src/testing/index.js';
-import { call, manualClock, until } from '../support/http.js';
-import { manualTime } from '../support/manual-time.js';
+import { fakeClock } from '../support/fake-clock.js';
+import { call, until } from '../support/http.js';
 
 const SELF = '/api/v1/users/self';
 let sim: CanvasSimulator | undefined;
@@ -13,7 +13,7 @@ afterEach(async () => {
 
 describe('simulator throttling (hand-computed bucket arithmetic)', () => {
   it('serves 13 concurrent requests from an empty bucket and throttles the 14th and 15th', async () => {
-    const time = manualTime();
+    const time = fakeClock();
     sim = await startCanvasSimulator({
       clock: time,
       latencyMs: 400,
@@ -23,14 +23,14 @@ describe('simulator throttling (hand-computed bucket arithmetic)', () => {
     await until(() => sim?.stats().inFlight === 13);
     // 13 × 50 = 650 held; the 14th brings the count to 700 >= hwm.
     expect(sim.stats().level).toBe(650);
-    expect(time.pending()).toEqual(Array(13).fill(400));
+    expect(time.pendingDelays()).toEqual(Array(13).fill(400));
     const fourteenth = await call(sim, SELF);
     expect(fourteenth.status).toBe(429);
     // Credited back: 650 held → remaining 50.
     expect(fourteenth.headers.get('x-rate-limit-remaining')).toBe('50.0');
     const fifteenth = await call(sim, SELF);
     expect(fifteenth.status).toBe(429);
-    await time.advance(400);
+    await time.advanceSettled(400);
     const served = await Promise.all(held);
     expect(served.map((r) => r.status)).toEqual(Array(13).fill(200));
     // 400 ms leak 4; then each served request ends: -50 + 0.5. The last one to end sees
@@ -41,7 +41,7 @@ describe('simulator throttling (hand-computed bucket arithmetic)', () => {
   });
 
   it('lets a request pass once the leak has made exactly enough room', async () => {
-    const clock = manualClock();
+    const clock = fakeClock();
     sim = await startCanvasSimulator({ clock: clock.now, cost: 0 });
     sim.setBucketLevel(690);
     const throttled = await call(sim, SELF);
@@ -59,7 +59,7 @@ describe('simulator throttling (hand-computed bucket arithmetic)', () => {
   });
 
   it('reports a negative remaining when a costly request ends above the high-water mark', async () => {
-    const clock = manualClock();
+    const clock = fakeClock();
     sim = await startCanvasSimulator({ clock: clock.now, cost: 120 });
     sim.setBucketLevel(640);
     const res = await call(sim, SELF);
@@ -77,7 +77,7 @@ describe('simulator throttling (hand-computed bucket arithmetic)', () => {
   });
 
   it('prints costs and remaining in Ruby float format', async () => {
-    const clock = manualClock();
+    const clock = fakeClock();
     sim = await startCanvasSimulator({ clock: clock.now, cost: 0.00005 });
     const res = await call(sim, SELF);
     expect(res.headers.get('x-request-cost')).toBe('5.0e-05');
@@ -115,7 +115,7 @@ describe('simulator throttling (hand-computed bucket arithmetic)', () => {
   });
 
   it('keeps one bucket per token, whether sent as Bearer or access_token', async () => {
-    const clock = manualClock();
+    const clock = fakeClock();
     sim = await startCanvasSimulator({ clock: clock.now, tokens: ['a', 'b'], cost: 1 });
     await call(sim, SELF, { token: 'a' });
     await call(sim, `${SELF}?access_token=a`, { token: null });
@@ -143,7 +143,7 @@ describe('simulator throttling (hand-computed bucket arithmetic)', () => {
   });
 
   it('uses per-endpoint cost, latency and up-front cost', async () => {
-    const clock = manualClock();
+    const clock = fakeClock();
     sim = await startCanvasSimulator({
       clock: clock.now,
       cost: 1,
@@ -158,7 +158,7 @@ describe('simulator throttling (hand-computed bucket arithmetic)', () => {
   });
 
   it('records a level time series and the peak', async () => {
-    const clock = manualClock();
+    const clock = fakeClock();
     sim = await startCanvasSimulator({ clock: clock.now, cost: 2, maxSamples: 4 });
     for (let i = 0; i < 3; i++) {
       await call(sim, SELF);
@@ -176,7 +176,7 @@ describe('simulator throttling (hand-computed bucket arithmetic)', () => {
   });
 
   it('charges a request only once it has crossed the network (transitMs), and answers as late', async () => {
-    const time = manualTime();
+    const time = fakeClock();
     sim = await startCanvasSimulator({
       clock: time,
       transitMs: 60,
@@ -189,23 +189,23 @@ describe('simulator throttling (hand-computed bucket arithmetic)', () => {
       return res;
     });
     // Still on its way: nothing charged, nothing in flight at Canvas.
-    await until(() => time.pending().length === 1);
-    expect(time.pending()).toEqual([60]);
-    await time.advance(59);
+    await until(() => time.pendingDelays().length === 1);
+    expect(time.pendingDelays()).toEqual([60]);
+    await time.advanceSettled(59);
     expect(sim.stats()).toMatchObject({ level: 0, inFlight: 0, requests: 0 });
     // Arrived at 60 ms: charged, held for its 60 ms of latency.
-    await time.advance(1);
+    await time.advanceSettled(1);
     await until(() => sim?.stats().inFlight === 1);
     expect(sim.stats()).toMatchObject({ level: 50, requests: 1 });
-    expect(time.pending()).toEqual([60]);
-    await time.advance(60);
+    expect(time.pendingDelays()).toEqual([60]);
+    await time.advanceSettled(60);
     await until(() => sim?.stats().inFlight === 0);
     // Done at Canvas at 120 ms, the answer still on its way back for 60 ms more.
     expect(sim.stats().level).toBe(0);
-    expect(time.pending()).toEqual([60]);
-    await time.advance(59);
+    expect(time.pendingDelays()).toEqual([60]);
+    await time.advanceSettled(59);
     expect(answered).toBe(false);
-    await time.advance(1);
+    await time.advanceSettled(1);
     const res = await pending;
     expect(res.status).toBe(200);
     expect(time.now()).toBe(180);
