@@ -58,27 +58,15 @@ type SimulatorTimers = Pick<
 >;
 
 /**
- * Waits `ms`, or less when the simulator shuts down (never rejects): on the injected clock's
- * timers when there is one, else with the library's one delay helper.
+ * Waits `ms`, or less when the simulator shuts down (never rejects), on the injected clock's
+ * timers when there is one: the library's one delay helper.
  */
 function pause(
   ms: number,
   signal: AbortSignal,
   timers: SimulatorTimers | undefined,
 ): Promise<void> {
-  if (timers === undefined) return delay(ms, signal).catch(() => undefined);
-  if (ms <= 0 || signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const onAbort = (): void => {
-      timers.clearTimeout(handle);
-      resolve();
-    };
-    const handle = timers.setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
+  return delay(ms, signal, timers).catch(() => undefined);
 }
 
 function tokenOf(req: IncomingMessage, url: URL): string | undefined {
