@@ -17,7 +17,7 @@ const [url = '', token = '', courses = '0', firstCourse = '0'] = process.argv.sl
 const client = new CanvasSyncClient({
   baseUrl: url,
   token,
-  sanitize: new FerpaSanitizer({ key: 'bench-key-'.repeat(4), keyId: 'bench' }),
+  sanitizer: new FerpaSanitizer({ key: 'bench-key-'.repeat(4), keyId: 'bench' }),
 });
 let peakRssBytes = process.memoryUsage().rss;
 const sampler = setInterval(() => {

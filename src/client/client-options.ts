@@ -122,7 +122,7 @@ export interface CanvasSyncClientOptions {
    * return it, e.g. a `FerpaSanitizer`; `false` to return bodies as Canvas sent
    * them. @defaultValue false
    */
-  sanitize?: ResponseSanitizer | false;
+  sanitizer?: ResponseSanitizer | false;
 }
 
 /** Options with every default filled in (the token kept apart). */
@@ -141,7 +141,7 @@ export interface ResolvedClientOptions {
   readonly headers: Readonly<Record<string, string>>;
   readonly random: () => number;
   readonly clock: ClientClock;
-  readonly sanitize: ResponseSanitizer | undefined;
+  readonly sanitizer: ResponseSanitizer | undefined;
 }
 
 const positive = z.number().finite().positive();
@@ -154,7 +154,7 @@ const pacingSchema = z
     outflowPerSecond: positive.optional(),
     safetyMargin: nonNegative.optional(),
     maxConcurrent: z.number().int().min(1).max(1_000).optional(),
-    observationWindowMs: nonNegative.optional(),
+    windowMs: nonNegative.optional(),
     maxWaitMs: z.number().int().min(1_000).max(MAX_TIMER_MS).optional(),
     maxPlausibleRemaining: positive.optional(),
     maxPlausibleCost: positive.optional(),
@@ -259,7 +259,7 @@ const clientOptionsSchema = z.strictObject({
       { error: 'must be an object with now, epochNow, setTimeout and clearTimeout methods' },
     )
     .optional(),
-  sanitize: z
+  sanitizer: z
     .union([
       z.literal(false),
       z.custom<ResponseSanitizer>(
@@ -327,7 +327,7 @@ export function resolveClientOptions(options: CanvasSyncClientOptions): {
       headers: { ...value.headers },
       random: options.random ?? Math.random,
       clock: options.clock ?? systemClientClock,
-      sanitize: options.sanitize === false ? undefined : options.sanitize,
+      sanitizer: options.sanitizer === false ? undefined : options.sanitizer,
     },
   };
 }

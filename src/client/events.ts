@@ -79,7 +79,7 @@ export interface RetryEvent {
   /** Why: `'throttled'`, or the failed attempt's error code / HTTP status. */
   readonly reason: string;
   /** Whether this retry uses up one of `retry.maxAttempts`. Throttles do not. */
-  readonly consumesAttempt: boolean;
+  readonly countsAsFailure: boolean;
 }
 
 /**

@@ -17,8 +17,8 @@ import { delay } from '../retry/delay.js';
 import {
   classifyStatus,
   decideRetry,
-  type Outcome,
   parseRetryAfter,
+  type ResponseClass,
 } from '../retry/retry-policy.js';
 import type { ResolvedClientOptions } from './client-options.js';
 import type { CanvasSyncEvents } from './events.js';
@@ -113,7 +113,7 @@ export async function runRequest<T>(
       failure = error;
     }
 
-    let outcome: Exclude<Outcome, 'success'> = 'retryable';
+    let outcome: Exclude<ResponseClass, 'success'> = 'retryable';
     let retryAfterMs: number | undefined;
     if (result !== undefined) {
       const verdict = judgeResponse<T>(options, result, { method, url, attempt, throttles });
@@ -168,7 +168,7 @@ export async function runRequest<T>(
       attempt,
       delayMs: decision.delayMs,
       reason: outcome === 'throttled' ? 'throttled' : failureReason(failure, result),
-      consumesAttempt: decision.consumesAttempt,
+      countsAsFailure: decision.countsAsFailure,
     });
     const { signal, unlink } = context.aborts.link(signals);
     try {
@@ -193,14 +193,14 @@ type Verdict<T> =
   | { readonly kind: 'success'; readonly response: CanvasResponse<T> }
   | {
       readonly kind: 'failure';
-      readonly outcome: Exclude<Outcome, 'success'>;
+      readonly outcome: Exclude<ResponseClass, 'success'>;
       readonly failure: CanvasSyncError;
       readonly retryAfterMs: number | undefined;
     };
 
 /**
  * Classifies an answered attempt: a 2xx with a valid JSON body is the response (sanitized when
- * the client has a `sanitize` option); anything else becomes its typed error, with the outcome
+ * the client has a `sanitizer` option); anything else becomes its typed error, with the outcome
  * the retry policy decides on.
  */
 function judgeResponse<T>(
@@ -226,9 +226,9 @@ function judgeResponse<T>(
         retryAfterMs: undefined,
       };
     }
-    const { sanitize } = options;
+    const { sanitizer } = options;
     const response: CanvasResponse<T> = {
-      data: (sanitize === undefined ? parsed.value : sanitize.sanitize(parsed.value)) as T,
+      data: (sanitizer === undefined ? parsed.value : sanitizer.sanitize(parsed.value)) as T,
       status: result.status,
       headers: result.headers,
       url: request.url,
@@ -291,7 +291,7 @@ interface AttemptSpec {
 /** An attempt's answer, its rate-limit headers parsed and its status classified once. */
 interface AnsweredAttempt extends AttemptResult {
   readonly rateLimit: RateLimitHeaders;
-  readonly outcome: Outcome;
+  readonly outcome: ResponseClass;
 }
 
 /** One attempt through the pacer: waits for room, sends, feeds the headers to the model. */

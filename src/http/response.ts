@@ -4,7 +4,7 @@
  */
 export interface CanvasResponse<T> {
   /**
-   * The parsed JSON body (`undefined` for an empty body), put through the client's `sanitize`
+   * The parsed JSON body (`undefined` for an empty body), put through the client's `sanitizer`
    * option first when it has one.
    */
   readonly data: T;

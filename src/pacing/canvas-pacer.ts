@@ -21,7 +21,7 @@ export interface PacingOptions {
   /** Most requests in flight at once, whatever the bucket allows. @defaultValue 64. Minimum: 1 */
   maxConcurrent?: number;
   /** How long a response's testimony counts in the headroom estimate, in ms. @defaultValue 250 */
-  observationWindowMs?: number;
+  windowMs?: number;
   /**
    * Longest a request waits for the bucket to leak, in ms. A longer computed wait means the
    * model went wrong: the request waits this long instead, the client reports a `wait-capped`
@@ -55,7 +55,7 @@ export const defaultPacingOptions: ResolvedPacingOptions = Object.freeze({
   outflowPerSecond: 10,
   safetyMargin: 5,
   maxConcurrent: 64,
-  observationWindowMs: 250,
+  windowMs: 250,
   maxWaitMs: 60_000,
   maxPlausibleRemaining: 10_000,
   maxPlausibleCost: 10_000,
@@ -139,7 +139,7 @@ export class CanvasPacer {
       upFrontCost: options.upFrontCost,
       outflowPerSecond: options.outflowPerSecond,
       safetyMargin: options.safetyMargin,
-      windowMs: options.observationWindowMs,
+      windowMs: options.windowMs,
       maxHighWaterMark: options.maxPlausibleRemaining,
     });
     this.#gate = new BucketGate(this.#model, {

@@ -15,7 +15,7 @@ import type { TaskIssue } from './task-validation-error.js';
  * @category Pipeline
  */
 export interface TaskDelivery {
-  /** The validated task. Its `attempts` count the retries before this delivery. */
+  /** The validated task. Its `retries` count the retries before this delivery. */
   task: SyncTask;
   /** The broker's own message (a BullMQ job, an SQS message …), if the adapter exposes it. */
   raw?: unknown;
@@ -76,7 +76,7 @@ export type HandlerResult = AckResult | RetryResult | DeadLetterResult;
  * Processes one delivery and decides its fate. A handler that throws (or resolves to something
  * that is not a {@link HandlerResult}) is treated as `{ type: 'retry', countsAsFailure: true }`
  * after the adapter's handler-error delay (1 s by default, configurable per adapter). Giving up
- * after too many failures is the handler's decision: it sees `task.attempts`.
+ * after too many failures is the handler's decision: it sees `task.retries`.
  * @category Pipeline
  */
 export type TaskHandler = (delivery: TaskDelivery) => Promise<HandlerResult>;

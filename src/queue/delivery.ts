@@ -70,8 +70,8 @@ function readDetail(value: unknown): Record<string, string | number | undefined>
 }
 
 /**
- * The task as it is redelivered after `result`: `attempts.failures` (or, when the retry does not
- * count as a failure, `attempts.throttles`) increased by one, and `notBefore` set to
+ * The task as it is redelivered after `result`: `retries.failures` (or, when the retry does not
+ * count as a failure, `retries.throttles`) increased by one, and `notBefore` set to
  * `now + delayMs`.
  *
  * @param task - The task that was delivered.
@@ -82,9 +82,9 @@ function readDetail(value: unknown): Record<string, string | number | undefined>
 export function taskForRetry(task: SyncTask, result: RetryResult, now: Date): SyncTask {
   return {
     ...task,
-    attempts: {
-      failures: task.attempts.failures + (result.countsAsFailure ? 1 : 0),
-      throttles: task.attempts.throttles + (result.countsAsFailure ? 0 : 1),
+    retries: {
+      failures: task.retries.failures + (result.countsAsFailure ? 1 : 0),
+      throttles: task.retries.throttles + (result.countsAsFailure ? 0 : 1),
     },
     notBefore: new Date(now.getTime() + result.delayMs).toISOString(),
   };

@@ -268,7 +268,7 @@ export class MemoryQueueAdapter implements QueueAdapter {
     for (const task of replay) {
       const { notBefore: _notBefore, ...rest } = task;
       this.#schedule(
-        { payload: { ...rest, attempts: { failures: 0, throttles: 0 } }, deliveries: 0 },
+        { payload: { ...rest, retries: { failures: 0, throttles: 0 } }, deliveries: 0 },
         0,
       );
     }

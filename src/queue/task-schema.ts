@@ -86,7 +86,7 @@ export const taskFields = z.strictObject({
    */
   key: z.string().regex(/^v1:[0-9a-f]{64}$/, 'Expected v1: followed by 64 lower-case hex digits'),
   /** Deliveries that ended in a retry so far, split by whether they count against the task. */
-  attempts: z.strictObject({
+  retries: z.strictObject({
     /** Retries that count as failures (errors, handler throws). */
     failures: counterSchema,
     /** Retries that do not (rate-limit waits, as in BullMQ). */

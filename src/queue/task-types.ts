@@ -57,8 +57,12 @@ export interface SyncTask {
    * whose key is not its own request's is refused.
    */
   key: string;
-  /** Deliveries that ended in a retry so far, split by whether they count against the task. */
-  attempts: {
+  /**
+   * Deliveries that ended in a retry so far, split by whether they count against the task.
+   * (A delivery is an attempt: `TaskDelivery.attempt` numbers them, `DeadLetter.attempts` counts
+   * them.)
+   */
+  retries: {
     /** Retries that count as failures (errors, handler throws). */
     failures: number;
     /** Retries that do not (rate-limit waits, as in BullMQ). */

@@ -28,7 +28,7 @@ export interface CreateTaskInput {
 
 /**
  * Builds a valid {@link SyncTask}: a random id (`crypto.randomUUID()`), the idempotency key of
- * `GET path?searchParams`, zero attempts and `createdAt` from `now`. The path's encoding is
+ * `GET path?searchParams`, zero retries and `createdAt` from `now`. The path's encoding is
  * normalized as the URL parser writes it (`/api/v1/courses/sis_course_id:Café` becomes
  * `…:Caf%C3%A9`, which has the same key); a path with dot segments is refused, never resolved.
  *
@@ -67,7 +67,7 @@ export function createTask(input: CreateTaskInput, now: Date = new Date()): Sync
     kind: input.kind,
     // Only the encoding is normalized, and only of a path with no dot segment to resolve.
     path: typeof path === 'string' && pathIssue(path) === undefined ? normalizePath(path) : path,
-    attempts: { failures: 0, throttles: 0 },
+    retries: { failures: 0, throttles: 0 },
     createdAt: now.toISOString(),
   };
   if (input.searchParams !== undefined) candidate.searchParams = input.searchParams;

@@ -103,7 +103,7 @@ export const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set([
  *   invalid JSON); retry with backoff;
  * - `permanent`: retrying will not help (401, other 403, 404, 422, …).
  */
-export type Outcome = 'success' | 'throttled' | 'retryable' | 'permanent';
+export type ResponseClass = 'success' | 'throttled' | 'retryable' | 'permanent';
 
 const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([408, 500, 502, 503, 504]);
 
@@ -129,7 +129,7 @@ export function isThrottleResponse(status: number, bodyText: string): boolean {
  * classifyStatus(403, '{"errors":[{"message":"forbidden"}]}'); // 'permanent'
  * ```
  */
-export function classifyStatus(status: number, bodyText: string): Outcome {
+export function classifyStatus(status: number, bodyText: string): ResponseClass {
   if (status >= 200 && status < 400) return 'success';
   if (isThrottleResponse(status, bodyText)) return 'throttled';
   if (RETRYABLE_STATUSES.has(status)) return 'retryable';
@@ -268,7 +268,7 @@ export interface RetryInput {
   /** HTTP method of the request (any case). */
   method: string;
   /** How the attempt ended. */
-  outcome: Exclude<Outcome, 'success'>;
+  outcome: Exclude<ResponseClass, 'success'>;
   /** Real failures (retryable outcomes) so far, this one included. */
   failures: number;
   /** Throttled responses so far, this one included. */
@@ -293,7 +293,7 @@ export type RetryDecision =
       retry: false;
       reason: 'permanent' | 'not-idempotent' | 'attempts-exhausted' | 'throttle-retries-exhausted';
     }
-  | { retry: true; delayMs: number; consumesAttempt: boolean };
+  | { retry: true; delayMs: number; countsAsFailure: boolean };
 
 /**
  * Decides whether a failed attempt is retried, and after how long.
@@ -311,7 +311,7 @@ export type RetryDecision =
  * ```ts
  * decideRetry({ method: 'GET', outcome: 'retryable', failures: 1, throttles: 0,
  *   retryAfterMs: undefined, options: { ...defaultRetryOptions }, random: () => 0.5 });
- * // { retry: true, delayMs: 250, consumesAttempt: true }
+ * // { retry: true, delayMs: 250, countsAsFailure: true }
  * ```
  */
 export function decideRetry(input: RetryInput): RetryDecision {
@@ -328,7 +328,7 @@ export function decideRetry(input: RetryInput): RetryDecision {
       if (input.throttles > options.maxThrottleRetries) {
         return { retry: false, reason: 'throttle-retries-exhausted' };
       }
-      return { retry: true, delayMs: cappedRetryAfter ?? 0, consumesAttempt: false };
+      return { retry: true, delayMs: cappedRetryAfter ?? 0, countsAsFailure: false };
     case 'retryable':
       if (!options.retryNonIdempotent && !IDEMPOTENT_METHODS.has(input.method.toUpperCase())) {
         return { retry: false, reason: 'not-idempotent' };
@@ -339,7 +339,7 @@ export function decideRetry(input: RetryInput): RetryDecision {
       return {
         retry: true,
         delayMs: cappedRetryAfter ?? backoffDelay(input.failures, options, input.random),
-        consumesAttempt: true,
+        countsAsFailure: true,
       };
   }
 }

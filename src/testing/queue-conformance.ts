@@ -50,7 +50,7 @@ export interface QueueConformanceOptions {
  * Declares a vitest `describe` block that checks an adapter against the `QueueAdapter` contract:
  * at-least-once delivery, validation (a forged key or a path with dot segments refused on enqueue
  * and dead-lettered on delivery), FIFO order at concurrency 1 (only if `capabilities.fifo`), retries (a
- * delay honoured, `attempts.failures` vs `attempts.throttles`), a thrown handler retried as a
+ * delay honoured, `retries.failures` vs `retries.throttles`), a thrown handler retried as a
  * failure, dead-lettering with its reason, `close()` waiting for in-flight handlers, `close({
  * drain: true })`, concurrency limits, and, when the adapter has them, malformed payloads
  * (`enqueueRaw`), `deadLetters`, `replayDeadLetters` and `stats`.
@@ -258,9 +258,9 @@ export function runQueueAdapterConformance(
         task?.id,
         task?.id,
       ]);
-      expect(first?.delivery.task.attempts).toEqual({ failures: 0, throttles: 0 });
-      expect(second?.delivery.task.attempts).toEqual({ failures: 1, throttles: 0 });
-      expect(third?.delivery.task.attempts).toEqual({ failures: 1, throttles: 1 });
+      expect(first?.delivery.task.retries).toEqual({ failures: 0, throttles: 0 });
+      expect(second?.delivery.task.retries).toEqual({ failures: 1, throttles: 0 });
+      expect(third?.delivery.task.retries).toEqual({ failures: 1, throttles: 1 });
       expect(deliveries.map((entry) => entry.delivery.attempt)).toEqual([1, 2, 3]);
       await sleep(30);
       expect(deliveries).toHaveLength(3);
@@ -270,17 +270,17 @@ export function runQueueAdapterConformance(
       const adapter = await make();
       const [task] = makeTasks(1);
       await adapter.enqueue(task as SyncTask);
-      const attempts: SyncTask['attempts'][] = [];
+      const retries: SyncTask['retries'][] = [];
       await adapter.consume(
         async ({ task: delivered }) => {
-          attempts.push(delivered.attempts);
-          if (attempts.length === 1) throw new Error('handler failed');
+          retries.push(delivered.retries);
+          if (retries.length === 1) throw new Error('handler failed');
           return { type: 'ack' };
         },
         { concurrency: 1 },
       );
-      await until(() => attempts.length === 2, 'the task delivered again');
-      expect(attempts).toEqual([
+      await until(() => retries.length === 2, 'the task delivered again');
+      expect(retries).toEqual([
         { failures: 0, throttles: 0 },
         { failures: 1, throttles: 0 },
       ]);
@@ -416,7 +416,7 @@ export function runQueueAdapterConformance(
       expect(await replayDeadLetters()).toBe(1);
       await until(() => deliveries.length === 2, 'the replayed delivery');
       expect(deliveries[1]?.task.id).toBe(task?.id);
-      expect(deliveries[1]?.task.attempts).toEqual({ failures: 0, throttles: 0 });
+      expect(deliveries[1]?.task.retries).toEqual({ failures: 0, throttles: 0 });
       if (adapter.deadLetters !== undefined) expect(await adapter.deadLetters()).toEqual([]);
     });
 

@@ -88,7 +88,7 @@ function permanentReason(error: CanvasSyncError): string {
  * - errors that are not canvas-sync's, such as a sink's I/O error, are retried the same way,
  *   then dead-lettered as `'unexpected-error'`, keeping only the error's name.
  */
-export function outcomeOfFailure(
+export function resultOfFailure(
   task: SyncTask,
   error: unknown,
   policy: TaskRetryPolicy,
@@ -130,7 +130,7 @@ function failureRetry(
   code: string | undefined,
   detail: Record<string, string | number | undefined>,
 ): HandlerResult {
-  const failures = task.attempts.failures + 1;
+  const failures = task.retries.failures + 1;
   if (failures >= policy.maxAttempts) {
     const letter = { type: 'dead-letter', reason, detail: { ...detail, failures } } as const;
     return code === undefined ? letter : { ...letter, code };

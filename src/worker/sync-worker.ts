@@ -11,7 +11,7 @@ import { CanvasTaskValidationError } from '../queue/task-validation-error.js';
 import { CanvasUnsupportedError, type OptionalQueueMethod } from '../queue/unsupported-error.js';
 import { MAX_TIMER_MS } from '../retry/retry-policy.js';
 import type { Sink } from '../sink/sink.js';
-import { defaultTaskRetryPolicy, outcomeOfFailure, type TaskRetryPolicy } from './outcome.js';
+import { defaultTaskRetryPolicy, resultOfFailure, type TaskRetryPolicy } from './outcome.js';
 
 /**
  * Options of {@link SyncWorker}.
@@ -30,7 +30,7 @@ export interface SyncWorkerOptions {
   sink: Sink<unknown> | ((task: SyncTask) => Sink<unknown>);
   /**
    * Applied to every page before it reaches the sink, in addition to the
-   * client's own `sanitize` option if any. @defaultValue none
+   * client's own `sanitizer` option if any. @defaultValue none
    */
   sanitizer?: ResponseSanitizer;
   /**
@@ -137,7 +137,7 @@ const optionsSchema = z.strictObject({
  * @example
  * ```ts
  * const worker = new SyncWorker({
- *   client: canvas, // a CanvasSyncClient, with `sanitize: new FerpaSanitizer({ key, keyId })`
+ *   client: canvas, // a CanvasSyncClient, with `sanitizer: new FerpaSanitizer({ key, keyId })`
  *   queue, // any QueueAdapter, e.g. new MemoryQueueAdapter()
  *   sink: (task) => sinks.get(task.kind), // one sink, or one per kind of task
  * });
@@ -260,9 +260,8 @@ export class SyncWorker extends TypedEmitter<SyncWorkerEvents> {
       result = { type: 'ack' };
       this.#stats.done++;
     } catch (error) {
-      result = scrubHandlerResult(
-        outcomeOfFailure(task, error, this.#retry, this.#random),
-        (text) => this.#client.redact(text),
+      result = scrubHandlerResult(resultOfFailure(task, error, this.#retry, this.#random), (text) =>
+        this.#client.redact(text),
       );
       if (result.type === 'retry') this.#stats.retried++;
       else this.#stats.deadLettered++;

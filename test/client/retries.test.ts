@@ -81,7 +81,7 @@ describe('CanvasSyncClient retries: throttling', () => {
       expect(throttled?.remaining).toBeLessThan(50); // count + 50 reached the high-water mark
       expect(throttled?.retryAfterMs).toBeUndefined();
       expect(eventsOf(events, 'retry')).toEqual([
-        expect.objectContaining({ reason: 'throttled', consumesAttempt: false, attempt: 1 }),
+        expect.objectContaining({ reason: 'throttled', countsAsFailure: false, attempt: 1 }),
       ]);
       // The retry waited at the gate for the leak to free the 50 up-front units and the 5 of
       // margin, at 200 units/s, and no longer (time moved only by that wait).
@@ -227,7 +227,7 @@ describe('CanvasSyncClient retries: server errors', () => {
     const retries = eventsOf(events, 'retry');
     // Full jitter with random() = 0.5: half of 20, 40, then the 50 cap.
     expect(retries.map((retry) => retry.delayMs)).toEqual([10, 20, 25]);
-    expect(retries.every((retry) => retry.reason === '503' && retry.consumesAttempt)).toBe(true);
+    expect(retries.every((retry) => retry.reason === '503' && retry.countsAsFailure)).toBe(true);
     // Each attempt went out exactly its backoff after the one before, on the client's clock.
     const sends = events.filter((event) => event.name === 'request').map((event) => event.at);
     expect(sends).toEqual([0, 10, 30, 55]);
@@ -333,7 +333,7 @@ describe('CanvasSyncClient retries: transport failures', () => {
     expect(response.attempts).toBe(2);
     expect(eventsOf(events, 'retry')[0]).toMatchObject({
       reason: 'NETWORK_ERROR',
-      consumesAttempt: true,
+      countsAsFailure: true,
     });
     expect(sim.faultCounts().reset).toBe(1);
   });

@@ -27,7 +27,7 @@ describe('CanvasSyncClient sanitize option', () => {
   it('passes every body through the sanitizer before get, request and paginate return it', async () => {
     const sim = await startSim();
     const sanitizer = dropEmails();
-    const client = createClient(sim, { sanitize: sanitizer });
+    const client = createClient(sim, { sanitizer });
     const courseId = sim.data.courses.at(0)?.id ?? 0;
     const enrollments: Array<{ user: Record<string, unknown> }> = [];
     for await (const enrollment of client.paginate<{ user: Record<string, unknown> }>(
@@ -49,21 +49,21 @@ describe('CanvasSyncClient sanitize option', () => {
     expect(sanitizer.calls).toBe(Math.ceil(enrollments.length / 10) + 2);
   });
 
-  it('returns bodies untouched with sanitize: false, and rejects a sanitizer without sanitize()', async () => {
+  it('returns bodies untouched with sanitizer: false, and rejects a sanitizer without sanitize()', async () => {
     const sim = await startSim();
-    const client = createClient(sim, { sanitize: false });
+    const client = createClient(sim, { sanitizer: false });
     const userId = sim.data.users.at(0)?.id ?? 0;
     expect(await client.get(`/api/v1/users/${userId}`)).toHaveProperty('email');
-    expect(() => createClient(sim, { sanitize: {} as ResponseSanitizer })).toThrow(
+    expect(() => createClient(sim, { sanitizer: {} as ResponseSanitizer })).toThrow(
       CanvasOptionsError,
     );
-    expect(() => createClient(sim, { sanitize: {} as ResponseSanitizer })).toThrow(/sanitize/);
+    expect(() => createClient(sim, { sanitizer: {} as ResponseSanitizer })).toThrow(/sanitize/);
   });
 
   it('does not retry or disguise an error the sanitizer throws', async () => {
     const sim = await startSim();
     const client = createClient(sim, {
-      sanitize: {
+      sanitizer: {
         sanitize: () => {
           throw new RangeError('policy refused');
         },
@@ -78,7 +78,7 @@ describe('CanvasSyncClient with FerpaSanitizer', () => {
   it('returns no raw student identifier from any page of enrollments or submissions', async () => {
     const sim = await startSim();
     const sanitizer = new FerpaSanitizer({ key: 'k'.repeat(40), keyId: 'test' });
-    const client = createClient(sim, { sanitize: sanitizer });
+    const client = createClient(sim, { sanitizer });
     const courseId = sim.data.courses.at(0)?.id ?? 0;
     const pages: unknown[] = [];
     for await (const page of client.pages(`/api/v1/courses/${courseId}/enrollments`)) {

@@ -24,7 +24,7 @@ function issuesOf(input: unknown): CanvasTaskValidationError {
 }
 
 describe('createTask', () => {
-  it('builds a valid v1 task with the GET idempotency key, a UUID and zero attempts', () => {
+  it('builds a valid v1 task with the GET idempotency key, a UUID and zero retries', () => {
     const task = createTask(
       { kind: 'course.users', path: USERS, searchParams: { 'include[]': ['email', 'avatar_url'] } },
       NOW,
@@ -42,7 +42,7 @@ describe('createTask', () => {
         path: USERS,
         searchParams: { 'include[]': ['email', 'avatar_url'] },
       }),
-      attempts: { failures: 0, throttles: 0 },
+      retries: { failures: 0, throttles: 0 },
       createdAt: '2025-01-02T03:04:05.678Z',
     });
     expect(parseTask(task)).toEqual(task);
@@ -124,14 +124,14 @@ describe('parseTask', () => {
     expect(parseTask(task)).toEqual(task);
   });
 
-  it('rejects unknown keys at the top level and in attempts', () => {
+  it('rejects unknown keys at the top level and in retries', () => {
     const error = issuesOf({
       ...valid(),
       extra: 1,
-      attempts: { failures: 0, throttles: 0, more: 1 },
+      retries: { failures: 0, throttles: 0, more: 1 },
     });
     expect(error.issues).toEqual([
-      { path: 'attempts', message: 'Unrecognized key: "more"' },
+      { path: 'retries', message: 'Unrecognized key: "more"' },
       { path: '(root)', message: 'Unrecognized key: "extra"' },
     ]);
   });
@@ -142,7 +142,7 @@ describe('parseTask', () => {
       v: 2,
       id: '',
       key: 'v1:abc',
-      attempts: { failures: -1, throttles: 1.5 },
+      retries: { failures: -1, throttles: 1.5 },
       createdAt: '2025-01-02',
       notBefore: 'soon',
     });
@@ -150,15 +150,7 @@ describe('parseTask', () => {
     expect(error.name).toBe('CanvasTaskValidationError');
     expect(error.code).toBe('TASK_VALIDATION');
     expect(error.issues.map((issue) => issue.path).sort()).toEqual(
-      [
-        'attempts.failures',
-        'attempts.throttles',
-        'createdAt',
-        'id',
-        'key',
-        'notBefore',
-        'v',
-      ].sort(),
+      ['retries.failures', 'retries.throttles', 'createdAt', 'id', 'key', 'notBefore', 'v'].sort(),
     );
     expect(error.message).toMatch(/^Invalid sync task: /);
     expect(error.message).toContain('and 2 more');
@@ -182,7 +174,7 @@ describe('parseTask', () => {
       { ...valid(), id: 42, kind: secret, createdAt: secret, notBefore: secret },
       { ...valid(), searchParams: { q: { nested: secret } } },
       { ...valid(), searchParams: { access_token: secret } },
-      { ...valid(), key: secret, attempts: secret },
+      { ...valid(), key: secret, retries: secret },
       { ...valid(), v: secret },
       [secret],
       secret,

@@ -156,23 +156,23 @@ describe('decideRetry', () => {
       expect(decideRetry(input({ outcome: 'throttled', throttles: 1, failures: 0 }))).toEqual({
         retry: true,
         delayMs: 0,
-        consumesAttempt: false,
+        countsAsFailure: false,
       });
     });
 
     it('retries any method, even with attempts used up', () => {
       expect(
         decideRetry(input({ outcome: 'throttled', method: 'post', throttles: 3, failures: 5 })),
-      ).toEqual({ retry: true, delayMs: 0, consumesAttempt: false });
+      ).toEqual({ retry: true, delayMs: 0, countsAsFailure: false });
     });
 
     it('honours Retry-After, capped', () => {
       expect(
         decideRetry(input({ outcome: 'throttled', throttles: 1, retryAfterMs: 2000 })),
-      ).toEqual({ retry: true, delayMs: 2000, consumesAttempt: false });
+      ).toEqual({ retry: true, delayMs: 2000, countsAsFailure: false });
       expect(
         decideRetry(input({ outcome: 'throttled', throttles: 1, retryAfterMs: 3_600_000 })),
-      ).toEqual({ retry: true, delayMs: 60_000, consumesAttempt: false });
+      ).toEqual({ retry: true, delayMs: 60_000, countsAsFailure: false });
     });
 
     it('retries while throttles <= maxThrottleRetries, then gives up', () => {
@@ -195,7 +195,7 @@ describe('decideRetry', () => {
         expect(decideRetry(input({ method, failures: 3 }))).toEqual({
           retry: true,
           delayMs: 1000,
-          consumesAttempt: true,
+          countsAsFailure: true,
         });
       }
     });
@@ -204,12 +204,12 @@ describe('decideRetry', () => {
       expect(decideRetry(input({ retryAfterMs: 5000 }))).toEqual({
         retry: true,
         delayMs: 5000,
-        consumesAttempt: true,
+        countsAsFailure: true,
       });
       expect(decideRetry(input({ retryAfterMs: 999_999 }))).toEqual({
         retry: true,
         delayMs: 60_000,
-        consumesAttempt: true,
+        countsAsFailure: true,
       });
     });
 
@@ -218,7 +218,7 @@ describe('decideRetry', () => {
         expect(decideRetry(input({ method }))).toEqual({ retry: false, reason: 'not-idempotent' });
         expect(
           decideRetry(input({ method, options: { ...options, retryNonIdempotent: true } })),
-        ).toEqual({ retry: true, delayMs: 250, consumesAttempt: true });
+        ).toEqual({ retry: true, delayMs: 250, countsAsFailure: true });
       }
     });
 

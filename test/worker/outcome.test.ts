@@ -8,7 +8,7 @@ import {
   createTask,
 } from '../../src/index.js';
 import type { SyncTask } from '../../src/queue/task.js';
-import { defaultTaskRetryPolicy, outcomeOfFailure } from '../../src/worker/outcome.js';
+import { defaultTaskRetryPolicy, resultOfFailure } from '../../src/worker/outcome.js';
 
 const request = {
   method: 'GET',
@@ -20,14 +20,14 @@ const policy = { ...defaultTaskRetryPolicy, baseDelayMs: 1_000, maxDelayMs: 8_00
 
 function taskAfter(failures: number): SyncTask {
   const task = createTask({ kind: 'course.users', path: '/api/v1/courses/1/users' });
-  return { ...task, attempts: { ...task.attempts, failures } };
+  return { ...task, retries: { ...task.retries, failures } };
 }
 
-describe("outcomeOfFailure: the client's classification and backoff", () => {
+describe("resultOfFailure: the client's classification and backoff", () => {
   it.each([409, 501, 405])(
     'dead-letters a %i at once, as the client and producers do',
     (status) => {
-      expect(outcomeOfFailure(taskAfter(0), http(status), policy, () => 0.5)).toEqual({
+      expect(resultOfFailure(taskAfter(0), http(status), policy, () => 0.5)).toEqual({
         type: 'dead-letter',
         reason: `http-${status}`,
         code: 'HTTP_ERROR',
@@ -37,13 +37,13 @@ describe("outcomeOfFailure: the client's classification and backoff", () => {
   );
 
   it.each([408, 500, 503])('retries a %i with the jittered exponential backoff', (status) => {
-    expect(outcomeOfFailure(taskAfter(0), http(status), policy, () => 0.5)).toEqual({
+    expect(resultOfFailure(taskAfter(0), http(status), policy, () => 0.5)).toEqual({
       type: 'retry',
       delayMs: 500, // half of the first ceiling, baseDelayMs
       countsAsFailure: true,
     });
     // The third failure's ceiling is 4 × baseDelayMs; the draw is scaled into it.
-    const third = outcomeOfFailure(
+    const third = resultOfFailure(
       taskAfter(2),
       http(status),
       { ...policy, maxAttempts: 5 },
@@ -54,7 +54,7 @@ describe("outcomeOfFailure: the client's classification and backoff", () => {
 
   it('caps the backoff at maxDelayMs and draws below it', () => {
     const draws = [0, 0.5, 0.999_999].map((r) =>
-      outcomeOfFailure(
+      resultOfFailure(
         taskAfter(8),
         new CanvasNetworkError({ ...request, cause: new Error('reset') }),
         { ...policy, maxAttempts: 20 },
@@ -65,7 +65,7 @@ describe("outcomeOfFailure: the client's classification and backoff", () => {
   });
 
   it('dead-letters with max-attempts once the deliveries are used up', () => {
-    expect(outcomeOfFailure(taskAfter(2), http(503), policy, () => 0.5)).toMatchObject({
+    expect(resultOfFailure(taskAfter(2), http(503), policy, () => 0.5)).toMatchObject({
       type: 'dead-letter',
       reason: 'max-attempts',
       code: 'HTTP_ERROR',
@@ -76,12 +76,12 @@ describe("outcomeOfFailure: the client's classification and backoff", () => {
   it('retries a throttle after throttleDelayMs or a longer Retry-After, without counting it', () => {
     const throttle = (retryAfterMs: number | undefined) =>
       new CanvasRateLimitError({ ...request, status: 429, throttleRetries: 20, retryAfterMs });
-    expect(outcomeOfFailure(taskAfter(2), throttle(undefined), policy)).toEqual({
+    expect(resultOfFailure(taskAfter(2), throttle(undefined), policy)).toEqual({
       type: 'retry',
       delayMs: policy.throttleDelayMs,
       countsAsFailure: false,
     });
-    expect(outcomeOfFailure(taskAfter(0), throttle(60_000), policy)).toMatchObject({
+    expect(resultOfFailure(taskAfter(0), throttle(60_000), policy)).toMatchObject({
       delayMs: 60_000,
     });
   });
@@ -92,7 +92,7 @@ describe("outcomeOfFailure: the client's classification and backoff", () => {
       url: request.url,
       nextUrl: 'https://elsewhere.example/',
     });
-    expect(outcomeOfFailure(taskAfter(0), pagination, policy)).toMatchObject({
+    expect(resultOfFailure(taskAfter(0), pagination, policy)).toMatchObject({
       type: 'dead-letter',
       reason: 'pagination-error',
       code: 'PAGINATION_ERROR',
@@ -101,7 +101,7 @@ describe("outcomeOfFailure: the client's classification and backoff", () => {
   });
 
   it('retries a task cut short by a closed client instead of dead-lettering it at once', () => {
-    expect(outcomeOfFailure(taskAfter(0), new CanvasClientClosedError(), policy, () => 0)).toEqual({
+    expect(resultOfFailure(taskAfter(0), new CanvasClientClosedError(), policy, () => 0)).toEqual({
       type: 'retry',
       delayMs: 0,
       countsAsFailure: true,
@@ -110,10 +110,10 @@ describe("outcomeOfFailure: the client's classification and backoff", () => {
 
   it('retries an unexpected error, then dead-letters it keeping only its name', () => {
     const error = new RangeError('disk full at /var/data/student-42.jsonl');
-    expect(outcomeOfFailure(taskAfter(0), error, policy, () => 0.5)).toMatchObject({
+    expect(resultOfFailure(taskAfter(0), error, policy, () => 0.5)).toMatchObject({
       type: 'retry',
     });
-    expect(outcomeOfFailure(taskAfter(2), error, policy)).toEqual({
+    expect(resultOfFailure(taskAfter(2), error, policy)).toEqual({
       type: 'dead-letter',
       reason: 'unexpected-error',
       detail: { error: 'RangeError', failures: 3 },

@@ -106,7 +106,7 @@ describe('SyncWorker', () => {
     });
     expect(worker.stats()).toMatchObject({ retried: 2, deadLettered: 1, done: 0 });
     expect(deadLetters[0]).toMatchObject({ reason: 'max-attempts', code: 'HTTP_ERROR' });
-    expect(deadLetters[0]?.task?.attempts.failures).toBe(2);
+    expect(deadLetters[0]?.task?.retries.failures).toBe(2);
   });
 
   it('ends with every task done or dead-lettered under 5 % injected faults', async () => {
@@ -182,7 +182,7 @@ describe('SyncWorker', () => {
       retry: { ...FAST_TASK_RETRY, maxAttempts: 1 },
     });
     onTestFinished(() => worker.close());
-    worker.on('task', ({ outcome, task }) => outcomes.push({ outcome, ...task.attempts }));
+    worker.on('task', ({ outcome, task }) => outcomes.push({ outcome, ...task.retries }));
     await queue.enqueue(enrollmentTask(courseId));
     await worker.start();
     await until(() => worker.stats().done + worker.stats().deadLettered === 1, 10_000);
