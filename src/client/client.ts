@@ -1,5 +1,5 @@
 import { setMaxListeners } from 'node:events';
-import { CanvasClientClosedError, CanvasOptionsError, CanvasSyncError } from '../errors/index.js';
+import { CanvasClientClosedError, CanvasSyncError } from '../errors/index.js';
 import { SecretRedactor } from '../errors/secret-redactor.js';
 import { type CanvasPage, followPages } from '../http/paginator.js';
 import type { CanvasResponse } from '../http/response.js';
@@ -7,6 +7,7 @@ import { Transport } from '../http/transport.js';
 import { resolveRequestUrl, type SearchParamsInput, withAccessToken } from '../http/urls.js';
 import { AbortFanout } from '../pacing/abort-fanout.js';
 import { CanvasPacer } from '../pacing/canvas-pacer.js';
+import { checkPaginateOptions, checkRequestOptions } from './call-options.js';
 import {
   type CanvasSyncClientOptions,
   type ResolvedClientOptions,
@@ -187,17 +188,7 @@ export class CanvasSyncClient extends TypedEmitter<CanvasSyncEvents> {
     let url: URL;
     try {
       if (this.#closing.signal.aborted) throw new CanvasClientClosedError();
-      if (
-        Object.keys(options.headers ?? {}).some((name) => name.toLowerCase() === 'authorization')
-      ) {
-        throw new CanvasOptionsError({
-          what: 'request options',
-          issues: [
-            { path: 'headers', message: 'must not set Authorization (the client sends the token)' },
-          ],
-        });
-      }
-      checkPriority(options.priority, 'request options');
+      checkRequestOptions(options);
       url = this.#resolve(path, options.searchParams);
     } catch (error) {
       return Promise.reject(this.#redactor.redactError(error));
@@ -239,14 +230,7 @@ export class CanvasSyncClient extends TypedEmitter<CanvasSyncEvents> {
     path: string,
     options: PaginateOptions = {},
   ): AsyncGenerator<CanvasPage<T>> {
-    const { perPage } = options;
-    if (perPage !== undefined && !(Number.isInteger(perPage) && perPage >= 1 && perPage <= 100)) {
-      throw new CanvasOptionsError({
-        what: 'pagination options',
-        issues: [{ path: 'perPage', message: 'must be an integer from 1 to 100' }],
-      });
-    }
-    checkPriority(options.priority, 'pagination options');
+    checkPaginateOptions(options);
     const first = this.#resolve(path, options.searchParams);
     if (!first.searchParams.has('per_page')) {
       first.searchParams.set('per_page', String(options.perPage ?? this.#options.perPage));
@@ -308,18 +292,4 @@ export class CanvasSyncClient extends TypedEmitter<CanvasSyncEvents> {
       throw new TypeError(error instanceof Error ? error.message : String(error));
     }
   }
-}
-
-const MAX_PRIORITY = 1_000_000;
-
-/** @throws CanvasOptionsError unless `priority` is undefined or an integer within ±1,000,000. */
-function checkPriority(priority: unknown, what: string): void {
-  if (priority === undefined) return;
-  if (Number.isInteger(priority) && Math.abs(priority as number) <= MAX_PRIORITY) return;
-  throw new CanvasOptionsError({
-    what,
-    issues: [
-      { path: 'priority', message: `must be an integer from -${MAX_PRIORITY} to ${MAX_PRIORITY}` },
-    ],
-  });
 }

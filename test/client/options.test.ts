@@ -193,6 +193,53 @@ describe('CanvasSyncClient options', () => {
   });
 });
 
+describe('CanvasSyncClient per-call options', () => {
+  /** The CanvasOptionsError a call rejects with, before any request is sent. */
+  async function callError(call: Promise<unknown>): Promise<CanvasOptionsError> {
+    const error = await call.then(
+      () => undefined,
+      (reason: unknown) => reason,
+    );
+    expect(error).toBeInstanceOf(CanvasOptionsError);
+    return error as CanvasOptionsError;
+  }
+
+  it('checks every option of request, get and pages, naming each field and refusing unknown keys', async () => {
+    const sim = await startSim();
+    const client = createClient(sim);
+    const self = '/api/v1/users/self';
+    const cases: [Promise<unknown>, string[], RegExp][] = [
+      [client.get(self, { priority: 1.5 }), ['priority'], /from -1000000 to 1000000/],
+      [client.get(self, { priority: 2e6 }), ['priority'], /from -1000000 to 1000000/],
+      [client.get(self, { signal: 'stop' as never }), ['signal'], /must be an AbortSignal/],
+      [
+        client.get(self, { headers: { 'X-Id': 1 as never } }),
+        ['headers.X-Id'],
+        /Invalid request options/,
+      ],
+      [client.get(self, { timeout: 5 } as never), ['(root)'], /Unrecognized key: "timeout"/],
+      [client.pages(self, { perPage: 0 }).next(), ['perPage'], /from 1 to 100/],
+      [
+        client.pages(self, { perPage: 101, priority: Number.NaN }).next(),
+        ['priority', 'perPage'],
+        /Invalid pagination options/,
+      ],
+      [client.pages(self, { itemsOf: 'items' as never }).next(), ['itemsOf'], /itemsOf/],
+      [
+        client.pages(self, { per_page: 10 } as never).next(),
+        ['(root)'],
+        /Unrecognized key: "per_page"/,
+      ],
+    ];
+    for (const [call, expected, message] of cases) {
+      const error = await callError(call);
+      expect(paths(error), message.source).toEqual(expected);
+      expect(error.message).toMatch(message);
+    }
+    expect(sim.stats().requests).toBe(0);
+  });
+});
+
 describe('CanvasSyncClient pacing option consistency', () => {
   it('rejects a high-water mark no request could ever fit under', () => {
     const error = optionsError({ pacing: { highWaterMark: 50 } });
