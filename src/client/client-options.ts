@@ -25,6 +25,10 @@ export type { FetchLike };
  * @category Client
  */
 export interface ResponseSanitizer {
+  /**
+   * Returns what may leave the client in place of `value` (a parsed JSON body: a page of
+   * records or one record). May throw to refuse it; the request then fails with that error.
+   */
   sanitize(value: unknown): unknown;
 }
 

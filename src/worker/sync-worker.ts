@@ -50,6 +50,7 @@ export interface SyncWorkerOptions {
  * @category Pipeline
  */
 export interface TaskEvent {
+  /** The task as delivered (its `retries` count the retries before this delivery). */
   readonly task: SyncTask;
   /** `'ack'` (done), `'retry'` or `'dead-letter'`. */
   readonly outcome: HandlerResult['type'];
@@ -64,6 +65,7 @@ export interface TaskEvent {
  * @category Pipeline
  */
 export interface SyncWorkerEvents {
+  /** A delivered task ended: done, to be retried, or dead-lettered. */
   task: [TaskEvent];
 }
 
@@ -72,8 +74,11 @@ export interface SyncWorkerEvents {
  * @category Pipeline
  */
 export interface SyncWorkerStats {
+  /** Deliveries that ended done (acknowledged): tasks whose records are all stored. */
   readonly done: number;
+  /** Deliveries that ended in a retry (throttles included). */
   readonly retried: number;
+  /** Tasks dead-lettered, with a reason (invalid tasks included). */
   readonly deadLettered: number;
   /** Records written to the sink (new keys). */
   readonly recordsWritten: number;
