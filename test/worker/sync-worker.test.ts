@@ -10,7 +10,7 @@ import {
   type SyncWorkerOptions,
 } from '../../src/index.js';
 import type { CanvasSimulator } from '../../src/testing/index.js';
-import { createClient, startSim } from '../support/client.js';
+import { createClient, onFakeClock, startSim } from '../support/client.js';
 import { until } from '../support/http.js';
 
 const FAST_TASK_RETRY = { baseDelayMs: 10, maxDelayMs: 50, throttleDelayMs: 10 };
@@ -161,19 +161,17 @@ describe('SyncWorker', () => {
   });
 
   it('retries a throttle without spending an attempt', async () => {
-    const sim = await startSim({
-      outflowPerSecond: 100,
-      endpoints: { 'users.self': { cost: 690 } },
-    });
+    // On one fake clock (simulator, client, queue): the bucket's leak and the retry waits take
+    // no real time.
+    const { sim, clock, client } = await onFakeClock(
+      { outflowPerSecond: 100 },
+      { retry: { maxAttempts: 1, maxThrottleRetries: 0 } },
+    );
     const courseId = sim.data.courses.at(0)?.id ?? 0;
-    // Another process fills the bucket: the worker's first request is throttled.
-    const filled = await fetch(`${sim.url}/api/v1/users/self`, {
-      headers: { Authorization: `Bearer ${sim.token}` },
-    });
-    expect(filled.status).toBe(200);
+    // Another process filled the bucket: the worker's first request is throttled.
+    sim.setBucketLevel(690);
     const outcomes: { outcome: string; failures: number; throttles: number }[] = [];
-    const client = createClient(sim, { retry: { maxAttempts: 1, maxThrottleRetries: 0 } });
-    const queue = new MemoryQueueAdapter();
+    const queue = new MemoryQueueAdapter({ now: clock.date, timers: clock });
     const worker = new SyncWorker({
       client,
       queue,
@@ -182,10 +180,15 @@ describe('SyncWorker', () => {
       retry: { ...FAST_TASK_RETRY, maxAttempts: 1 },
     });
     onTestFinished(() => worker.close());
-    worker.on('task', ({ outcome, task }) => outcomes.push({ outcome, ...task.retries }));
+    const ended = new Promise<void>((resolve) =>
+      worker.on('task', ({ outcome, task }) => {
+        outcomes.push({ outcome, ...task.retries });
+        if (outcome !== 'retry') resolve();
+      }),
+    );
     await queue.enqueue(enrollmentTask(courseId));
     await worker.start();
-    await until(() => worker.stats().done + worker.stats().deadLettered === 1, 10_000);
+    await ended;
     expect(sim.stats().throttled).toBeGreaterThanOrEqual(1);
     expect(outcomes[0]).toEqual({ outcome: 'retry', failures: 0, throttles: 0 });
     expect(outcomes.at(-1)).toMatchObject({ outcome: 'ack', failures: 0 });
