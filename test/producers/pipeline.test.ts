@@ -13,12 +13,10 @@ import type { CanvasSimulator } from '../../src/testing/index.js';
 import { createClient, startSim } from '../support/client.js';
 import { until } from '../support/http.js';
 
-/** A week that ended a week ago: inside the year of page views the simulator dates before it starts. */
-const DAY = 24 * 60 * 60 * 1000;
-const WINDOW = {
-  startTime: new Date(Math.floor(Date.now() / DAY) * DAY - 14 * DAY).toISOString(),
-  endTime: new Date(Math.floor(Date.now() / DAY) * DAY - 7 * DAY).toISOString(),
-};
+/** The simulator's page views end here (pinned, not the time it starts)… */
+const PAGE_VIEWS_UNTIL = Date.parse('2026-03-16T00:00:00Z');
+/** …so this week, the one before the last, always holds some. */
+const WINDOW = { startTime: '2026-03-02T00:00:00.000Z', endTime: '2026-03-09T00:00:00.000Z' };
 
 /** Producers and a worker pool running together on the memory queue, until every task ends. */
 async function syncInstitution(sim: CanvasSimulator, sink: MemorySink<unknown>) {
@@ -54,7 +52,13 @@ async function syncInstitution(sim: CanvasSimulator, sink: MemorySink<unknown>) 
 describe('the pipeline: producers → memory queue → workers → sink', () => {
   it('accounts for every task under 5 % 5xx, 2 % resets and 3 % malformed bodies, and stores no record twice', async () => {
     const sim = await startSim({
-      institution: { courses: 6, students: 120, studentsPerCourse: 30, assignmentsPerCourse: 3 },
+      institution: {
+        courses: 6,
+        students: 120,
+        studentsPerCourse: 30,
+        assignmentsPerCourse: 3,
+        pageViewsUntil: PAGE_VIEWS_UNTIL,
+      },
       faults: { serverErrorRate: 0.05, resetRate: 0.02, malformedJsonRate: 0.03 },
     });
     const sink = new MemorySink<unknown>();

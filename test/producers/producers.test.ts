@@ -16,12 +16,8 @@ import { defaultPlanRetry, listCourses } from '../../src/producers/index.js';
 import type { CanvasSimulator } from '../../src/testing/index.js';
 import { createClient, startSim, startStubServer } from '../support/client.js';
 
-/** A week that ended a week ago: inside the year of page views the simulator dates before it starts. */
-const DAY = 24 * 60 * 60 * 1000;
-const WINDOW = {
-  startTime: new Date(Math.floor(Date.now() / DAY) * DAY - 14 * DAY).toISOString(),
-  endTime: new Date(Math.floor(Date.now() / DAY) * DAY - 7 * DAY).toISOString(),
-};
+/** A fixed week: planning only copies it into the tasks. */
+const WINDOW = { startTime: '2026-03-02T00:00:00.000Z', endTime: '2026-03-09T00:00:00.000Z' };
 
 /** A queue that records what is enqueued and in how many calls, without consuming. */
 function recordingQueue() {
