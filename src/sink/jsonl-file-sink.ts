@@ -7,6 +7,8 @@
 import type { FileHandle } from 'node:fs/promises';
 import { mkdir, open } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import { z } from 'zod';
+import { parseOptions } from '../errors/index.js';
 import {
   batchKeys,
   CanvasSinkError,
@@ -15,6 +17,14 @@ import {
   type SinkWriteResult,
   sinkInvalid,
 } from './sink.js';
+
+/** The arguments of {@link JsonlFileSink.open}. */
+const openArgsSchema = z.object({
+  path: z
+    .string({ error: 'Expected a non-empty file path' })
+    .min(1, 'Expected a non-empty file path'),
+  options: z.strictObject({ durable: z.boolean().optional() }),
+});
 
 /**
  * Options of {@link JsonlFileSink.open}.
@@ -131,13 +141,8 @@ export class JsonlFileSink<T> implements Sink<T> {
     path: string,
     options: JsonlFileSinkOptions = {},
   ): Promise<JsonlFileSink<T>> {
-    if (typeof path !== 'string' || path === '') {
-      throw sinkInvalid(SINK, 'path', 'Expected a non-empty file path');
-    }
-    const durable = options.durable ?? false;
-    if (typeof durable !== 'boolean') {
-      throw sinkInvalid(SINK, 'options.durable', 'Expected a boolean');
-    }
+    const durable =
+      parseOptions(openArgsSchema, { path, options }, `${SINK} input`).options.durable ?? false;
     const absolute = resolve(path);
     await mkdir(dirname(absolute), { recursive: true });
     const handle = await open(absolute, 'a+');

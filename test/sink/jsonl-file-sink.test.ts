@@ -260,6 +260,9 @@ describe('JsonlFileSink', () => {
     await expect(
       JsonlFileSink.open(file, { durable: 'yes' as unknown as boolean }),
     ).rejects.toThrow(/options.durable/);
+    await expect(JsonlFileSink.open(file, { durabel: true } as never)).rejects.toThrow(
+      'Invalid JsonlFileSink input: options: Unrecognized key: "durabel"',
+    );
 
     const sink = await JsonlFileSink.open<unknown>(file);
     const key = () => 'k';
