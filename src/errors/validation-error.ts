@@ -29,7 +29,10 @@ export abstract class CanvasValidationError extends CanvasSyncError {
   }
 }
 
-/** How {@link issuesFromZod} writes an issue. */
+/**
+ * How {@link issuesFromZod} writes an issue.
+ * @internal
+ */
 export interface IssueFormat {
   /** A key of the path as it may be shown (shortened, scrubbed). @defaultValue the key */
   readonly key?: (key: string) => string;
