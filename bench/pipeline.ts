@@ -113,7 +113,7 @@ async function runPipeline(
     tasks: planned ?? stats.done + stats.deadLettered,
     done: stats.done,
     deadLettered: stats.deadLettered,
-    records: stats.recordsWritten,
+    records: stats.records.inserted + stats.records.updated + stats.records.unchanged,
     requests: stats.requests,
     seconds,
     throttled: stats.throttled,

@@ -340,7 +340,7 @@ function pipeline(settings: Settings, target: Target, store: Store, io: Io) {
     const entry = { kind: task.kind, doneAt: new Date(io.now()).toISOString() };
     // Not awaited: the journal writes in order, and closing it waits for every write. A lost
     // entry only means that the next run fetches the task again (and stores nothing twice).
-    store.journal.upsert([entry], { key: () => task.key }).catch(() => {});
+    store.journal.write([entry], { key: () => task.key }).catch(() => {});
   });
   return { client, queue, worker };
 }
@@ -480,7 +480,7 @@ function summarize(
       done: worker.done,
       deadLettered: worker.deadLettered,
     },
-    records: { written: worker.recordsWritten, skipped: worker.recordsSkipped },
+    records: worker.records,
     requests: { sent: client.requests, throttled: client.throttled, retries: client.retries },
     deadLetterReasons: report.deadLetters.map((letter) => letter.reason),
     planFailures: plan?.failures.length ?? 0,

@@ -129,15 +129,21 @@ export { CanvasTaskValidationError } from './queue/task-validation-error.js';
 export type { RetryOptions } from './retry/retry-policy.js';
 // Sinks
 export type {
+  FinishedTask,
+  JsonlChange,
   JsonlFileSinkOptions,
   JsonlRecovery,
+  MemorySinkOptions,
   Sink,
-  SinkUpsertOptions,
+  SinkPass,
+  SinkWriteOptions,
   SinkWriteResult,
+  StoredRecord,
 } from './sink/index.js';
 export { CanvasSinkError, JsonlFileSink, MemorySink } from './sink/index.js';
 export type { TaskRetryPolicy } from './worker/outcome.js';
 export type {
+  RecordCounts,
   SyncWorkerEvents,
   SyncWorkerOptions,
   SyncWorkerStats,

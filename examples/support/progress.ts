@@ -36,12 +36,19 @@ interface Counts {
 
 async function read({ queue, worker, client }: ProgressSource): Promise<Counts> {
   const { queued, inFlight, delayed } = await queue.stats();
-  const { done, deadLettered, recordsWritten } = worker.stats();
+  const { done, deadLettered, records } = worker.stats();
   const { requests, throttled, retries } = client.stats();
   const finished = done + deadLettered;
   // Every task enqueued is done, dead-lettered, queued, in hand or waiting for a retry.
   const planned = finished + queued + inFlight + delayed;
-  return { finished, planned, records: recordsWritten, requests, throttled, retries };
+  return {
+    finished,
+    planned,
+    records: records.inserted + records.updated,
+    requests,
+    throttled,
+    retries,
+  };
 }
 
 function describe(counts: Counts, planning: boolean, requestsPerSecond: number): string {
@@ -120,8 +127,8 @@ export interface Summary {
   readonly courses: number;
   /** Tasks planned, those skipped (done earlier), done and dead-lettered. */
   readonly tasks: { planned: number; skipped: number; done: number; deadLettered: number };
-  /** Records written, and records skipped because they were already stored. */
-  readonly records: { written: number; skipped: number };
+  /** What the run did to the stored records. */
+  readonly records: { inserted: number; updated: number; unchanged: number; deleted: number };
   readonly requests: { sent: number; throttled: number; retries: number };
   readonly deadLetterReasons: readonly string[];
   /** Courses whose planning failed. */
@@ -159,7 +166,7 @@ export function printSummary(out: Output, s: Summary): void {
   row(
     out,
     'records written',
-    `${count(s.records.written)} (already stored: ${count(s.records.skipped)})`,
+    `${count(s.records.inserted + s.records.updated)} (${count(s.records.inserted)} new, ${count(s.records.updated)} changed; unchanged: ${count(s.records.unchanged)}, deleted: ${count(s.records.deleted)})`,
   );
   const { sent, throttled, retries } = s.requests;
   row(

@@ -3,34 +3,56 @@
  *
  * @module
  */
+import { randomUUID } from 'node:crypto';
 import {
-  batchKeys,
   CanvasSinkError,
+  type FinishedTask,
+  prepareBatch,
   type Sink,
-  type SinkUpsertOptions,
+  type SinkPass,
+  type SinkWriteOptions,
   type SinkWriteResult,
+  type StoredRecord,
 } from './sink.js';
 
 /**
- * A {@link Sink} that keeps records in a `Map` by key, in first-write order. Same semantics as
- * every sink: insert-if-absent, a key already stored is skipped (its record is not replaced).
- * Records are stored by reference, not copied.
- *
- * After {@link MemorySink.close}, `upsert` rejects but the stored records can still be read.
+ * Options of {@link MemorySink}.
+ * @category Sinks
+ */
+export interface MemorySinkOptions {
+  /** The time stamps of records and passes. @defaultValue `() => new Date()` */
+  now?: (() => Date) | undefined;
+}
+
+/**
+ * A {@link Sink} that keeps records in a `Map` by key, in first-write order, with the same
+ * semantics as every sink (latest version wins, passes and tombstones, finished tasks). Records
+ * are stored by reference, not copied. After {@link MemorySink.close}, writes reject but what
+ * is stored can still be read.
  *
  * @example
  * ```ts
- * const sink = new MemorySink<{ id: number }>();
- * await sink.upsert([{ id: 1 }, { id: 1 }], { key: (r) => String(r.id) }); // { written: 1, skipped: 1 }
- * sink.records(); // [{ id: 1 }]
+ * const sink = new MemorySink<{ id: number; name: string }>();
+ * const key = (r: { id: number }) => `users:${r.id}`;
+ * await sink.write([{ id: 1, name: 'A' }], { key }); // { inserted: 1, updated: 0, unchanged: 0 }
+ * await sink.write([{ id: 1, name: 'B' }], { key }); // { inserted: 0, updated: 1, unchanged: 0 }
+ * sink.records(); // [{ id: 1, name: 'B' }]
  * ```
  * @category Sinks
  */
 export class MemorySink<T> implements Sink<T> {
-  readonly #records = new Map<string, T>();
+  readonly #records = new Map<string, StoredRecord<T>>();
+  readonly #passes = new Map<string, SinkPass>();
+  readonly #finished = new Map<string, FinishedTask>();
+  readonly #now: () => Date;
   #closed = false;
 
-  /** Number of records (keys) stored. */
+  /** @param options - See {@link MemorySinkOptions}. */
+  constructor(options: MemorySinkOptions = {}) {
+    this.#now = options.now ?? (() => new Date());
+  }
+
+  /** Number of records (keys) stored, tombstoned ones included. */
   get size(): number {
     return this.#records.size;
   }
@@ -40,44 +62,138 @@ export class MemorySink<T> implements Sink<T> {
     return this.#closed;
   }
 
-  /** The stored records, in the order they were first written. */
+  /** The live records (not tombstoned), in the order they were first written. */
   records(): T[] {
+    return this.stored()
+      .filter((stored) => stored.deletedAt === undefined)
+      .map((stored) => stored.record);
+  }
+
+  /** Every stored record with its metadata, tombstoned ones included, in first-write order. */
+  stored(): StoredRecord<T>[] {
     return [...this.#records.values()];
   }
 
-  /** The stored keys, in the order they were first written. */
+  /** The stored keys, tombstoned ones included, in the order they were first written. */
   keys(): string[] {
     return [...this.#records.keys()];
   }
 
-  /** Whether a record with this key is stored. */
+  /** Whether a record with this key is stored (tombstoned or not). */
   has(key: string): boolean {
     return this.#records.has(key);
   }
 
-  /** The record stored under this key, if any. */
-  get(key: string): T | undefined {
+  /** Stores a batch of records; see {@link Sink}. */
+  async write(records: readonly T[], options: SinkWriteOptions<T>): Promise<SinkWriteResult> {
+    this.#open();
+    const batch = prepareBatch('MemorySink', records, options);
+    const at = this.#now().toISOString();
+    const result = { inserted: 0, updated: 0, unchanged: 0 };
+    for (const { key, version, record, repeated } of batch.records) {
+      const stored = this.#records.get(key);
+      const pass = batch.pass?.id ?? stored?.pass;
+      if (repeated) {
+        result.unchanged++;
+      } else if (stored === undefined) {
+        result.inserted++;
+        this.#records.set(key, {
+          key,
+          kind: batch.kind,
+          scope: batch.scope,
+          version,
+          record,
+          firstSeenAt: at,
+          lastSeenAt: at,
+          pass,
+          deletedAt: undefined,
+        });
+      } else if (stored.version !== version || stored.deletedAt !== undefined) {
+        result.updated++;
+        this.#records.set(key, {
+          ...stored,
+          kind: batch.kind,
+          scope: batch.scope ?? stored.scope,
+          version,
+          record,
+          lastSeenAt: at,
+          pass,
+          deletedAt: undefined,
+        });
+      } else {
+        result.unchanged++;
+        this.#records.set(key, {
+          ...stored,
+          scope: batch.scope ?? stored.scope,
+          lastSeenAt: at,
+          pass,
+        });
+      }
+    }
+    return result;
+  }
+
+  /** The record stored under `key` (tombstoned ones included), if any. */
+  async get(key: string): Promise<StoredRecord<T> | undefined> {
     return this.#records.get(key);
   }
 
-  /** Stores the records whose key is new; see {@link Sink}. */
-  async upsert(records: readonly T[], options: SinkUpsertOptions<T>): Promise<SinkWriteResult> {
-    if (this.#closed) throw new CanvasSinkError({ code: 'SINK_CLOSED', sink: 'MemorySink' });
-    const keys = batchKeys('MemorySink', records, options);
-    let written = 0;
-    keys.forEach((key, index) => {
-      if (this.#records.has(key)) return;
-      this.#records.set(key, records[index] as T);
-      written++;
-    });
-    return { written, skipped: keys.length - written };
+  /** Opens a full pass over `scope`, or returns the pass already open for it. */
+  async beginPass(scope: string): Promise<SinkPass> {
+    this.#open();
+    const open = this.#passes.get(scope);
+    if (open !== undefined) return open;
+    const pass = { scope, id: randomUUID(), startedAt: this.#now().toISOString() };
+    this.#passes.set(scope, pass);
+    return pass;
+  }
+
+  /** Tombstones the live records of the pass's scope it did not see, and closes it. */
+  async completePass(pass: SinkPass): Promise<{ deleted: number }> {
+    this.#open();
+    if (this.#passes.get(pass.scope)?.id !== pass.id) return { deleted: 0 };
+    this.#passes.delete(pass.scope);
+    const at = this.#now().toISOString();
+    let deleted = 0;
+    for (const [key, stored] of this.#records) {
+      if (
+        stored.scope !== pass.scope ||
+        stored.deletedAt !== undefined ||
+        stored.pass === pass.id
+      ) {
+        continue;
+      }
+      this.#records.set(key, { ...stored, deletedAt: at });
+      deleted++;
+    }
+    return { deleted };
+  }
+
+  /** Records a finished task; a later record of the same key replaces it. */
+  async finishTask(task: FinishedTask): Promise<void> {
+    this.#open();
+    this.#finished.set(task.key, { ...task });
+  }
+
+  /** The finished task of `scope` and `stream` with the latest `mark`, if any. */
+  async lastFinished(scope: string, stream: string): Promise<FinishedTask | undefined> {
+    let last: FinishedTask | undefined;
+    for (const task of this.#finished.values()) {
+      if (task.scope !== scope || task.stream !== stream) continue;
+      if (last === undefined || task.mark > last.mark) last = task;
+    }
+    return last;
   }
 
   /** Nothing to flush: resolves at once. */
   async flush(): Promise<void> {}
 
-  /** Refuses further writes; idempotent. The records stay readable. */
+  /** Refuses further writes; idempotent. What is stored stays readable. */
   async close(): Promise<void> {
     this.#closed = true;
+  }
+
+  #open(): void {
+    if (this.#closed) throw new CanvasSinkError({ code: 'SINK_CLOSED', sink: 'MemorySink' });
   }
 }

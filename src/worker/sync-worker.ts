@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { CanvasSyncClient } from '../client/client.js';
 import type { ResponseSanitizer } from '../client/client-options.js';
@@ -12,6 +11,7 @@ import { CanvasUnsupportedError, type OptionalQueueMethod } from '../queue/unsup
 import { MAX_TIMER_MS } from '../retry/retry-policy.js';
 import type { Sink } from '../sink/sink.js';
 import { defaultTaskRetryPolicy, resultOfFailure, type TaskRetryPolicy } from './outcome.js';
+import { recordKey, scopeOf, streamOf } from './record-keys.js';
 
 /**
  * Options of {@link SyncWorker}.
@@ -23,9 +23,9 @@ export interface SyncWorkerOptions {
   /** Where the tasks come from. */
   queue: QueueAdapter;
   /**
-   * Where the records go, keyed by task key and record id: one sink, or a function that picks
-   * the sink of a task (e.g. one file per `task.kind`). The worker flushes every sink it used
-   * on `close()`; closing them is the caller's.
+   * Where the records go, keyed by kind and Canvas id (`course.enrollments:500001`): one sink,
+   * or a function that picks the sink of a task (e.g. one file per `task.kind`). The worker
+   * flushes every sink it used on `close()`; closing them is the caller's.
    */
   sink: Sink<unknown> | ((task: SyncTask) => Sink<unknown>);
   /**
@@ -43,6 +43,8 @@ export interface SyncWorkerOptions {
   retry?: Partial<TaskRetryPolicy>;
   /** Random source for the retry backoff's jitter, in `[0, 1)`. @defaultValue Math.random */
   random?: () => number;
+  /** The time of finished tasks and watermarks. @defaultValue `() => new Date()` */
+  now?: () => Date;
 }
 
 /**
@@ -54,10 +56,27 @@ export interface TaskEvent {
   readonly task: SyncTask;
   /** `'ack'` (done), `'retry'` or `'dead-letter'`. */
   readonly outcome: HandlerResult['type'];
-  /** Records the task wrote (new keys only). */
-  readonly written: number;
+  /** What this delivery of the task did to the sink (also when it then failed). */
+  readonly records: RecordCounts;
   /** Dead-letter reason, when dead-lettered. */
   readonly reason?: string | undefined;
+}
+
+/**
+ * What tasks did to the sink: records inserted (new keys), updated (another version, or back
+ * after a tombstone), unchanged (the same version) and deleted (tombstoned by a completed pass:
+ * gone from Canvas).
+ * @category Pipeline
+ */
+export interface RecordCounts {
+  /** Records whose key was new. */
+  readonly inserted: number;
+  /** Records stored under another version and replaced, or restored after a tombstone. */
+  readonly updated: number;
+  /** Records stored under the same version, left alone. */
+  readonly unchanged: number;
+  /** Stored records the task's full pass no longer saw: tombstoned. */
+  readonly deleted: number;
 }
 
 /**
@@ -80,22 +99,18 @@ export interface SyncWorkerStats {
   readonly retried: number;
   /** Tasks dead-lettered, with a reason (invalid tasks included). */
   readonly deadLettered: number;
-  /** Records written to the sink (new keys). */
-  readonly recordsWritten: number;
-  /** Records skipped by the sink (keys already stored: re-runs, redeliveries, duplicates). */
-  readonly recordsSkipped: number;
+  /**
+   * What every write did to the sinks, all kinds together, whatever the task's end: a task
+   * retried after writing some pages finds them unchanged, so `inserted + updated` counts each
+   * change once.
+   */
+  readonly records: RecordCounts;
+  /** The same, by task kind. */
+  readonly byKind: Readonly<Record<string, RecordCounts>>;
   /** Requests the client has sent (its `stats().requests`; producers sharing it included). */
   readonly requests: number;
   /** Responses that were throttles (the client's `stats().throttled`). */
   readonly throttled: number;
-}
-
-/** The sink key of a record: the task's idempotency key and the record's `id` (or its content). */
-export function recordKey(task: SyncTask, record: unknown): string {
-  const id = (record as { id?: unknown } | null)?.id;
-  if (typeof id === 'number' || typeof id === 'string') return `${task.key}:${id}`;
-  const digest = createHash('sha256').update(JSON.stringify(record)).digest('hex');
-  return `${task.key}:sha256:${digest}`;
 }
 
 /** A delay of the task retry policy: whole ms, no longer than a Node timer can wait. */
@@ -115,10 +130,11 @@ function hasMethod(name: string, error: string) {
 const optionsSchema = z.strictObject({
   client: hasMethod('pages', 'must be a CanvasSyncClient'),
   queue: hasMethod('consume', 'must be a QueueAdapter'),
-  sink: z.union([z.function(), hasMethod('upsert', 'must be a Sink')], {
+  sink: z.union([z.function(), hasMethod('write', 'must be a Sink')], {
     error: 'must be a Sink or a function returning one',
   }),
   sanitizer: hasMethod('sanitize', 'must have a sanitize(value) method').optional(),
+  now: z.function().optional(),
   concurrency: z.number().int().min(1).optional(),
   random: z.function().optional(),
   retry: z
@@ -132,12 +148,19 @@ const optionsSchema = z.strictObject({
 });
 
 /**
- * Takes tasks from a queue, fetches every page of each task's collection
- * through the client, sanitizes them, writes them to the sink under
- * `<task key>:<record id>` and acknowledges; retries what is transient and
- * dead-letters what cannot succeed, with a reason and safe details (status,
- * request context id), never a body. Writes are idempotent, so a redelivered
- * or re-run task stores nothing twice.
+ * Takes tasks from a queue, fetches every page of each task's collection through the client,
+ * sanitizes them, writes them to the sink and acknowledges; retries what is transient and
+ * dead-letters what cannot succeed, with a reason and safe details (status, request context
+ * id), never a body.
+ *
+ * Records are keyed by kind and Canvas id (`course.enrollments:500001`) and versioned by
+ * content, so a redelivered or re-run task stores nothing twice and a changed record is
+ * updated. A task that reads its whole collection (no `graded_since`, `submitted_since`,
+ * `start_time` or `end_time`) is a full pass over its scope (kind and path): once every page is
+ * stored, the sink tombstones the records of the scope it no longer saw (deleted in Canvas). A
+ * filtered or windowed task, or one that fails part-way, retires nothing. Each task that ends
+ * done is recorded in the sink with its watermark (see `FinishedTask`), for the next
+ * incremental run.
  *
  * @example
  * ```ts
@@ -162,7 +185,14 @@ export class SyncWorker extends TypedEmitter<SyncWorkerEvents> {
   readonly #concurrency: number;
   readonly #retry: TaskRetryPolicy;
   readonly #random: () => number;
-  #stats = { done: 0, retried: 0, deadLettered: 0, recordsWritten: 0, recordsSkipped: 0 };
+  readonly #now: () => Date;
+  #stats = { done: 0, retried: 0, deadLettered: 0 };
+  #records = emptyCounts();
+  readonly #byKind = new Map<string, RecordCounts>();
+  /** Tasks in hand. */
+  #active = 0;
+  /** Woken when a task ends, for {@link SyncWorker.idle}. */
+  readonly #idleWaiters = new Set<() => void>();
 
   /** @throws CanvasOptionsError when an option is invalid (a missing client, queue or sink too). */
   constructor(options: SyncWorkerOptions) {
@@ -177,6 +207,7 @@ export class SyncWorker extends TypedEmitter<SyncWorkerEvents> {
     const given = Object.entries(o.retry ?? {}).filter(([, value]) => value !== undefined);
     this.#retry = { ...defaultTaskRetryPolicy, ...Object.fromEntries(given) };
     this.#random = options.random ?? Math.random;
+    this.#now = options.now ?? (() => new Date());
   }
 
   /** Starts taking tasks from the queue. */
@@ -227,7 +258,47 @@ export class SyncWorker extends TypedEmitter<SyncWorkerEvents> {
   /** Counters since start. */
   stats(): SyncWorkerStats {
     const { requests, throttled } = this.#client.stats();
-    return { ...this.#stats, requests, throttled };
+    return {
+      ...this.#stats,
+      records: this.#records,
+      byKind: Object.fromEntries(this.#byKind),
+      requests,
+      throttled,
+    };
+  }
+
+  /**
+   * Resolves once the queue has no task queued, delayed or in flight, and this worker has none
+   * in hand: the queue's own counts (`QueueAdapter.stats`), so it also works when producers and
+   * other workers run elsewhere. Checked when a task of this worker ends, and every `pollMs`.
+   * Await it after the producers have enqueued everything, then `close()`.
+   *
+   * @param options - `pollMs`: how often to ask the queue when no task of this worker ends
+   *   (other workers may be finishing the last ones), in ms, @defaultValue 1000; `signal`: stops
+   *   waiting (rejects with its reason).
+   * @throws CanvasUnsupportedError (`UNSUPPORTED`) when the queue adapter has no `stats()`.
+   */
+  async idle(options: { pollMs?: number; signal?: AbortSignal } = {}): Promise<void> {
+    const queue = this.#queue;
+    if (queue.stats === undefined) throw unsupported('stats');
+    const pollMs = options.pollMs ?? 1_000;
+    const { signal } = options;
+    for (;;) {
+      signal?.throwIfAborted();
+      const stats = await queue.stats();
+      if (this.#active === 0 && stats.queued + stats.delayed + stats.inFlight === 0) return;
+      await new Promise<void>((resolve) => {
+        const wake = (): void => {
+          clearTimeout(timer);
+          signal?.removeEventListener('abort', wake);
+          this.#idleWaiters.delete(wake);
+          resolve();
+        };
+        const timer = setTimeout(wake, pollMs);
+        signal?.addEventListener('abort', wake, { once: true });
+        this.#idleWaiters.add(wake);
+      });
+    }
   }
 
   /** A dead letter cleaned for storage or display: patterns, then the client's own token. */
@@ -244,24 +315,48 @@ export class SyncWorker extends TypedEmitter<SyncWorkerEvents> {
     } catch (error) {
       return this.#invalidTask(delivered, error);
     }
-    let written = 0;
+    this.#active++;
+    const counts = { ...emptyCounts() };
     let result: HandlerResult;
     try {
       const sink = this.#sinkOf(task);
       this.#usedSinks.add(sink);
+      const startedAt = this.#now().toISOString();
+      const scope = scopeOf(task);
+      const { stream, windowEnd } = streamOf(task);
+      const pass = stream === 'full' ? await sink.beginPass(scope) : undefined;
       const pages = this.#client.pages(task.path, { searchParams: task.searchParams ?? {} });
       for await (const page of pages) {
         const items =
           this.#sanitizer === undefined
             ? page.items
             : (this.#sanitizer.sanitize(page.items) as unknown[]);
-        const outcome = await sink.upsert(items, {
+        const written = await sink.write(items, {
           key: (record) => recordKey(task, record),
+          kind: task.kind,
+          scope,
+          pass,
         });
-        written += outcome.written;
-        this.#stats.recordsWritten += outcome.written;
-        this.#stats.recordsSkipped += outcome.skipped;
+        // Counted as written, whatever the task's end: a retry then finds these unchanged.
+        const delta = { ...written, deleted: 0 };
+        this.#count(task.kind, delta);
+        Object.assign(counts, sum(counts, delta));
       }
+      if (pass !== undefined) {
+        const delta = { inserted: 0, updated: 0, unchanged: 0, ...(await sink.completePass(pass)) };
+        this.#count(task.kind, delta);
+        Object.assign(counts, sum(counts, delta));
+      }
+      await sink.finishTask({
+        key: task.key,
+        kind: task.kind,
+        scope,
+        stream,
+        // The next incremental task starts where this one did (or at its window's end): what
+        // changed while it ran is read again, never missed.
+        mark: windowEnd ?? startedAt,
+        finishedAt: this.#now().toISOString(),
+      });
       result = { type: 'ack' };
       this.#stats.done++;
     } catch (error) {
@@ -270,14 +365,22 @@ export class SyncWorker extends TypedEmitter<SyncWorkerEvents> {
       );
       if (result.type === 'retry') this.#stats.retried++;
       else this.#stats.deadLettered++;
+    } finally {
+      this.#active--;
     }
     this.emit('task', {
       task,
       outcome: result.type,
-      written,
+      records: counts,
       reason: result.type === 'dead-letter' ? result.reason : undefined,
     });
+    for (const wake of [...this.#idleWaiters]) wake();
     return result;
+  }
+
+  #count(kind: string, counts: RecordCounts): void {
+    this.#records = sum(this.#records, counts);
+    this.#byKind.set(kind, sum(this.#byKind.get(kind) ?? emptyCounts(), counts));
   }
 
   /** Dead-letters a delivered task that is not valid (an adapter that does not validate). */
@@ -296,11 +399,29 @@ export class SyncWorker extends TypedEmitter<SyncWorkerEvents> {
       (text) => this.#client.redact(text),
     );
     this.#stats.deadLettered++;
-    this.emit('task', { task, outcome: 'dead-letter', written: 0, reason: 'invalid-task' });
+    this.emit('task', {
+      task,
+      outcome: 'dead-letter',
+      records: emptyCounts(),
+      reason: 'invalid-task',
+    });
     return result;
   }
 }
 
 function unsupported(method: OptionalQueueMethod): CanvasUnsupportedError {
   return new CanvasUnsupportedError({ method });
+}
+
+function emptyCounts(): { inserted: number; updated: number; unchanged: number; deleted: number } {
+  return { inserted: 0, updated: 0, unchanged: 0, deleted: 0 };
+}
+
+function sum(a: RecordCounts, b: RecordCounts): RecordCounts {
+  return {
+    inserted: a.inserted + b.inserted,
+    updated: a.updated + b.updated,
+    unchanged: a.unchanged + b.unchanged,
+    deleted: a.deleted + b.deleted,
+  };
 }

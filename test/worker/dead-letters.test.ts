@@ -72,7 +72,7 @@ describe('SyncWorker dead letters', () => {
     const records = sim.data.enrollments(first);
     const ids = Array.from(
       { length: records?.length ?? 0 },
-      (_, i) => `${genuine.key}:${records?.at(i)?.id}`,
+      (_, i) => `${genuine.kind}:${records?.at(i)?.id}`,
     );
     expect([...sink.keys()].sort()).toEqual(ids.sort());
   });

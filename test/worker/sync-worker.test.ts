@@ -50,16 +50,23 @@ async function run(
 }
 
 describe('SyncWorker', () => {
-  it('writes every record of every task once, keyed by task key and record id', async () => {
+  it('writes every record of every task once, keyed by kind and Canvas id', async () => {
     const sim = await startSim();
     const courses = [0, 1].map((i) => sim.data.courses.at(i)?.id ?? 0);
     const tasks = courses.map(enrollmentTask);
     const { worker, sink } = await run(sim, tasks);
     const expected = courses.reduce((n, id) => n + (sim.data.enrollments(id)?.length ?? 0), 0);
-    expect(worker.stats()).toMatchObject({ done: 2, deadLettered: 0, recordsWritten: expected });
+    expect(worker.stats()).toMatchObject({
+      done: 2,
+      deadLettered: 0,
+      records: { inserted: expected, updated: 0, unchanged: 0, deleted: 0 },
+      byKind: {
+        'course.enrollments': { inserted: expected, updated: 0, unchanged: 0, deleted: 0 },
+      },
+    });
     expect(sink.size).toBe(expected);
     const first = sim.data.enrollments(courses[0] ?? 0)?.at(0);
-    expect(sink.has(`${tasks[0]?.key}:${first?.id}`)).toBe(true);
+    expect(sink.has(`course.enrollments:${first?.id}`)).toBe(true);
   });
 
   it('stores nothing twice when the same tasks run again', async () => {
@@ -72,9 +79,114 @@ describe('SyncWorker', () => {
     expect(sink.size).toBe(size);
     expect(again.worker.stats()).toMatchObject({
       done: 1,
-      recordsWritten: 0,
-      recordsSkipped: size,
+      records: { inserted: 0, updated: 0, unchanged: size, deleted: 0 },
     });
+  });
+
+  it('updates a changed record, tombstones one Canvas no longer lists, and records the task', async () => {
+    const sim = await startSim();
+    const courseId = sim.data.courses.at(0)?.id ?? 0;
+    const task = enrollmentTask(courseId);
+    const scope = `course.enrollments:${task.path}`;
+    const sink = new MemorySink<unknown>({ now: () => new Date('2026-03-02T08:00:00Z') });
+    const first = sim.data.enrollments(courseId)?.at(0) as { id: number };
+    // A previous run stored an older version of one enrollment and one that has since gone.
+    await sink.write(
+      [
+        { ...first, enrollment_state: 'invited' },
+        { id: 1, gone: true },
+      ],
+      {
+        key: (record) => `course.enrollments:${(record as { id: number }).id}`,
+        kind: 'course.enrollments',
+        scope,
+      },
+    );
+    const size = sim.data.enrollments(courseId)?.length ?? 0;
+    const { worker } = await run(sim, [task], {
+      sink,
+      now: () => new Date('2026-03-09T08:00:00Z'),
+    });
+    expect(worker.stats().records).toEqual({
+      inserted: size - 1,
+      updated: 1,
+      unchanged: 0,
+      deleted: 1,
+    });
+    // Tombstones carry the sink's time.
+    expect((await sink.get('course.enrollments:1'))?.deletedAt).toBe('2026-03-02T08:00:00.000Z');
+    expect((await sink.get(`course.enrollments:${first.id}`))?.record).toEqual(first);
+    expect(await sink.lastFinished(scope, 'full')).toEqual({
+      key: task.key,
+      kind: 'course.enrollments',
+      scope,
+      stream: 'full',
+      mark: '2026-03-09T08:00:00.000Z',
+      finishedAt: '2026-03-09T08:00:00.000Z',
+    });
+  });
+
+  it('retires nothing with a windowed task, and keeps its window end as the watermark', async () => {
+    const sim = await startSim();
+    const user = sim.data.users.at(0)?.id ?? 0;
+    const window = { start_time: '2026-03-02T00:00:00Z', end_time: '2026-03-09T00:00:00Z' };
+    const task = createTask({
+      kind: 'user.page_views',
+      path: `/api/v1/users/${user}/page_views`,
+      searchParams: window,
+    });
+    const scope = `user.page_views:${task.path}`;
+    const sink = new MemorySink<unknown>();
+    await sink.write([{ id: 'old-view' }], { key: () => 'user.page_views:old-view', scope });
+    const { worker } = await run(sim, [task], { sink });
+    expect(worker.stats()).toMatchObject({ done: 1, records: { deleted: 0 } });
+    expect((await sink.get('user.page_views:old-view'))?.deletedAt).toBeUndefined();
+    expect(await sink.lastFinished(scope, 'page-views')).toMatchObject({
+      mark: '2026-03-09T00:00:00Z',
+    });
+  });
+
+  it('re-versions records when the pseudonym key rotates, never duplicating them', async () => {
+    const sim = await startSim();
+    const courseId = sim.data.courses.at(0)?.id ?? 0;
+    const sink = new MemorySink<unknown>();
+    const sanitizer = (key: string) => new FerpaSanitizer({ key: key.repeat(40), keyId: key });
+    await run(sim, [enrollmentTask(courseId)], { sink, sanitizer: sanitizer('a') });
+    const size = sink.size;
+    const rotated = await run(sim, [enrollmentTask(courseId)], { sink, sanitizer: sanitizer('b') });
+    expect(sink.size).toBe(size);
+    expect(rotated.worker.stats().records).toEqual({
+      inserted: 0,
+      updated: size,
+      unchanged: 0,
+      deleted: 0,
+    });
+    expect(JSON.stringify(sink.records())).not.toContain('ps_a_');
+  });
+
+  it('idle() resolves once the queue has nothing queued, delayed or in flight', async () => {
+    const sim = await startSim({ faults: { serverErrorRate: 0.3 } });
+    const courses = [0, 1, 2].map((i) => sim.data.courses.at(i)?.id ?? 0);
+    const queue = new MemoryQueueAdapter();
+    const worker = new SyncWorker({
+      client: createClient(sim, { retry: { maxAttempts: 1 } }),
+      queue,
+      sink: new MemorySink(),
+      retry: { ...FAST_TASK_RETRY, maxAttempts: 10 },
+    });
+    onTestFinished(() => worker.close());
+    await queue.enqueue(courses.map(enrollmentTask));
+    await worker.start();
+    await worker.idle({ pollMs: 5 });
+    expect(worker.stats().done + worker.stats().deadLettered).toBe(3);
+    expect(await queue.stats()).toMatchObject({ queued: 0, delayed: 0, inFlight: 0 });
+    await worker.idle(); // already idle: resolves at once
+    const bare = new SyncWorker({
+      client: createClient(sim),
+      queue: { consume: async () => {}, enqueue: async () => {}, close: async () => {} } as never,
+      sink: new MemorySink(),
+    });
+    await expect(bare.idle()).rejects.toMatchObject({ code: 'UNSUPPORTED', method: 'stats' });
   });
 
   it('sanitizes every page before the sink sees it', async () => {
@@ -304,10 +416,10 @@ describe('SyncWorker', () => {
     const flakySink = (failures: number) => {
       const sink = new MemorySink<unknown>();
       let left = failures;
-      const upsert = sink.upsert.bind(sink);
-      sink.upsert = async (records, options) => {
+      const write = sink.write.bind(sink);
+      sink.write = async (records, options) => {
         if (left-- > 0) throw new Error('ENOSPC writing /data/Jane Student.jsonl');
-        return upsert(records, options);
+        return write(records, options);
       };
       return sink;
     };

@@ -1,0 +1,63 @@
+/**
+ * Where a fetched record goes: its key (kind and Canvas id, independent of the task that
+ * fetched it), the scope a task covers, and whether the task read its whole collection.
+ *
+ * @module
+ */
+
+import { createHash } from 'node:crypto';
+import type { SyncTask } from '../queue/task.js';
+import { canonicalJson } from '../sink/sink.js';
+
+/**
+ * Query parameters that make a task read part of its collection: such a task (incremental
+ * submissions, a page-view window) never completes a pass, so it retires nothing.
+ */
+const FILTERS: ReadonlyMap<string, string> = new Map([
+  ['graded_since', 'graded'],
+  ['submitted_since', 'submitted'],
+  ['start_time', 'page-views'],
+  ['end_time', 'page-views'],
+]);
+
+/**
+ * The sink key of a record: the task's kind and the record's Canvas `id`
+ * (`course.enrollments:500001`), or, for a record without one, the SHA-256 of its canonical
+ * JSON. Independent of the task's filters, windows and endpoint, so a record fetched again
+ * another way updates the stored one; never a pseudonym (ids are kept as Canvas sends them by
+ * the sanitizer's `keep` action), so rotating the HMAC key re-versions records instead of
+ * duplicating them.
+ * @internal
+ */
+export function recordKey(task: SyncTask, record: unknown): string {
+  const id = (record as { id?: unknown } | null)?.id;
+  if (typeof id === 'number' || typeof id === 'string') return `${task.kind}:${id}`;
+  const digest = createHash('sha256').update(canonicalJson(record)).digest('hex');
+  return `${task.kind}:sha256:${digest}`;
+}
+
+/**
+ * The scope of a task: its kind and path (`course.enrollments:/api/v1/courses/42/enrollments`),
+ * independent of its query (filters, windows, `per_page`).
+ * @internal
+ */
+export function scopeOf(task: SyncTask): string {
+  return `${task.kind}:${task.path}`;
+}
+
+/**
+ * What a task reads: the whole collection (`'full'`: it completes a pass), or part of it, and
+ * which watermark it advances: `'graded'` (`graded_since`), `'submitted'` (`submitted_since`),
+ * `'page-views'` (a `start_time`/`end_time` window, whose end is the mark).
+ * @internal
+ */
+export function streamOf(task: SyncTask): { stream: string; windowEnd: string | undefined } {
+  const params = task.searchParams ?? {};
+  for (const [name, stream] of FILTERS) {
+    if (params[name] !== undefined) {
+      const end = params.end_time;
+      return { stream, windowEnd: typeof end === 'string' ? end : undefined };
+    }
+  }
+  return { stream: 'full', windowEnd: undefined };
+}
