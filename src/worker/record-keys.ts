@@ -21,8 +21,16 @@ const FILTERS: ReadonlyMap<string, string> = new Map([
 ]);
 
 /**
+ * Kinds whose records are a course's view of something shared: a user listed by two courses
+ * (with each course's enrollments nested) or summarized by each course's analytics is two
+ * records, keyed by course too.
+ */
+const PER_COURSE_KINDS: ReadonlySet<string> = new Set(['course.users', 'course.student_summaries']);
+
+/**
  * The sink key of a record: the task's kind and the record's Canvas `id`
- * (`course.enrollments:500001`), or, for a record without one, the SHA-256 of its canonical
+ * (`course.enrollments:500001`; `course.users:courses/42:100001` for the kinds that are a
+ * course's view of a user), or, for a record without an id, the SHA-256 of its canonical
  * JSON. Independent of the task's filters, windows and endpoint, so a record fetched again
  * another way updates the stored one; never a pseudonym (ids are kept as Canvas sends them by
  * the sanitizer's `keep` action), so rotating the HMAC key re-versions records instead of
@@ -30,10 +38,13 @@ const FILTERS: ReadonlyMap<string, string> = new Map([
  * @internal
  */
 export function recordKey(task: SyncTask, record: unknown): string {
+  const prefix = PER_COURSE_KINDS.has(task.kind)
+    ? `${task.kind}:${/\/(courses\/[^/]+)/.exec(task.path)?.[1] ?? task.path}`
+    : task.kind;
   const id = (record as { id?: unknown } | null)?.id;
-  if (typeof id === 'number' || typeof id === 'string') return `${task.kind}:${id}`;
+  if (typeof id === 'number' || typeof id === 'string') return `${prefix}:${id}`;
   const digest = createHash('sha256').update(canonicalJson(record)).digest('hex');
-  return `${task.kind}:sha256:${digest}`;
+  return `${prefix}:sha256:${digest}`;
 }
 
 /**
