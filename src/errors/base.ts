@@ -27,6 +27,8 @@ import { scrubSecretText } from './secret-patterns.js';
  * - `SINK_CLOSED`: a sink written after `close()` (`CanvasSinkError`);
  * - `SINK_CORRUPT`: a sink file holding a line that is not a sink line, found when it is opened
  *   (`CanvasSinkError`, with the file and line number);
+ * - `SINK_SCHEMA`: a sink database whose schema version this canvas-sync does not know (newer,
+ *   or unreadable), found when it is opened (`CanvasSinkError`, with the file and versions);
  * - `UNSUPPORTED`: an optional method of the queue adapter (`deadLetters`,
  *   `replayDeadLetters`) is missing (`CanvasUnsupportedError` of `canvas-sync/queue`).
  * @category Errors
@@ -44,6 +46,7 @@ export type CanvasSyncErrorCode =
   | 'CLIENT_CLOSED'
   | 'SINK_CLOSED'
   | 'SINK_CORRUPT'
+  | 'SINK_SCHEMA'
   | 'UNSUPPORTED'
   | 'TASK_VALIDATION'
   | 'SANITIZE_FAILED'
