@@ -5,5 +5,5 @@
  *
  * @module
  */
-export type { SqliteSinkOptions } from './sqlite-sink.js';
+export type { SqliteSinkOptions } from './sqlite-options.js';
 export { SqliteSink } from './sqlite-sink.js';

@@ -8,20 +8,12 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import {
-  type Client,
-  createClient,
-  type InStatement,
-  type Row,
-  type Transaction,
-} from '@libsql/client';
-import { z } from 'zod';
+import { pathToFileURL } from 'node:url';
+import { type Client, createClient, type InStatement, type Transaction } from '@libsql/client';
 import { parseOptions } from '../../errors/index.js';
 import {
   CanvasSinkError,
   type FinishedTask,
-  type PreparedBatch,
   prepareBatch,
   type Sink,
   type SinkPass,
@@ -30,109 +22,16 @@ import {
   type StoredRecord,
   sinkInvalid,
 } from '../sink.js';
+import {
+  DEFAULT_BUSY_TIMEOUT_MS,
+  optionsSchema,
+  passSchema,
+  SINK,
+  type SqliteSinkOptions,
+  taskSchema,
+} from './sqlite-options.js';
+import { RECORD_COLUMNS, text, toJson, toStoredRecord, writeBatch } from './sqlite-rows.js';
 import { prepareSchema, SCHEMA_VERSION } from './sqlite-schema.js';
-
-/**
- * Options of {@link SqliteSink.open}. Give exactly one of `path` and `url`.
- * @category Sinks
- */
-export interface SqliteSinkOptions {
-  /**
-   * The database file, absolute or relative to the working directory. It and its parent
-   * directories are created if missing; SQLite keeps two files beside it while it is open
-   * (`-wal`, `-shm`).
-   */
-  path?: string | undefined;
-  /**
-   * The database file as an absolute `file:` URL (`file:///srv/canvas.db`, `file:/srv/canvas.db`),
-   * without query or fragment; percent-escapes are decoded. Remote libSQL URLs are not supported.
-   */
-  url?: string | undefined;
-  /** The time stamps of records, passes and tombstones. @defaultValue `() => new Date()` */
-  now?: (() => Date) | undefined;
-  /**
-   * Whether every resolved `write` (and pass, and finished task) survives a power loss or an OS
-   * crash, not only a crash of the process: SQLite then syncs the write-ahead log to disk at every
-   * commit (`PRAGMA synchronous = FULL`), one disk flush per call. Without it
-   * (`synchronous = NORMAL`), what was written since the last checkpoint can be lost by a power
-   * loss (whole calls, never part of one) until `flush()` or `close()`.
-   * @defaultValue false
-   */
-  durable?: boolean | undefined;
-  /**
-   * How long a call waits for another connection (another process, an `sqlite3` shell) that
-   * holds the database's write lock before it fails with `SQLITE_BUSY`, in milliseconds.
-   * Minimum: 0. Maximum: 600,000.
-   * @defaultValue 5000
-   */
-  busyTimeoutMs?: number | undefined;
-}
-
-const SINK = 'SqliteSink';
-const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
-const MAX_BUSY_TIMEOUT_MS = 600_000;
-/** Keys per `SELECT … WHERE key IN (…)`, well under SQLite's limit of bound parameters. */
-const KEYS_PER_SELECT = 500;
-
-const fileUrlSchema = z.string().transform((value, context) => {
-  try {
-    const url = new URL(value);
-    if (
-      /^file:\//i.test(value) &&
-      url.protocol === 'file:' &&
-      url.hostname === '' &&
-      url.search === '' &&
-      url.hash === ''
-    ) {
-      return fileURLToPath(url);
-    }
-  } catch {
-    // reported below
-  }
-  context.addIssue({
-    code: 'custom',
-    message: 'Expected an absolute file: URL (file:///srv/canvas.db) without query or fragment',
-  });
-  return z.NEVER;
-});
-
-const optionsSchema = z
-  .strictObject({
-    path: z.string().min(1, 'Expected a non-empty file path').optional(),
-    url: fileUrlSchema.optional(),
-    now: z
-      .custom<() => Date>((value) => typeof value === 'function', { error: 'Expected a function' })
-      .optional(),
-    durable: z.boolean().optional(),
-    busyTimeoutMs: z.number().int().min(0).max(MAX_BUSY_TIMEOUT_MS).optional(),
-  })
-  .superRefine((options, context) => {
-    if ((options.path === undefined) === (options.url === undefined)) {
-      context.addIssue({
-        code: 'custom',
-        path: ['path'],
-        message: 'Expected exactly one of path and url',
-      });
-    }
-  });
-
-const passSchema = z.object({
-  scope: z.string().min(1),
-  id: z.string().min(1),
-  startedAt: z.string(),
-});
-
-const taskSchema = z.object({
-  key: z.string().min(1),
-  kind: z.string().min(1),
-  scope: z.string().min(1),
-  stream: z.string().min(1),
-  mark: z.string().min(1),
-  finishedAt: z.string().min(1),
-});
-
-const RECORD_COLUMNS =
-  'key, kind, scope, version, record, first_seen_at, last_seen_at, pass, deleted_at';
 
 /**
  * A {@link Sink} that keeps records in one SQLite database file, with the semantics every sink
@@ -317,7 +216,10 @@ export class SqliteSink<T> implements Sink<T> {
    * Completes an open pass in one transaction: tombstones the live records of its scope that it
    * did not see, and closes it. A pass no longer open: `{ deleted: 0 }`.
    */
-  async completePass(pass: SinkPass): Promise<{ deleted: number }> {
+  async completePass(pass: SinkPass): Promise<{
+    /** Records tombstoned by this call. */
+    deleted: number;
+  }> {
     this.#checkOpen();
     const { scope, id } = parseOptions(passSchema, pass, `${SINK} pass`);
     const at = this.#now().toISOString();
@@ -454,113 +356,4 @@ export class SqliteSink<T> implements Sink<T> {
   #checkOpen(): void {
     if (this.closed) throw new CanvasSinkError({ code: 'SINK_CLOSED', sink: SINK });
   }
-}
-
-/**
- * Writes a validated batch in `transaction`: reads the stored version (and tombstone) of each key
- * first, then inserts, replaces or touches each row, counting exactly.
- */
-async function writeBatch<T>(
-  transaction: Transaction,
-  batch: PreparedBatch<T>,
-  json: readonly string[],
-  at: string,
-): Promise<SinkWriteResult> {
-  const stored = await storedVersions(
-    transaction,
-    batch.records.filter((record) => !record.repeated).map((record) => record.key),
-  );
-  const scope = batch.scope ?? null;
-  const pass = batch.pass?.id ?? null;
-  const result = { inserted: 0, updated: 0, unchanged: 0 };
-  const statements: InStatement[] = [];
-  batch.records.forEach(({ key, version, repeated }, index) => {
-    const before = stored.get(key);
-    if (repeated) {
-      result.unchanged++;
-    } else if (before === undefined) {
-      result.inserted++;
-      statements.push({
-        sql: `INSERT INTO canvas_sync_records (${RECORD_COLUMNS})
-              VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)`,
-        args: [key, batch.kind, scope, version, json[index] ?? 'null', at, at, pass],
-      });
-    } else if (before.version !== version || before.deleted) {
-      result.updated++;
-      statements.push({
-        sql: `UPDATE canvas_sync_records SET kind = ?, scope = coalesce(?, scope), version = ?,
-                record = ?, last_seen_at = ?, pass = coalesce(?, pass), deleted_at = NULL
-              WHERE key = ?`,
-        args: [batch.kind, scope, version, json[index] ?? 'null', at, pass, key],
-      });
-    } else {
-      result.unchanged++;
-      statements.push({
-        sql: `UPDATE canvas_sync_records SET scope = coalesce(?, scope), last_seen_at = ?,
-                pass = coalesce(?, pass)
-              WHERE key = ?`,
-        args: [scope, at, pass, key],
-      });
-    }
-  });
-  await transaction.batch(statements);
-  return result;
-}
-
-/** The stored version of each of `keys` that is stored, and whether it is tombstoned. */
-async function storedVersions(
-  transaction: Transaction,
-  keys: readonly string[],
-): Promise<Map<string, { version: string; deleted: boolean }>> {
-  const stored = new Map<string, { version: string; deleted: boolean }>();
-  for (let start = 0; start < keys.length; start += KEYS_PER_SELECT) {
-    const chunk = keys.slice(start, start + KEYS_PER_SELECT);
-    const result = await transaction.execute({
-      sql: `SELECT key, version, deleted_at IS NOT NULL AS deleted FROM canvas_sync_records
-            WHERE key IN (${chunk.map(() => '?').join(', ')})`,
-      args: chunk,
-    });
-    for (const row of result.rows) {
-      stored.set(text(row, 'key'), { version: text(row, 'version'), deleted: row.deleted === 1 });
-    }
-  }
-  return stored;
-}
-
-/** A record as stored: its JSON, or a `CanvasOptionsError` naming its position. */
-function toJson(record: unknown, index: number): string {
-  let json: string | undefined;
-  try {
-    json = JSON.stringify(record);
-  } catch {
-    // reported below
-  }
-  if (typeof json !== 'string') {
-    throw sinkInvalid(SINK, `records[${index}]`, 'Cannot be serialized as JSON');
-  }
-  return json;
-}
-
-function toStoredRecord<T>(row: Row): StoredRecord<T> {
-  return {
-    key: text(row, 'key'),
-    kind: text(row, 'kind'),
-    scope: optionalText(row, 'scope'),
-    version: text(row, 'version'),
-    record: JSON.parse(text(row, 'record')) as T,
-    firstSeenAt: text(row, 'first_seen_at'),
-    lastSeenAt: text(row, 'last_seen_at'),
-    pass: optionalText(row, 'pass'),
-    deletedAt: optionalText(row, 'deleted_at'),
-  };
-}
-
-function text(row: Row, column: string): string {
-  const value = row[column];
-  return typeof value === 'string' ? value : String(value);
-}
-
-function optionalText(row: Row, column: string): string | undefined {
-  const value = row[column];
-  return value === null || value === undefined ? undefined : String(value);
 }
