@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import * as canvasSync from '../src/index.js';
 import * as queue from '../src/queue/index.js';
+import * as postgres from '../src/sink/postgres/index.js';
+import * as sqlite from '../src/sink/sqlite/index.js';
 import * as testing from '../src/testing/index.js';
 import * as queueTesting from '../src/testing/queue-conformance.js';
+import * as sinkTesting from '../src/testing/sink-conformance.js';
 
 /**
  * Every runtime export of every entry point, sorted. The public API grows only on purpose: a
@@ -69,6 +72,9 @@ const pinned = {
     'startCanvasSimulator',
   ],
   'canvas-sync/testing/queue': ['runQueueAdapterConformance'],
+  'canvas-sync/testing/sink': ['runSinkConformance'],
+  'canvas-sync/sinks/sqlite': ['SqliteSink'],
+  'canvas-sync/sinks/postgres': ['PostgresSink'],
 } as const;
 
 const modules: Record<keyof typeof pinned, Record<string, unknown>> = {
@@ -76,6 +82,9 @@ const modules: Record<keyof typeof pinned, Record<string, unknown>> = {
   'canvas-sync/queue': queue,
   'canvas-sync/testing': testing,
   'canvas-sync/testing/queue': queueTesting,
+  'canvas-sync/testing/sink': sinkTesting,
+  'canvas-sync/sinks/sqlite': sqlite,
+  'canvas-sync/sinks/postgres': postgres,
 };
 
 describe('public API', () => {
@@ -87,6 +96,17 @@ describe('public API', () => {
       expect(Object.keys(modules[entry]).sort()).toEqual([...names].sort());
     });
   }
+
+  it('maps every pinned entry point, and nothing else, in package.json', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const manifest = JSON.parse(
+      await readFile(new URL('../package.json', import.meta.url), 'utf8'),
+    );
+    const subpaths = Object.keys(manifest.exports as Record<string, unknown>)
+      .filter((subpath) => subpath !== './package.json')
+      .map((subpath) => (subpath === '.' ? 'canvas-sync' : `canvas-sync/${subpath.slice(2)}`));
+    expect(subpaths.sort()).toEqual(Object.keys(pinned).sort());
+  });
 
   it('keeps the root small: at most 35 runtime names', () => {
     expect(Object.keys(canvasSync).length).toBeLessThanOrEqual(35);
