@@ -314,6 +314,58 @@ describe.skipIf(url === undefined)(
       expect(rows.rows).toEqual([{ count: '200' }]);
     });
 
+    it('runs a transaction again when PostgreSQL aborts it as a deadlock victim, up to 5 times', async () => {
+      // When a real deadlock is broken depends on timers (deadlock_timeout), so the server is
+      // made to abort the sink's statements with the deadlock SQLSTATE (40P01) by a trigger,
+      // the first `failures` times (a sequence counts them: it is not rolled back).
+      const schema = freshSchema();
+      const sink = await open(schema);
+      await sink.write([{ id: 1, name: 'a' }], byId);
+      const s = `"${schema}"`;
+      const failNext = async (failures: number) => {
+        await sql().query(`DROP SEQUENCE IF EXISTS ${s}.tries; CREATE SEQUENCE ${s}.tries`);
+        await sql().query(
+          `CREATE OR REPLACE FUNCTION ${s}.fail() RETURNS trigger LANGUAGE plpgsql AS $$
+           BEGIN
+             IF nextval('${s}.tries') <= ${failures} THEN
+               RAISE EXCEPTION 'deadlock (injected)' USING ERRCODE = 'deadlock_detected';
+             END IF;
+             RETURN NULL;
+           END $$;
+           CREATE OR REPLACE TRIGGER fail BEFORE INSERT ON ${s}.canvas_sync_records
+             FOR EACH STATEMENT EXECUTE FUNCTION ${s}.fail()`,
+        );
+      };
+      const tries = async () =>
+        (await sql().query<{ n: string }>(`SELECT last_value::text AS n FROM ${s}.tries`)).rows[0]
+          ?.n;
+
+      await failNext(2);
+      expect(
+        await sink.write(
+          [
+            { id: 1, name: 'b' },
+            { id: 2, name: 'b' },
+          ],
+          byId,
+        ),
+      ).toEqual({ inserted: 1, updated: 1, unchanged: 0 });
+      expect(await tries()).toBe('3');
+
+      await failNext(5);
+      await expect(sink.write([{ id: 3, name: 'c' }], byId)).rejects.toMatchObject({
+        code: '40P01',
+      });
+      expect(await tries()).toBe('5');
+      expect(await sink.get('users:3')).toBeUndefined();
+      // The connection went back to the pool in a usable state.
+      expect(await sink.write([{ id: 3, name: 'c' }], byId)).toEqual({
+        inserted: 1,
+        updated: 0,
+        unchanged: 0,
+      });
+    });
+
     it('creates a new schema once when several sinks open it at once', async () => {
       const schema = freshSchema();
       const opened = await Promise.all(Array.from({ length: 4 }, () => open(schema)));
