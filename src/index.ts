@@ -136,6 +136,7 @@ export type {
   MemorySinkOptions,
   Sink,
   SinkPass,
+  SinkPassResult,
   SinkWriteOptions,
   SinkWriteResult,
   StoredRecord,

@@ -25,7 +25,7 @@ import { scrubSecretText } from './secret-patterns.js';
  * - `TASK_VALIDATION`: a queue payload that is not a valid task (`CanvasTaskValidationError`);
  * - `SANITIZE_FAILED`: a value the sanitizer cannot sanitize (`CanvasSanitizeError`);
  * - `SINK_CLOSED`: a sink written after `close()` (`CanvasSinkError`);
- * - `SINK_CORRUPT`: a sink file holding a line that is not a sink line, found when it is opened
+ * - `SINK_CORRUPT`: a sink file holding a line that is not a change line, found when it is opened
  *   (`CanvasSinkError`, with the file and line number);
  * - `SINK_SCHEMA`: a sink database whose schema version this canvas-sync does not know (newer,
  *   or unreadable), found when it is opened (`CanvasSinkError`, with the file and versions);

@@ -13,6 +13,7 @@ export type {
   FinishedTask,
   Sink,
   SinkPass,
+  SinkPassResult,
   SinkWriteOptions,
   SinkWriteResult,
   StoredRecord,

@@ -6,10 +6,14 @@
 import { randomUUID } from 'node:crypto';
 import {
   CanvasSinkError,
+  checkFinishedTask,
+  checkPass,
+  checkScope,
   type FinishedTask,
   prepareBatch,
   type Sink,
   type SinkPass,
+  type SinkPassResult,
   type SinkWriteOptions,
   type SinkWriteResult,
   type StoredRecord,
@@ -27,8 +31,8 @@ export interface MemorySinkOptions {
 /**
  * A {@link Sink} that keeps records in a `Map` by key, in first-write order, with the same
  * semantics as every sink (latest version wins, passes and tombstones, finished tasks). Records
- * are stored by reference, not copied. After {@link MemorySink.close}, writes reject but what
- * is stored can still be read.
+ * are stored by reference, not copied. After {@link MemorySink.close}, the `Sink` methods
+ * reject but what is stored can still be read with `records()`, `stored()` and `keys()`.
  *
  * @example
  * ```ts
@@ -135,12 +139,14 @@ export class MemorySink<T> implements Sink<T> {
 
   /** The record stored under `key` (tombstoned ones included), if any. */
   async get(key: string): Promise<StoredRecord<T> | undefined> {
+    this.#open();
     return this.#records.get(key);
   }
 
   /** Opens a full pass over `scope`, or returns the pass already open for it. */
   async beginPass(scope: string): Promise<SinkPass> {
     this.#open();
+    checkScope('MemorySink', scope);
     const open = this.#passes.get(scope);
     if (open !== undefined) return open;
     const pass = { scope, id: randomUUID(), startedAt: this.#now().toISOString() };
@@ -149,8 +155,9 @@ export class MemorySink<T> implements Sink<T> {
   }
 
   /** Tombstones the live records of the pass's scope it did not see, and closes it. */
-  async completePass(pass: SinkPass): Promise<{ deleted: number }> {
+  async completePass(pass: SinkPass): Promise<SinkPassResult> {
     this.#open();
+    checkPass('MemorySink', pass);
     if (this.#passes.get(pass.scope)?.id !== pass.id) return { deleted: 0 };
     this.#passes.delete(pass.scope);
     const at = this.#now().toISOString();
@@ -172,11 +179,13 @@ export class MemorySink<T> implements Sink<T> {
   /** Records a finished task; a later record of the same key replaces it. */
   async finishTask(task: FinishedTask): Promise<void> {
     this.#open();
-    this.#finished.set(task.key, { ...task });
+    const copy = checkFinishedTask('MemorySink', task);
+    this.#finished.set(copy.key, copy);
   }
 
   /** The finished task of `scope` and `stream` with the latest `mark`, if any. */
   async lastFinished(scope: string, stream: string): Promise<FinishedTask | undefined> {
+    this.#open();
     let last: FinishedTask | undefined;
     for (const task of this.#finished.values()) {
       if (task.scope !== scope || task.stream !== stream) continue;
@@ -188,7 +197,10 @@ export class MemorySink<T> implements Sink<T> {
   /** Nothing to flush: resolves at once. */
   async flush(): Promise<void> {}
 
-  /** Refuses further writes; idempotent. What is stored stays readable. */
+  /**
+   * Refuses further calls; idempotent. What is stored stays readable through
+   * {@link MemorySink.records}, {@link MemorySink.stored} and {@link MemorySink.keys}.
+   */
   async close(): Promise<void> {
     this.#closed = true;
   }

@@ -75,6 +75,15 @@ export interface SinkPass {
 }
 
 /**
+ * What {@link Sink.completePass} did.
+ * @category Sinks
+ */
+export interface SinkPassResult {
+  /** Live records of the pass's scope that it did not see, now tombstoned (0 if it was no longer open). */
+  readonly deleted: number;
+}
+
+/**
  * A record as a sink keeps it.
  * @category Sinks
  */
@@ -144,8 +153,11 @@ export interface FinishedTask {
  *   and closes it. Only a task that read its whole collection completes a pass: a filtered or
  *   windowed task, or one that failed part-way, retires nothing.
  * - `flush()` waits for pending writes and makes them durable; `close()` does too, releases
- *   resources, and is idempotent; after it, every method rejects with {@link CanvasSinkError}
- *   (`SINK_CLOSED`).
+ *   resources, and is idempotent. After `close()`, every other method rejects with
+ *   {@link CanvasSinkError} (`SINK_CLOSED`), but `flush()`, which waits for the close.
+ * - Bad arguments (a scope that is not a non-empty string of at most 1,024 characters, a pass
+ *   not returned by `beginPass`, a finished task with a missing field) are refused with
+ *   `CanvasOptionsError` before anything is written.
  * @category Sinks
  */
 export interface Sink<T> {
@@ -159,7 +171,7 @@ export interface Sink<T> {
    * Completes an open pass: tombstones the live records of its scope that it did not see, and
    * closes it. Completing a pass that is no longer open does nothing (`deleted: 0`).
    */
-  completePass(pass: SinkPass): Promise<{ deleted: number }>;
+  completePass(pass: SinkPass): Promise<SinkPassResult>;
   /** Records a finished task (see {@link FinishedTask}); a later record of the same key replaces it. */
   finishTask(task: FinishedTask): Promise<void>;
   /** The finished task of `scope` and `stream` with the latest `mark`, if any. */
@@ -248,7 +260,7 @@ function describeSinkError(options: CanvasSinkErrorOptions): string {
       ? `The ${options.sink} database ${options.path} records no readable schema version (expected 1 to ${options.supported}); it was left untouched`
       : `The ${options.sink} database ${options.path} has schema version ${options.found}, newer than ${options.supported}, the newest this canvas-sync supports: upgrade canvas-sync; it was left untouched`;
   }
-  return `The ${options.sink} file ${options.path} is corrupt: line ${options.line} is not a sink line (expected {"key": non-empty string, "record": …})`;
+  return `The ${options.sink} file ${options.path} is corrupt: line ${options.line} is not a change line of canvas-sync`;
 }
 
 /** One record of a validated batch, ready to store. */
@@ -347,6 +359,52 @@ function checkedString(sink: string, index: number, what: string, value: unknown
     `records[${index}]`,
     `options.${what} returned ${got}; expected a non-empty string of at most ${MAX_KEY} characters`,
   );
+}
+
+/**
+ * Checks a scope given to `beginPass`.
+ * @throws CanvasOptionsError unless it is a non-empty string of at most 1,024 characters.
+ * @internal
+ */
+export function checkScope(sink: string, scope: unknown): string {
+  if (typeof scope === 'string' && scope !== '' && scope.length <= MAX_SCOPE) return scope;
+  throw sinkInvalid(
+    sink,
+    'scope',
+    `Expected a non-empty string of at most ${MAX_SCOPE} characters`,
+  );
+}
+
+/**
+ * Checks a pass given to `completePass`.
+ * @throws CanvasOptionsError unless it has the shape `beginPass` returns.
+ * @internal
+ */
+export function checkPass(sink: string, pass: unknown): SinkPass {
+  if (isPass(pass)) return pass;
+  throw sinkInvalid(sink, 'pass', 'Expected a pass returned by beginPass');
+}
+
+/**
+ * Checks a finished task given to `finishTask`, and copies its fields.
+ * @throws CanvasOptionsError unless every field is a non-empty string.
+ * @internal
+ */
+export function checkFinishedTask(sink: string, task: unknown): FinishedTask {
+  const fields = ['key', 'kind', 'scope', 'stream', 'mark', 'finishedAt'] as const;
+  const given = (task ?? {}) as Record<string, unknown>;
+  for (const field of fields) {
+    const value = given[field];
+    if (typeof value !== 'string' || value === '' || value.length > MAX_SCOPE) {
+      throw sinkInvalid(
+        sink,
+        `task.${field}`,
+        `Expected a non-empty string of at most ${MAX_SCOPE} characters`,
+      );
+    }
+  }
+  const copy = Object.fromEntries(fields.map((field) => [field, given[field]]));
+  return copy as unknown as FinishedTask;
 }
 
 function isPass(value: unknown): value is SinkPass {

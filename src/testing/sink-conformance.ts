@@ -16,10 +16,13 @@ import { CanvasSinkError, type Sink, type SinkWriteOptions } from '../sink/sink.
  */
 export interface SinkConformanceOptions {
   /**
-   * Opens a new sink on the storage `sink` used, after the suite closed it. When given, the
-   * suite checks that records, tombstones, open passes and finished tasks survive `close()`.
+   * Opens a new sink on the storage `sink` used, after the suite closed it, with the same clock.
+   * When given, the suite checks that records (with all their metadata), tombstones, open passes
+   * and finished tasks survive `close()`.
    */
-  reopen?: ((sink: Sink<unknown>) => Promise<Sink<unknown>>) | undefined;
+  reopen?:
+    | ((sink: Sink<unknown>, context: SinkFactoryContext) => Promise<Sink<unknown>>)
+    | undefined;
 }
 
 /** What the factory of {@link runSinkConformance} is given. */
@@ -320,6 +323,28 @@ export function runSinkConformance(
       expect(await sink.lastFinished(SCOPE, 'full')).toBeUndefined();
     });
 
+    it('refuses bad scopes, passes and finished tasks before writing anything', async () => {
+      const sink = await fresh();
+      await expect(sink.beginPass('')).rejects.toBeInstanceOf(CanvasOptionsError);
+      await expect(sink.beginPass('x'.repeat(1_025))).rejects.toBeInstanceOf(CanvasOptionsError);
+      await expect(sink.completePass({ scope: SCOPE } as never)).rejects.toBeInstanceOf(
+        CanvasOptionsError,
+      );
+      const task = {
+        key: 'v1:a',
+        kind: 'users',
+        scope: SCOPE,
+        stream: '',
+        mark: 'm',
+        finishedAt: 'f',
+      };
+      await expect(sink.finishTask(task)).rejects.toBeInstanceOf(CanvasOptionsError);
+      expect(await sink.lastFinished(SCOPE, '')).toBeUndefined();
+      // None of it opened a pass.
+      const pass = await sink.beginPass(SCOPE);
+      expect(await sink.completePass(pass)).toEqual({ deleted: 0 });
+    });
+
     it('refuses every call after close(), which is idempotent', async () => {
       const sink = await fresh();
       await sink.write([{ id: 1, name: 'a' }], byId);
@@ -344,6 +369,10 @@ export function runSinkConformance(
           finishedAt: '2026-03-02T08:00:00.000Z',
         }),
       ).rejects.toMatchObject(closed);
+      await expect(sink.get('users:1')).rejects.toMatchObject(closed);
+      await expect(sink.lastFinished(SCOPE, 'full')).rejects.toMatchObject(closed);
+      // flush() after close() waits for the close.
+      await expect(sink.flush()).resolves.toBeUndefined();
     });
 
     const { reopen } = options;
@@ -372,10 +401,19 @@ export function runSinkConformance(
           finishedAt: '2026-03-02T08:00:00.000Z',
         };
         await sink.finishTask(task);
+        // Written without a scope, then seen unchanged by the open pass: it joins the scope.
+        await sink.write([{ id: 5, name: 'e' }], byId);
+        advance(60_000);
+        await sink.write([{ id: 5, name: 'e' }], { ...byId, pass });
+        const keys = ['users:1', 'users:2', 'users:5'];
+        const before = await Promise.all(keys.map((k) => sink.get(k)));
         await sink.close();
 
-        const again = (await reopen(sink)) as Sink<Row>;
+        const again = (await reopen(sink, context)) as Sink<Row>;
         open.push(again);
+        // Every record as it was, metadata included.
+        expect(await Promise.all(keys.map((k) => again.get(k)))).toEqual(before);
+        expect(await again.get('users:5')).toMatchObject({ scope: SCOPE, pass: pass.id });
         expect(await again.get('users:1')).toMatchObject({
           record: { id: 1, name: 'A' },
           pass: pass.id,
@@ -385,10 +423,16 @@ export function runSinkConformance(
         expect(await again.completePass(pass)).toEqual({ deleted: 1 });
         await again.close();
 
-        const third = (await reopen(again)) as Sink<Row>;
+        const third = (await reopen(again, context)) as Sink<Row>;
         open.push(third);
-        expect((await third.get('users:2'))?.deletedAt).toBe('2026-03-02T08:00:00.000Z');
+        expect((await third.get('users:2'))?.deletedAt).toBe('2026-03-02T08:01:00.000Z');
         expect(await third.lastFinished(SCOPE, 'full')).toEqual(task);
+        // users:5 was seen by the completed pass: still live; the next pass that misses it
+        // retires it.
+        expect((await third.get('users:5'))?.deletedAt).toBeUndefined();
+        const next = await third.beginPass(SCOPE);
+        await third.write([{ id: 1, name: 'A' }], { ...byId, pass: next });
+        expect(await third.completePass(next)).toEqual({ deleted: 1 });
         expect(await third.write([{ id: 1, name: 'A' }], byId)).toEqual({
           inserted: 0,
           updated: 0,

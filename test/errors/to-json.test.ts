@@ -349,7 +349,7 @@ const cases: [string, () => CanvasSyncError, Record<string, unknown>][] = [
       name: 'CanvasSinkError',
       code: 'SINK_CORRUPT',
       message:
-        'The JsonlFileSink file /var/lib/sync/users.jsonl is corrupt: line 7 is not a sink line (expected {"key": non-empty string, "record": …})',
+        'The JsonlFileSink file /var/lib/sync/users.jsonl is corrupt: line 7 is not a change line of canvas-sync',
       sink: 'JsonlFileSink',
       path: '/var/lib/sync/users.jsonl',
       line: 7,

@@ -390,7 +390,7 @@ describe('JsonlFileSink', () => {
     expect(sinkError.path).toBe(corrupt);
     expect(
       sinkError.message.startsWith(
-        `The JsonlFileSink file ${corrupt} is corrupt: line 3 is not a sink line`,
+        `The JsonlFileSink file ${corrupt} is corrupt: line 3 is not a change line of canvas-sync`,
       ),
     ).toBe(true);
     expect(sinkError.toJSON()).toStrictEqual({

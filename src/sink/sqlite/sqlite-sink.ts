@@ -284,10 +284,11 @@ export class SqliteSink<T> implements Sink<T> {
 
   /**
    * Waits for pending calls and syncs the write-ahead log to disk, so that everything written
-   * before survives a power loss (with `durable: true`, it already did).
+   * before survives a power loss (with `durable: true`, it already did). After `close()`, waits
+   * for the close instead.
    */
   async flush(): Promise<void> {
-    this.#checkOpen();
+    if (this.#closing !== undefined) return this.#closing;
     await this.#run(() => this.#sync());
   }
 
