@@ -12,6 +12,9 @@ import { z } from 'zod';
 import { parseOptions } from '../errors/index.js';
 import {
   CanvasSinkError,
+  checkFinishedTask,
+  checkPass,
+  checkScope,
   digestVersion,
   type FinishedTask,
   prepareBatch,
@@ -127,7 +130,6 @@ export type JsonlChange =
 const SINK = 'JsonlFileSink';
 const READ_CHUNK_BYTES = 64 * 1024;
 const NEWLINE = 0x0a;
-const MAX_SCOPE = 1_024;
 /** The time stamps of a record read from a 0.1 file, which kept none. */
 const EPOCH = '1970-01-01T00:00:00.000Z';
 /** The fields of a {@link FinishedTask}, each a non-empty string. */
@@ -404,13 +406,7 @@ export class JsonlFileSink<T> implements Sink<T> {
    */
   async beginPass(scope: string): Promise<SinkPass> {
     this.#open();
-    if (typeof scope !== 'string' || scope === '' || scope.length > MAX_SCOPE) {
-      throw sinkInvalid(
-        SINK,
-        'scope',
-        `Expected a non-empty string of at most ${MAX_SCOPE} characters`,
-      );
-    }
+    checkScope(SINK, scope);
     return this.#enqueue(async () => {
       const open = this.#state.passes.get(scope);
       if (open !== undefined) return open;
@@ -437,8 +433,7 @@ export class JsonlFileSink<T> implements Sink<T> {
     deleted: number;
   }> {
     this.#open();
-    if (!isPass(pass)) throw sinkInvalid(SINK, 'pass', 'Expected a pass returned by beginPass');
-    const { scope, id } = pass;
+    const { scope, id } = checkPass(SINK, pass);
     return this.#enqueue(async () => {
       if (this.#state.passes.get(scope)?.id !== id) return { deleted: 0 };
       const at = this.#now().toISOString();
@@ -466,17 +461,7 @@ export class JsonlFileSink<T> implements Sink<T> {
    */
   async finishTask(task: FinishedTask): Promise<void> {
     this.#open();
-    if (typeof task !== 'object' || task === null) {
-      throw sinkInvalid(SINK, 'task', 'Expected a finished task');
-    }
-    const copy = {} as Record<(typeof TASK_FIELDS)[number], string>;
-    for (const field of TASK_FIELDS) {
-      const value: unknown = task[field];
-      if (typeof value !== 'string' || value === '') {
-        throw sinkInvalid(SINK, `task.${field}`, 'Expected a non-empty string');
-      }
-      copy[field] = value;
-    }
+    const copy = checkFinishedTask(SINK, task);
     return this.#enqueue(() =>
       this.#append(`${JSON.stringify({ op: 'task', ...copy })}\n`, () => {
         this.#state.tasks.set(copy.key, copy);
@@ -579,19 +564,6 @@ export class JsonlFileSink<T> implements Sink<T> {
  */
 function isRetired(entry: Entry, scope: string, id: string): boolean {
   return entry.scope === scope && entry.deletedAt === undefined && entry.pass !== id;
-}
-
-function isPass(value: unknown): value is SinkPass {
-  const pass = value as Partial<SinkPass> | null;
-  return (
-    typeof pass === 'object' &&
-    pass !== null &&
-    typeof pass.scope === 'string' &&
-    pass.scope !== '' &&
-    typeof pass.id === 'string' &&
-    pass.id !== '' &&
-    typeof pass.startedAt === 'string'
-  );
 }
 
 function latestTask(
