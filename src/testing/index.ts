@@ -9,6 +9,16 @@ export { LeakyBucket } from './simulator/bucket.js';
 export type { CanvasSimulator } from './simulator/canvas-simulator.js';
 export type * from './simulator/canvas-types.js';
 export type {
+  SimulatorChangeCounts,
+  SimulatorChangeOptions,
+  SimulatorChangeReport,
+  SimulatorCollectionChange,
+  SimulatorEnrollmentRef,
+  SimulatorEntryRef,
+  SimulatorPageViewRef,
+  SimulatorSubmissionRef,
+} from './simulator/change-types.js';
+export type {
   Institution,
   InstitutionOptions,
   LazyList,

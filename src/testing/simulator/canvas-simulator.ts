@@ -4,6 +4,7 @@
  * @module
  */
 import type { BucketSettings } from './bucket.js';
+import type { SimulatorChangeOptions, SimulatorChangeReport } from './change-types.js';
 import type { Institution } from './data.js';
 import type { FaultCounts } from './faults.js';
 import type { ForbiddenRule, SimulatorFaults } from './options.js';
@@ -25,6 +26,28 @@ export interface CanvasSimulator {
   readonly data: Institution;
   /** The bucket parameters in force. */
   readonly bucket: BucketSettings;
+  /**
+   * Changes the institution, as Canvas's data changes between two sync runs: grades and submits
+   * submissions, adds and drops student enrollments, adds page views and edits discussion
+   * entries, as many of each as `options` says, chosen from a seed (the same seed and counts,
+   * on an institution in the same state, make the same changes). Every request from then on, and
+   * {@link CanvasSimulator.data}, sees them; unchanged records still cost no memory.
+   *
+   * Returns exactly what changed: the changes by kind with their ids, every listing they touch
+   * with the ids it inserts, updates and deletes, and the counts by task kind a second sync of
+   * every listing should report. Dates are `options.at` (default: the simulator's wall clock
+   * now), to the second. Enrollment `grades` and analytics figures are not recomputed (Canvas
+   * does that later, in the background); rosters (users, submissions, summaries, section and
+   * course `total_students`) follow the enrollments at once.
+   *
+   * @example
+   * ```ts
+   * const report = sim.change({ grade: 10, submit: 5, addEnrollments: 3, dropEnrollments: 2 });
+   * report.byKind['assignment.submissions']; // { inserted: …, updated: 15, deleted: … }
+   * ```
+   * @throws TypeError for invalid options (every offending field is named).
+   */
+  change(options?: SimulatorChangeOptions): SimulatorChangeReport;
   /** What the simulator saw of a token (default: {@link CanvasSimulator.token}). */
   stats(token?: string): TokenStats;
   /** How many faults of each kind were injected. */

@@ -6,7 +6,6 @@ import { performance } from 'node:perf_hooks';
 import { delay } from '../../retry/delay.js';
 import { type BucketSettings, LeakyBucket } from './bucket.js';
 import type { CanvasSimulator } from './canvas-simulator.js';
-import { createInstitution } from './data.js';
 import { FaultInjector, parseFaults } from './faults.js';
 import { CollectionMutations } from './mutations.js';
 import { OAuthProvider, TOKEN_PATH, tokenParams } from './oauth.js';
@@ -36,6 +35,7 @@ import { type MatchedRoute, matchRoute } from './routes.js';
 import { formatRubyFloat } from './ruby-float.js';
 import { TokenMeter, type TokenStats } from './token-meter.js';
 import { AuthCounter, TokenRegistry } from './token-registry.js';
+import { createWorld } from './world.js';
 
 const DEFAULT_TOKEN = 'canvas-sync-test-token';
 
@@ -160,12 +160,12 @@ export async function startCanvasSimulator(
   const perPageMax = options.perPageMax ?? 100;
   const maxSamples = options.maxSamples ?? 10_000;
   // Page views end when the simulator starts, so that "the last N days" holds some.
-  const data = createInstitution({
+  const world = createWorld(
+    { seed, pageViewDays: 365, pageViewsUntil: epochNow(), ...options.institution },
     seed,
-    pageViewDays: 365,
-    pageViewsUntil: epochNow(),
-    ...options.institution,
-  });
+    epochNow,
+  );
+  const data = world.data;
   const faultStream = createPrng(hashSeed(seed, 'faults'));
   const faults = new FaultInjector(parseFaults(options.faults), () => faultStream.float());
   const jitterStream = createPrng(hashSeed(seed, 'jitter'));
@@ -225,7 +225,7 @@ export async function startCanvasSimulator(
       return { response, items: 0, reset: false };
     }
     const body = route === undefined ? undefined : await readBody(req);
-    const result = route?.run(data, url.searchParams, body) ?? { kind: 'not_found' as const };
+    const result = route?.run(world, url.searchParams, body) ?? { kind: 'not_found' as const };
     if (result.kind === 'not_found') {
       return {
         response: errorResponse(404, 'The specified resource does not exist.'),
@@ -234,7 +234,11 @@ export async function startCanvasSimulator(
       };
     }
     if (result.kind === 'bad_request') {
-      return { response: errorResponse(400, result.message), items: 0, reset: false };
+      const response =
+        result.body === undefined
+          ? errorResponse(400, result.message)
+          : jsonResponse(400, result.body);
+      return { response, items: 0, reset: false };
     }
     const serverError = faulty ? faults.serverError() : undefined;
     if (serverError !== undefined) {
@@ -429,6 +433,7 @@ export async function startCanvasSimulator(
     tokens: [...tokens],
     data,
     bucket: settings,
+    change: (changeOptions) => world.change(changeOptions),
     stats: (token = firstToken) => statsOf(token),
     faultCounts: () => faults.counts(),
     setFaults: (next) => faults.set(next),

@@ -8,6 +8,9 @@
 const ISO_8601 =
   /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}(?::?\d{2})?)?)?$/i;
 
+/** A date with a time of day to the second, as Canvas's `Api::ISO8601_REGEX` wants it. */
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}/i;
+
 /** The outcome of reading one time parameter. */
 export type TimeParam =
   | { readonly ok: true; readonly ms: number | undefined }
@@ -17,14 +20,22 @@ export type TimeParam =
  * Reads the time parameter `name` of a query: absent or empty gives `ms: undefined`; an ISO 8601
  * date or date-time gives its epoch milliseconds (a date alone is midnight UTC, a date-time
  * without offset is UTC, as for an account in UTC); anything else is an error whose message
- * names the parameter.
+ * names the parameter. With `dateTime`, a date alone or a time without seconds is an error too
+ * (Canvas's `submitted_since` and `graded_since` take `YYYY-MM-DDTHH:MM:SS`, then an optional
+ * fraction and offset).
  */
-export function readTimeParam(searchParams: URLSearchParams, name: string): TimeParam {
+export function readTimeParam(
+  searchParams: URLSearchParams,
+  name: string,
+  { dateTime = false }: { readonly dateTime?: boolean } = {},
+): TimeParam {
   const raw = searchParams.get(name);
   if (raw === null || raw.trim() === '') return { ok: true, ms: undefined };
-  const ms = parseIso8601(raw.trim());
+  const text = raw.trim();
+  const ms = dateTime && !DATE_TIME.test(text) ? undefined : parseIso8601(text);
+  const expected = dateTime ? 'date-time' : 'date or date-time';
   return ms === undefined
-    ? { ok: false, message: `${name} must be an ISO 8601 date or date-time, got "${raw}"` }
+    ? { ok: false, message: `${name} must be an ISO 8601 ${expected}, got "${raw}"` }
     : { ok: true, ms };
 }
 

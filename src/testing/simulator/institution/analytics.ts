@@ -5,6 +5,8 @@
  * @module
  */
 import type { CanvasStudentSummary, CanvasTardinessBreakdown } from '../canvas-types.js';
+import { assignmentMeta } from './assignments.js';
+import type { AddedStudent } from './changes.js';
 import { type Context, rngOf } from './context.js';
 import { submissionOutcome } from './grading.js';
 import { userId } from './ids.js';
@@ -45,6 +47,32 @@ function buildSummary(ctx: Context, c: number, k: number, start: number): Canvas
     max_participations: maxParticipations,
     participations_level: level(participations, maxParticipations),
     tardiness_breakdown: tardiness(ctx, c, k),
+  };
+}
+
+/**
+ * The analytics summary of a student added to course `c` by a change: no activity yet, and
+ * each assignment missing (already due when they were enrolled) or still to come.
+ */
+export function buildAddedSummary(
+  ctx: Context,
+  c: number,
+  student: AddedStudent,
+): CanvasStudentSummary {
+  const courseRng = rngOf(ctx.streams.summary, c);
+  const maxViews = courseRng.int(80, 600);
+  const maxParticipations = courseRng.int(10, 60);
+  let missing = 0;
+  for (let a = 0; a < ctx.A; a++) if (assignmentMeta(ctx, c, a).dueAt < student.at) missing++;
+  return {
+    id: userId(student.u),
+    page_views: 0,
+    max_page_views: maxViews,
+    page_views_level: 0,
+    participations: 0,
+    max_participations: maxParticipations,
+    participations_level: 0,
+    tardiness_breakdown: { total: ctx.A, on_time: 0, late: 0, missing, floating: ctx.A - missing },
   };
 }
 

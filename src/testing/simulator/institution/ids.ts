@@ -12,6 +12,8 @@
  * - submission `1000001 + (c·A + a)·K + k` (k = student's position in the course);
  * - comment `1 + ((c·A + a)·K + k)·M + m`; discussion entry `6001 + ((c·D + d)·N + n)·3 + r`
  *   (r = 0 top-level entry, 1..2 its replies).
+ * - enrollments and submissions added by changes (`changes.ts`) number on from the largest
+ *   generated id: `500001 + C·E + n` and `1000001 + C·A·K + n`, n counting from 0.
  *
  * @module
  */
@@ -134,6 +136,18 @@ export const commentId = (z: Sizes, index: number, m: number): number =>
 /** Id of discussion entry `n` (reply `r`, 0 for the entry itself) of topic `d` of course `c`. */
 export const entryId = (z: Sizes, c: number, d: number, n: number, r: number): number =>
   ENTRY_BASE + ((c * z.D + d) * z.N + n) * 3 + r;
+
+/** Id of the `n`-th enrollment added by changes (after every generated one). */
+export const addedEnrollmentId = (z: Sizes, n: number): number =>
+  checkedId(ENROLLMENT_BASE + z.C * z.E + n);
+/** Id of the `n`-th submission added by changes (after every generated one). */
+export const addedSubmissionId = (z: Sizes, n: number): number =>
+  checkedId(SUBMISSION_BASE + z.C * z.A * z.K + n);
+
+function checkedId(id: number): number {
+  if (!Number.isSafeInteger(id)) throw new RangeError('canvas-sync simulator: ids would overflow');
+  return id;
+}
 
 // --- id → index ------------------------------------------------------------------------------
 

@@ -19,22 +19,18 @@ import type {
   CanvasUser,
 } from '../canvas-types.js';
 import { buildAccount, buildTerms } from './account.js';
-import { buildSummaries } from './analytics.js';
 import { buildAssignment, buildAssignments } from './assignments.js';
+import { InstitutionChanges } from './changes.js';
 import { type Context, createContext } from './context.js';
-import { buildCourse, buildSections } from './courses.js';
-import { buildEntries, buildTopics } from './discussions.js';
-import { buildCourseUsers, buildEnrollments } from './enrollments.js';
+import { buildCourse } from './courses.js';
+import { buildTopics } from './discussions.js';
 import { assignmentIndex, courseId, courseIndex, topicIndex, userId, userIndex } from './ids.js';
 import { type LazyList, range } from './lazy-list.js';
 import type { InstitutionOptions, ResolvedInstitutionOptions } from './options.js';
-import { buildPageViews, type PageViewRange } from './page-views.js';
-import {
-  buildCourseSubmissions,
-  buildSubmissions,
-  type SubmissionIncludes,
-} from './submissions.js';
+import type { PageViewRange } from './page-views.js';
+import type { SubmissionIncludes } from './submissions.js';
 import { buildUser, studentPii } from './users.js';
+import { InstitutionViews } from './views.js';
 
 /**
  * A simulated Canvas institution: one root account with terms, courses, users and their activity. Ids may be numbers or strings of digits everywhere.
@@ -121,6 +117,18 @@ function byId<A extends unknown[], R>(
   };
 }
 
+/** An institution with the means to change it (internal: the simulator's `change()`). */
+export interface ChangeableInstitution {
+  /** The institution, as it is now. */
+  readonly institution: Institution;
+  /** What its records are derived from. */
+  readonly ctx: Context;
+  /** The changes made to it so far; its lists consult them. */
+  readonly changes: InstitutionChanges;
+  /** Its lists by record index, with the changes. */
+  readonly views: InstitutionViews;
+}
+
 /**
  * Creates a deterministic, lazily computed institution. Cheap: O(terms) work and memory, however
  * large the counts. Throws a `RangeError` for invalid options or when the largest id would
@@ -128,7 +136,17 @@ function byId<A extends unknown[], R>(
  * @category Testing
  */
 export function createInstitution(options: InstitutionOptions = {}): Institution {
+  return createChangeableInstitution(options).institution;
+}
+
+/**
+ * {@link createInstitution}, with the store of changes its lists consult (empty until the
+ * simulator's `change()` or a graded `PUT` writes to it).
+ */
+export function createChangeableInstitution(options: InstitutionOptions): ChangeableInstitution {
   const ctx = createContext(options);
+  const changes = new InstitutionChanges();
+  const views = new InstitutionViews(ctx, changes);
   /** A lookup of a course by id. */
   const inCourse = <A extends unknown[], R>(build: (ctx: Context, c: number, ...args: A) => R) =>
     byId(ctx, courseIndex, build);
@@ -142,25 +160,31 @@ export function createInstitution(options: InstitutionOptions = {}): Institution
       return i === undefined ? undefined : build(ctx, c, i, ...args);
     });
 
-  return {
+  const courses = range(ctx.C, courseId(0), (c) => buildCourse(ctx, c));
+  const institution: Institution = {
     options: Object.freeze(ctx.options),
     account: buildAccount(ctx),
     terms: buildTerms(ctx),
-    courses: range(ctx.C, courseId(0), (c) => buildCourse(ctx, c)),
+    courses: views.courses(courses),
     users: range(ctx.S + ctx.T, userId(0), (u) => buildUser(ctx, u)),
-    course: inCourse(buildCourse),
+    course: inCourse((_, c) => views.course(c)),
     user: byId(ctx, userIndex, buildUser),
-    sections: inCourse(buildSections),
-    enrollments: inCourse(buildEnrollments),
-    courseUsers: inCourse(buildCourseUsers),
+    sections: inCourse((_, c) => views.sections(c)),
+    enrollments: inCourse((_, c) => views.enrollments(c)),
+    courseUsers: inCourse((_, c) => views.courseUsers(c)),
     assignments: inCourse(buildAssignments),
     assignment: inCourseById(assignmentIndex, buildAssignment),
-    submissions: inCourseById(assignmentIndex, buildSubmissions),
-    courseSubmissions: inCourse(buildCourseSubmissions),
+    submissions: inCourseById(assignmentIndex, (_, c, a, include?: SubmissionIncludes) =>
+      views.submissions(c, a, include),
+    ),
+    courseSubmissions: inCourse((_, c, include?: SubmissionIncludes) =>
+      views.courseSubmissions(c, include),
+    ),
     discussionTopics: inCourse(buildTopics),
-    discussionEntries: inCourseById(topicIndex, buildEntries),
-    pageViews: byId(ctx, userIndex, buildPageViews),
-    studentSummaries: inCourse(buildSummaries),
+    discussionEntries: inCourseById(topicIndex, (_, c, d) => views.discussionEntries(c, d)),
+    pageViews: byId(ctx, userIndex, (_, u, window?: PageViewRange) => views.pageViews(u, window)),
+    studentSummaries: inCourse((_, c) => views.studentSummaries(c)),
     studentPii: (limit = ctx.S) => studentPii(ctx, limit),
   };
+  return { institution, ctx, changes, views };
 }

@@ -97,7 +97,7 @@ const dashboard = (uid: number): Target => ({
 });
 
 /** Id of page view `v` of user `u`. */
-function pageViewId(ctx: Context, u: number, v: number): string {
+export function pageViewId(ctx: Context, u: number, v: number): string {
   const h1 = mixHash(mixHash(ctx.streams.pageView, u), v);
   const h2 = mixHash(h1, 1);
   const h3 = hex32(mixHash(h1, 2));
@@ -111,10 +111,14 @@ function createdAt(ctx: Context, rng: Prng, v: number): number {
   return ctx.pageViewsEnd - span + Math.floor(((v + rng.float()) * span) / Math.max(ctx.V, 1));
 }
 
-/** Page view `v` of user `u`. */
-function buildPageView(ctx: Context, u: number, v: number): CanvasPageView {
+/**
+ * Page view `v` of user `u`; dated `at` (epoch seconds) when given, as the views added by changes
+ * are (their `v` counts on from `V`).
+ */
+export function buildPageView(ctx: Context, u: number, v: number, at?: number): CanvasPageView {
   const rng = rngOf(ctx.streams.pageView, u, v);
-  const created = createdAt(ctx, rng, v);
+  const drawn = createdAt(ctx, rng, v);
+  const created = at ?? drawn;
   const net = network(ctx, u);
   const uid = userId(u);
   const c = randomCourseOf(ctx, u, rng);

@@ -9,6 +9,7 @@ import type { CanvasSubmission, CanvasSubmissionComment } from '../canvas-types.
 import * as W from '../data-names.js';
 import type { Prng } from '../prng.js';
 import { type AssignmentMeta, assignmentMeta } from './assignments.js';
+import type { AddedStudent } from './changes.js';
 import { type Context, rngOf } from './context.js';
 import { clamp01, courseUrl, DAY, HOUR, iso, round1, round2 } from './format.js';
 import { ability, letterGrade, type SubmissionKind, submissionOutcome } from './grading.js';
@@ -37,7 +38,7 @@ const WORKFLOW_STATES: Readonly<Record<SubmissionKind, CanvasSubmission['workflo
 };
 
 /** Score, displayed grade and late deduction of a graded submission by student `u`. */
-function grade(
+export function drawGrade(
   ctx: Context,
   meta: AssignmentMeta,
   u: number,
@@ -47,14 +48,17 @@ function grade(
   const raw = meta.points * clamp01(ability(ctx, u) + (rng.float() - 0.55) * 0.3);
   const deducted = late ? round1(meta.points * 0.1) : null;
   const score = Math.max(0, Math.round((raw - (deducted ?? 0)) * 2) / 2);
+  return { score, grade: shownGrade(meta, score), deducted };
+}
+
+/** A score as the assignment's grading type shows it: `'8.5'`, `'85%'` or `'B'`. */
+function shownGrade(meta: AssignmentMeta, score: number): string {
   const percent = (100 * score) / meta.points;
-  const shown =
-    meta.gradingType === 'points'
-      ? String(score)
-      : meta.gradingType === 'percent'
-        ? `${round2(percent)}%`
-        : letterGrade(percent);
-  return { score, grade: shown, deducted };
+  return meta.gradingType === 'points'
+    ? String(score)
+    : meta.gradingType === 'percent'
+      ? `${round2(percent)}%`
+      : letterGrade(percent);
 }
 
 /** The 0..M comments of the submission at position `index`, alternating grader and student. */
@@ -110,7 +114,7 @@ function buildSubmission(
   const submittedAt = submitted ? meta.dueAt - rng.int(0, 4 * DAY) + secondsLate : null;
   const gradedAt =
     kind === 'graded' && submittedAt !== null ? submittedAt + rng.int(HOUR, 6 * DAY) : null;
-  const graded = kind === 'graded' ? grade(ctx, meta, u, late, rng) : undefined;
+  const graded = kind === 'graded' ? drawGrade(ctx, meta, u, late, rng) : undefined;
   const score = graded?.score ?? null;
   const deducted = graded?.deducted ?? null;
   const type = submitted ? rng.pick(meta.submissionTypes) : null;
@@ -149,6 +153,77 @@ function buildSubmission(
     submission.submission_comments = buildComments(ctx, index, cid, grader, u, after);
   }
   return submission;
+}
+
+/**
+ * The submission of a student added to course `c` by a change, for assignment `a`: not submitted,
+ * missing when the assignment was already due when the student was enrolled.
+ */
+export function buildAddedSubmission(
+  ctx: Context,
+  c: number,
+  a: number,
+  student: AddedStudent,
+  include: SubmissionIncludes = {},
+): CanvasSubmission {
+  const meta = assignmentMeta(ctx, c, a);
+  const uid = userId(student.u);
+  const cid = courseId(c);
+  const aid = assignmentId(ctx, c, a);
+  const submission: CanvasSubmission = {
+    id: student.firstSubmissionId + a,
+    assignment_id: aid,
+    user_id: uid,
+    grader_id: null,
+    score: null,
+    grade: null,
+    entered_score: null,
+    entered_grade: null,
+    body: null,
+    url: null,
+    preview_url: courseUrl(cid, `assignments/${aid}/submissions/${uid}?preview=1&version=0`),
+    submitted_at: null,
+    graded_at: null,
+    posted_at: null,
+    late: false,
+    missing: meta.dueAt < student.at,
+    excused: false,
+    late_policy_status: null,
+    seconds_late: 0,
+    points_deducted: null,
+    attempt: null,
+    workflow_state: 'unsubmitted',
+    submission_type: null,
+    grade_matches_current_submission: true,
+  };
+  if (include.user) submission.user = buildUser(ctx, student.u);
+  if (include.submission_comments) submission.submission_comments = [];
+  return submission;
+}
+
+/** The changed fields of a submission graded `score` at `at` (epoch seconds) by user `grader`. */
+export function gradedFields(
+  meta: AssignmentMeta,
+  score: number,
+  deducted: number | null,
+  grader: number,
+  at: number,
+): Partial<CanvasSubmission> {
+  const grade = shownGrade(meta, score);
+  return {
+    score,
+    grade,
+    entered_score: score + (deducted ?? 0),
+    entered_grade: grade,
+    points_deducted: deducted,
+    grader_id: grader,
+    graded_at: iso(at),
+    posted_at: iso(at),
+    workflow_state: 'graded',
+    missing: false,
+    excused: false,
+    grade_matches_current_submission: true,
+  };
 }
 
 /** The submissions of assignment `a` of course `c`, one per student of the course. */
