@@ -34,9 +34,10 @@ function createV1(s: string): string[] {
       last_seen_at timestamptz NOT NULL,
       pass text,
       deleted_at timestamptz
-    )`,
-    // completePass: the live records of a scope that a pass did not see.
-    `CREATE INDEX canvas_sync_records_scope ON ${s}.canvas_sync_records (scope, pass)
+    ) WITH (fillfactor = 80)`,
+    // completePass: the live records of a scope (`pass` left out of the index, so that a
+    // write that only marks records seen can update them in place, as HOT updates).
+    `CREATE INDEX canvas_sync_records_scope ON ${s}.canvas_sync_records (scope)
       WHERE deleted_at IS NULL`,
     // Reading one kind of record (the "table" of a kind).
     `CREATE INDEX canvas_sync_records_kind ON ${s}.canvas_sync_records (kind)`,

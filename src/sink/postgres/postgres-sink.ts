@@ -10,10 +10,14 @@ import { z } from 'zod';
 import { parseOptions } from '../../errors/index.js';
 import {
   CanvasSinkError,
+  checkFinishedTask,
+  checkPass,
+  checkScope,
   type FinishedTask,
   prepareBatch,
   type Sink,
   type SinkPass,
+  type SinkPassResult,
   type SinkWriteOptions,
   type SinkWriteResult,
   type StoredRecord,
@@ -100,22 +104,13 @@ const optionsSchema = z
     }
   });
 
-/** A text PostgreSQL can store: no NUL character. */
-const text = z
-  .string()
-  .min(1)
-  .refine((value) => !hasNul(value), 'Expected no NUL character');
-
-const passSchema = z.object({ scope: text, id: text, startedAt: z.string() });
-
-const taskSchema = z.object({
-  key: text,
-  kind: text,
-  scope: text,
-  stream: text,
-  mark: text,
-  finishedAt: text,
-});
+/**
+ * Refuses a string argument PostgreSQL text cannot hold (a NUL character), naming `path`.
+ * @throws CanvasOptionsError
+ */
+function checkNoNul(path: string, ...values: readonly string[]): void {
+  if (values.some(hasNul)) throw sinkInvalid(SINK, path, 'Expected no NUL character');
+}
 
 /**
  * A {@link Sink} that keeps records in a PostgreSQL database (11 or later; tested on 15), with
@@ -135,7 +130,8 @@ const taskSchema = z.object({
  *   `CREATE VIEW enrollments AS SELECT record->>'user_id' AS user_id, … FROM
  *   canvas_sync.canvas_sync_records WHERE kind = 'course.enrollments' AND deleted_at IS NULL`.
  *   `deleted_at` is the tombstone (`NULL` while the record exists). Indexed on `kind`, and on
- *   `(scope, pass)` for the live rows. `record` holds the record's JSON as `jsonb` stores it (key
+ *   `scope` for the live rows; pages are filled to 80 % (`fillfactor`), so that marking a
+ *   record seen again (`last_seen_at`, `pass`) can update it in place. `record` holds the record's JSON as `jsonb` stores it (key
  *   order and duplicate keys are not kept; `get` returns what `JSON.parse` would): a NUL
  *   character or a lone UTF-16 surrogate in a string, which `jsonb` cannot hold, is stored as
  *   U+FFFD (the record's version is computed on the record as given).
@@ -304,9 +300,8 @@ export class PostgresSink<T> implements Sink<T> {
    */
   async beginPass(scope: string): Promise<SinkPass> {
     this.#checkOpen();
-    if (typeof scope !== 'string' || scope === '' || scope.length > 1_024 || hasNul(scope)) {
-      throw sinkInvalid(SINK, 'scope', 'Expected a non-empty string of at most 1024 characters');
-    }
+    checkScope(SINK, scope);
+    checkNoNul('scope', scope);
     const id = randomUUID();
     const startedAt = this.#now().toISOString();
     const columns = `id, ${iso('started_at')} AS started_at`;
@@ -336,12 +331,10 @@ export class PostgresSink<T> implements Sink<T> {
    * Completes an open pass in one transaction: tombstones the live records of its scope that it
    * did not see, and closes it. A pass no longer open: `{ deleted: 0 }`.
    */
-  async completePass(pass: SinkPass): Promise<{
-    /** The records tombstoned. */
-    deleted: number;
-  }> {
+  async completePass(pass: SinkPass): Promise<SinkPassResult> {
     this.#checkOpen();
-    const { scope, id } = parseOptions(passSchema, pass, `${SINK} pass`);
+    const { scope, id } = checkPass(SINK, pass);
+    checkNoNul('pass', scope, id);
     const at = this.#now().toISOString();
     return this.#run(() =>
       this.#transaction(async (client) => {
@@ -367,7 +360,8 @@ export class PostgresSink<T> implements Sink<T> {
   /** Records a finished task; a later record of the same key replaces it. */
   async finishTask(task: FinishedTask): Promise<void> {
     this.#checkOpen();
-    const t = parseOptions(taskSchema, task, `${SINK} finished task`);
+    const t = checkFinishedTask(SINK, task);
+    checkNoNul('task', t.key, t.kind, t.scope, t.stream, t.mark, t.finishedAt);
     await this.#run(() =>
       this.#pool.query(
         `INSERT INTO ${this.#tasks} (key, kind, scope, stream, mark, finished_at)
@@ -410,10 +404,11 @@ export class PostgresSink<T> implements Sink<T> {
 
   /**
    * Waits for pending calls, then commits with `synchronous_commit = on`, which makes every
-   * committed call durable even on a server that commits asynchronously.
+   * committed call durable even on a server that commits asynchronously. After `close()`, waits
+   * for the close instead.
    */
   async flush(): Promise<void> {
-    this.#checkOpen();
+    if (this.#closing !== undefined) return this.#closing;
     await this.#run(() => this.#sync());
   }
 
