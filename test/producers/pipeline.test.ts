@@ -8,10 +8,10 @@ import {
   rosterScanner,
   runProducers,
   SyncWorker,
+  type TaskKind,
 } from '../../src/index.js';
 import type { CanvasSimulator } from '../../src/testing/index.js';
 import { createClient, startSim } from '../support/client.js';
-import { until } from '../support/http.js';
 
 /** The simulator's page views end here (pinned, not the time it starts)… */
 const PAGE_VIEWS_UNTIL = Date.parse('2026-03-16T00:00:00Z');
@@ -19,7 +19,7 @@ const PAGE_VIEWS_UNTIL = Date.parse('2026-03-16T00:00:00Z');
 const WINDOW = { startTime: '2026-03-02T00:00:00.000Z', endTime: '2026-03-09T00:00:00.000Z' };
 
 /** Producers and a worker pool running together on the memory queue, until every task ends. */
-async function syncInstitution(sim: CanvasSimulator, sink: MemorySink<unknown>) {
+async function syncInstitution(sim: CanvasSimulator, sink: MemorySink<unknown>, window = WINDOW) {
   // No retries in the client: every injected fault reaches the worker or the planner.
   const client = createClient(sim, { perPage: 10, retry: { maxAttempts: 1 } });
   const queue = new MemoryQueueAdapter();
@@ -38,13 +38,10 @@ async function syncInstitution(sim: CanvasSimulator, sink: MemorySink<unknown>) 
     client,
     queue,
     scope: { accountId: sim.data.account.id },
-    producers: [rosterScanner(), gradeExporter(), engagementCrawler({ pageViews: WINDOW })],
+    producers: [rosterScanner(), gradeExporter(), engagementCrawler({ pageViews: window })],
     planRetry: { maxAttempts: 8, baseDelayMs: 5 },
   });
-  await until(() => {
-    const stats = worker.stats();
-    return stats.done + stats.deadLettered === planned.enqueued;
-  }, 30_000);
+  await worker.idle({ pollMs: 10 });
   await worker.close({ drain: true });
   return { planned, stats: worker.stats(), deadLetters: await worker.deadLetters() };
 }
@@ -92,5 +89,61 @@ describe('the pipeline: producers → memory queue → workers → sink', () => 
     // Nothing changed in Canvas: nothing updated or deleted, every record read again once.
     expect(again.stats.records).toMatchObject({ updated: 0, deleted: 0 });
     expect(again.stats.records.unchanged + again.stats.records.inserted).toBe(sink.keys().length);
+  });
+
+  it('reports exactly what changed in Canvas on the next run: inserts, updates and deletions by kind', async () => {
+    const sim = await startSim({
+      institution: {
+        courses: 4,
+        students: 60,
+        studentsPerCourse: 20,
+        assignmentsPerCourse: 3,
+        pageViewsUntil: PAGE_VIEWS_UNTIL,
+      },
+    });
+    const sink = new MemorySink<unknown>();
+    const first = await syncInstitution(sim, sink);
+    expect(first.stats.deadLettered).toBe(0);
+    expect(first.stats.records).toMatchObject({ updated: 0, deleted: 0 });
+
+    const report = sim.change({
+      grade: 6,
+      submit: 4,
+      addEnrollments: 3,
+      dropEnrollments: 2,
+      pageViews: 8,
+      editEntries: 2,
+      at: Date.parse('2026-03-05T12:00:00Z'), // inside the page-view window
+    });
+    const second = await syncInstitution(sim, sink);
+    expect(second.stats.deadLettered).toBe(0);
+    const zero = { inserted: 0, updated: 0, deleted: 0 };
+    // The listings the producers plan (not course.users nor course.submissions by default).
+    const planned = Object.keys(second.planned.byKind).sort();
+    expect(planned.length).toBeGreaterThanOrEqual(8);
+    const expected = Object.fromEntries(
+      planned.map((kind) => [kind, report.byKind[kind as TaskKind]]),
+    );
+    const synced = Object.fromEntries(
+      planned.map((kind) => {
+        const counts = second.stats.byKind[kind];
+        return [
+          kind,
+          counts === undefined
+            ? zero
+            : { inserted: counts.inserted, updated: counts.updated, deleted: counts.deleted },
+        ];
+      }),
+    );
+    expect(synced).toEqual(expected);
+    expect(second.stats.records.updated).toBeGreaterThan(0);
+    expect(second.stats.records.deleted).toBeGreaterThan(0);
+    // A dropped enrollment is kept as a tombstone, not removed.
+    const dropped = report.enrollmentsDropped[0];
+    expect((await sink.get(`course.enrollments:${dropped?.id}`))?.deletedAt).toBeDefined();
+
+    // Nothing changed since: nothing inserted, updated or deleted.
+    const third = await syncInstitution(sim, sink);
+    expect(third.stats.records).toMatchObject({ inserted: 0, updated: 0, deleted: 0 });
   });
 });
