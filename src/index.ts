@@ -98,6 +98,7 @@ export type {
   ProducerProgress,
   RosterScannerOptions,
   RunProducersOptions,
+  SyncState,
 } from './producers/index.js';
 export {
   engagementCrawler,

@@ -20,12 +20,20 @@ export interface GradeExporterOptions {
   comments?: boolean | undefined;
   /** Skip unpublished assignments (they have no submissions). @defaultValue true */
   publishedOnly?: boolean | undefined;
+  /**
+   * Plan only what may have changed since the last run, when the run has a sync state
+   * (`runProducers({ state: sink })`): see {@link gradeExporter}. `false` reads every
+   * assignment's submissions whole on every run, which is also what retires (tombstones) the
+   * submissions of dropped students. @defaultValue true
+   */
+  incremental?: boolean | undefined;
 }
 
 const optionsSchema = z.strictObject({
   assignments: z.boolean().optional(),
   comments: z.boolean().optional(),
   publishedOnly: z.boolean().optional(),
+  incremental: z.boolean().optional(),
 });
 
 interface AssignmentMeta {
@@ -34,21 +42,34 @@ interface AssignmentMeta {
 }
 
 /**
- * The gradebook producer: for each course, a `course.assignments` task, then (reading the
- * course's assignment list, a page of 100 at a time) one `assignment.submissions` task per
- * assignment, with the submission comments. Small tasks: a failed assignment is retried alone,
- * not the whole gradebook.
+ * How far before a watermark an incremental read starts, in ms: Canvas's `graded_since` and
+ * `submitted_since` are strictly after, to the second, so a change in the watermark's own
+ * second is read again rather than missed (unchanged records cost a comparison).
+ */
+const OVERLAP_MS = 1_000;
+
+/** The two incremental reads of a course's submissions: Canvas ANDs the filters, so one each. */
+const STREAMS = [
+  ['graded', 'graded_since'],
+  ['submitted', 'submitted_since'],
+] as const;
+
+/**
+ * Plans a course's grade export: its assignments (`course.assignments`), then each published
+ * assignment's submissions (`assignment.submissions`, a full read that also retires
+ * submissions Canvas no longer lists).
  *
- * @throws CanvasOptionsError for an unknown option.
+ * With a sync state (`runProducers({ state: sink })`) and `incremental` (the default), a course
+ * whose assignments were all read whole before plans two filtered reads of the course's
+ * submissions instead (`course.submissions`, stored with the assignments' submissions):
+ * `graded_since` and `submitted_since`, each from its watermark (the start of the last such read,
+ * or of the oldest full read of the course's assignments, less a second). An assignment never
+ * read whole (new since the last run) is still read whole. Incremental reads retire nothing: run
+ * with `incremental: false` from time to time (weekly, say) to capture deleted submissions.
  *
  * @example
  * ```ts
- * await runProducers({
- *   client: canvas,
- *   queue,
- *   scope: { accountId: 1, termId: 117 },
- *   producers: [gradeExporter({ comments: true })],
- * });
+ * await runProducers({ client, queue, scope, producers: [gradeExporter()], state: sink });
  * ```
  * @category Pipeline
  */
@@ -59,13 +80,33 @@ export function gradeExporter(options: GradeExporterOptions = {}): Producer {
     async *plan(course: CourseRef, context: PlanContext): AsyncGenerator<CreateTaskInput> {
       const base = `/api/v1/courses/${course.id}`;
       if (o.assignments ?? true) yield { kind: 'course.assignments', path: `${base}/assignments` };
-      const searchParams = (o.comments ?? true) ? { 'include[]': ['submission_comments'] } : {};
+      const include = (o.comments ?? true) ? { 'include[]': ['submission_comments'] } : {};
+      const state = (o.incremental ?? true) ? context.state : undefined;
+      /** The oldest watermark of a full read of this course's assignments, if every one had one. */
+      let oldest: string | undefined;
       for await (const assignment of planningWalk<AssignmentMeta>(context, `${base}/assignments`)) {
         if ((o.publishedOnly ?? true) && assignment.published === false) continue;
+        const path = `${base}/assignments/${assignment.id}/submissions`;
+        const full = await state?.lastFinished(`assignment.submissions:${path}`, 'full');
+        if (full === undefined) {
+          yield { kind: 'assignment.submissions', path, searchParams: include };
+          continue;
+        }
+        if (oldest === undefined || full.mark < oldest) oldest = full.mark;
+      }
+      if (state === undefined || oldest === undefined) return;
+      // Assignments read whole before: only what was graded or submitted since.
+      const path = `${base}/students/submissions`;
+      for (const [stream, parameter] of STREAMS) {
+        const last = await state.lastFinished(`course.submissions:${path}`, stream);
+        const mark = last !== undefined && last.mark > oldest ? last.mark : oldest;
+        const since = new Date(Date.parse(mark) - OVERLAP_MS)
+          .toISOString()
+          .replace(/\.\d{3}Z$/, 'Z');
         yield {
-          kind: 'assignment.submissions',
-          path: `${base}/assignments/${assignment.id}/submissions`,
-          searchParams,
+          kind: 'course.submissions',
+          path,
+          searchParams: { 'student_ids[]': ['all'], ...include, [parameter]: since },
         };
       }
     },

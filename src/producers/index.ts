@@ -9,6 +9,7 @@ export type {
   PlanContext,
   PlanRetry,
   Producer,
+  SyncState,
 } from './producer.js';
 export { defaultPlanRetry, listCourses } from './producer.js';
 export type { RosterScannerOptions } from './roster-scanner.js';

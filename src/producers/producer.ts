@@ -11,6 +11,7 @@ import type { CreateTaskInput } from '../queue/task.js';
 import { delay } from '../retry/delay.js';
 import { classifyFailure } from '../retry/failure-class.js';
 import { backoffDelay } from '../retry/retry-policy.js';
+import type { Sink } from '../sink/sink.js';
 
 /**
  * A course to plan, as `listCourses` yields it: its id and nothing else.
@@ -34,7 +35,19 @@ export interface PlanContext {
   readonly retry: PlanRetry;
   /** Cancels planning. */
   readonly signal?: AbortSignal | undefined;
+  /**
+   * Where the last run's finished tasks are (the sink): producers that can plan incrementally
+   * read their watermarks there. Absent: every producer plans full reads.
+   */
+  readonly state?: SyncState | undefined;
 }
+
+/**
+ * What a producer reads of the sync state: the finished task of a scope and stream with the
+ * latest watermark (a {@link Sink} has it).
+ * @category Pipeline
+ */
+export type SyncState = Pick<Sink<unknown>, 'lastFinished'>;
 
 /**
  * How a planning walk (the course list, an assignment list …) recovers from a page that failed

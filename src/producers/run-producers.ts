@@ -25,6 +25,7 @@ import {
   type PlanContext,
   type PlanRetry,
   type Producer,
+  type SyncState,
 } from './producer.js';
 
 /**
@@ -61,6 +62,12 @@ export interface RunProducersOptions {
   skip?: ((task: SyncTask) => boolean) | undefined;
   /** Called after each course is planned. */
   onCourse?: ((progress: ProducerProgress) => void) | undefined;
+  /**
+   * The sync state of the last runs (the sink the worker writes to): producers that can plan
+   * incrementally read their watermarks there (see `gradeExporter`). @defaultValue none: full
+   * reads only
+   */
+  state?: SyncState | undefined;
   /** Stops planning: the run rejects with a `CanvasAbortError` once the batch in hand is enqueued. */
   signal?: AbortSignal | undefined;
 }
@@ -132,6 +139,12 @@ const optionsSchema = z.strictObject({
   skip: z.function().optional(),
   onCourse: z.function().optional(),
   signal: z.instanceof(AbortSignal).optional(),
+  state: z
+    .custom<SyncState>(
+      (value) => typeof (value as SyncState | null)?.lastFinished === 'function',
+      'Expected a sink (lastFinished)',
+    )
+    .optional(),
 });
 
 /** Errors after which planning more courses cannot succeed: stop the run. */
@@ -181,7 +194,13 @@ export async function runProducers(options: RunProducersOptions): Promise<Produc
     baseDelayMs: o.planRetry?.baseDelayMs ?? defaultPlanRetry.baseDelayMs,
     maxDelayMs: o.planRetry?.maxDelayMs ?? defaultPlanRetry.maxDelayMs,
   };
-  const context: PlanContext = { client, priority: o.priority ?? 1, retry, signal };
+  const context: PlanContext = {
+    client,
+    priority: o.priority ?? 1,
+    retry,
+    signal,
+    state: options.state,
+  };
   const planned = new Set<string>();
   const byKind: Partial<Record<TaskKind, number>> = {};
   const failures: PlanFailure[] = [];

@@ -21,6 +21,23 @@ const FILTERS: ReadonlyMap<string, string> = new Map([
 ]);
 
 /**
+ * Kinds of task whose records are those of another kind: a course's submissions listing returns
+ * the same submissions as its assignments' listings, stored once.
+ */
+const RECORD_KINDS: ReadonlyMap<string, string> = new Map([
+  ['course.submissions', 'assignment.submissions'],
+]);
+
+/**
+ * The kind a task's records are stored as (the sink's `kind`, the key's prefix): the task's
+ * kind, but `assignment.submissions` for `course.submissions`.
+ * @internal
+ */
+export function recordKindOf(taskKind: string): string {
+  return RECORD_KINDS.get(taskKind) ?? taskKind;
+}
+
+/**
  * Kinds whose records are a course's view of something shared: a user listed by two courses
  * (with each course's enrollments nested) or summarized by each course's analytics is two
  * records, keyed by course too.
@@ -28,7 +45,7 @@ const FILTERS: ReadonlyMap<string, string> = new Map([
 const PER_COURSE_KINDS: ReadonlySet<string> = new Set(['course.users', 'course.student_summaries']);
 
 /**
- * The sink key of a record: the task's kind and the record's Canvas `id`
+ * The sink key of a record: its kind (see {@link recordKindOf}) and its Canvas `id`
  * (`course.enrollments:500001`; `course.users:courses/42:100001` for the kinds that are a
  * course's view of a user), or, for a record without an id, the SHA-256 of its canonical
  * JSON. Independent of the task's filters, windows and endpoint, so a record fetched again
@@ -38,9 +55,10 @@ const PER_COURSE_KINDS: ReadonlySet<string> = new Set(['course.users', 'course.s
  * @internal
  */
 export function recordKey(task: SyncTask, record: unknown): string {
-  const prefix = PER_COURSE_KINDS.has(task.kind)
-    ? `${task.kind}:${/\/(courses\/[^/]+)/.exec(task.path)?.[1] ?? task.path}`
-    : task.kind;
+  const kind = recordKindOf(task.kind);
+  const prefix = PER_COURSE_KINDS.has(kind)
+    ? `${kind}:${/\/(courses\/[^/]+)/.exec(task.path)?.[1] ?? task.path}`
+    : kind;
   const id = (record as { id?: unknown } | null)?.id;
   if (typeof id === 'number' || typeof id === 'string') return `${prefix}:${id}`;
   const digest = createHash('sha256').update(canonicalJson(record)).digest('hex');

@@ -11,7 +11,7 @@ import { CanvasUnsupportedError, type OptionalQueueMethod } from '../queue/unsup
 import { MAX_TIMER_MS } from '../retry/retry-policy.js';
 import type { Sink } from '../sink/sink.js';
 import { defaultTaskRetryPolicy, resultOfFailure, type TaskRetryPolicy } from './outcome.js';
-import { recordKey, scopeOf, streamOf } from './record-keys.js';
+import { recordKey, recordKindOf, scopeOf, streamOf } from './record-keys.js';
 
 /**
  * Options of {@link SyncWorker}.
@@ -105,7 +105,7 @@ export interface SyncWorkerStats {
    * change once.
    */
   readonly records: RecordCounts;
-  /** The same, by task kind. */
+  /** The same, by kind of record (`course.submissions` tasks count as `assignment.submissions`). */
   readonly byKind: Readonly<Record<string, RecordCounts>>;
   /** Requests the client has sent (its `stats().requests`; producers sharing it included). */
   readonly requests: number;
@@ -333,18 +333,18 @@ export class SyncWorker extends TypedEmitter<SyncWorkerEvents> {
             : (this.#sanitizer.sanitize(page.items) as unknown[]);
         const written = await sink.write(items, {
           key: (record) => recordKey(task, record),
-          kind: task.kind,
+          kind: recordKindOf(task.kind),
           scope,
           pass,
         });
         // Counted as written, whatever the task's end: a retry then finds these unchanged.
         const delta = { ...written, deleted: 0 };
-        this.#count(task.kind, delta);
+        this.#count(recordKindOf(task.kind), delta);
         Object.assign(counts, sum(counts, delta));
       }
       if (pass !== undefined) {
         const delta = { inserted: 0, updated: 0, unchanged: 0, ...(await sink.completePass(pass)) };
-        this.#count(task.kind, delta);
+        this.#count(recordKindOf(task.kind), delta);
         Object.assign(counts, sum(counts, delta));
       }
       await sink.finishTask({

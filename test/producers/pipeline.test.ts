@@ -19,7 +19,11 @@ const PAGE_VIEWS_UNTIL = Date.parse('2026-03-16T00:00:00Z');
 const WINDOW = { startTime: '2026-03-02T00:00:00.000Z', endTime: '2026-03-09T00:00:00.000Z' };
 
 /** Producers and a worker pool running together on the memory queue, until every task ends. */
-async function syncInstitution(sim: CanvasSimulator, sink: MemorySink<unknown>, window = WINDOW) {
+async function syncInstitution(
+  sim: CanvasSimulator,
+  sink: MemorySink<unknown>,
+  options: { now?: () => Date; incremental?: boolean } = {},
+) {
   // No retries in the client: every injected fault reaches the worker or the planner.
   const client = createClient(sim, { perPage: 10, retry: { maxAttempts: 1 } });
   const queue = new MemoryQueueAdapter();
@@ -31,6 +35,7 @@ async function syncInstitution(sim: CanvasSimulator, sink: MemorySink<unknown>, 
     sanitizer: new FerpaSanitizer({ key: 'p'.repeat(40), keyId: 'pipe', freeText: 'redact-all' }),
     concurrency: 6,
     retry: { baseDelayMs: 10, maxDelayMs: 50, throttleDelayMs: 10, maxAttempts: 8 },
+    ...(options.now === undefined ? {} : { now: options.now }),
   });
   onTestFinished(() => worker.close());
   await worker.start();
@@ -38,7 +43,8 @@ async function syncInstitution(sim: CanvasSimulator, sink: MemorySink<unknown>, 
     client,
     queue,
     scope: { accountId: sim.data.account.id },
-    producers: [rosterScanner(), gradeExporter(), engagementCrawler({ pageViews: window })],
+    producers: [rosterScanner(), gradeExporter(), engagementCrawler({ pageViews: WINDOW })],
+    ...(options.incremental === true ? { state: sink } : {}),
     planRetry: { maxAttempts: 8, baseDelayMs: 5 },
   });
   await worker.idle({ pollMs: 10 });
@@ -145,5 +151,34 @@ describe('the pipeline: producers → memory queue → workers → sink', () => 
     // Nothing changed since: nothing inserted, updated or deleted.
     const third = await syncInstitution(sim, sink);
     expect(third.stats.records).toMatchObject({ inserted: 0, updated: 0, deleted: 0 });
+  });
+
+  it('plans only the submissions graded or submitted since the last run, when given the sink as state', async () => {
+    const sim = await startSim({
+      institution: { courses: 3, students: 40, studentsPerCourse: 15, assignmentsPerCourse: 4 },
+    });
+    const sink = new MemorySink<unknown>();
+    const at = (day: string) => () => new Date(`2030-01-${day}T08:00:00Z`);
+    // The first run reads every assignment whole (no watermark yet) and records when.
+    const first = await syncInstitution(sim, sink, { now: at('01'), incremental: true });
+    expect(first.planned.byKind['course.submissions']).toBeUndefined();
+    const fullReads = first.planned.byKind['assignment.submissions'] ?? 0;
+    expect(fullReads).toBe(12);
+
+    const report = sim.change({ grade: 5, submit: 3, at: Date.parse('2030-01-02T08:00:00Z') });
+    const requestsBefore = sim.stats().requests;
+    const second = await syncInstitution(sim, sink, { now: at('03'), incremental: true });
+    // Two filtered reads per course instead of one read per assignment.
+    expect(second.planned.byKind['course.submissions']).toBe(6);
+    expect(second.planned.byKind['assignment.submissions']).toBeUndefined();
+    const submissions = second.stats.byKind['assignment.submissions'];
+    expect(submissions?.updated).toBe(report.byKind['assignment.submissions'].updated);
+    expect(submissions).toMatchObject({ inserted: 0, deleted: 0 });
+    // Fewer requests than the first run's.
+    expect(sim.stats().requests - requestsBefore).toBeLessThan(requestsBefore);
+
+    // The watermarks advanced: a run with nothing new reads nothing of the submissions.
+    const third = await syncInstitution(sim, sink, { now: at('04'), incremental: true });
+    expect(third.stats.byKind['assignment.submissions']).toMatchObject({ inserted: 0, updated: 0 });
   });
 });
