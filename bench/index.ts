@@ -8,6 +8,7 @@ import { benchPipeline } from './pipeline.js';
 import { benchQueueStall } from './queue-stall.js';
 import { benchSanitize } from './sanitize.js';
 import { benchSimulator } from './simulator.js';
+import { benchSinks } from './sinks.js';
 import { benchStream } from './stream.js';
 
 const benches: Record<string, () => Promise<void>> = {
@@ -18,6 +19,7 @@ const benches: Record<string, () => Promise<void>> = {
   stream: benchStream,
   pipeline: benchPipeline,
   queue: benchQueueStall,
+  sinks: benchSinks,
 };
 
 const only = process.argv.slice(2);

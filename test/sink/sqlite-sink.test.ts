@@ -250,7 +250,7 @@ describe('SqliteSink', () => {
     }
     await expect(
       sink.write([undefined as unknown as Record<string, unknown>], { key: () => 'u', version }),
-    ).rejects.toThrow(/records\[0\]: Cannot be serialized as JSON/);
+    ).rejects.toThrow(/records\[0\]: Not a JSON value \(undefined\)/);
     expect(await sink.get('things:2')).toBeUndefined();
   });
 

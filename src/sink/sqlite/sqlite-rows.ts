@@ -5,13 +5,7 @@
  * @module
  */
 import type { InStatement, Row, Transaction } from '@libsql/client';
-import {
-  type PreparedBatch,
-  type SinkWriteResult,
-  type StoredRecord,
-  sinkInvalid,
-} from '../sink.js';
-import { SINK } from './sqlite-options.js';
+import type { PreparedBatch, SinkWriteResult, StoredRecord } from '../sink.js';
 
 /** Every column of `canvas_sync_records`, in table order. */
 export const RECORD_COLUMNS =
@@ -20,9 +14,13 @@ export const RECORD_COLUMNS =
 /** Keys per `SELECT … WHERE key IN (…)`, well under SQLite's limit of bound parameters. */
 const KEYS_PER_SELECT = 500;
 
+/** Rows per multi-row statement: 8 bound parameters each, far under SQLite's limit. */
+const ROWS_PER_STATEMENT = 200;
+
 /**
  * Writes a validated batch in `transaction`: reads the stored version (and tombstone) of each key
- * first, then inserts, replaces or touches each row, counting exactly.
+ * first, counting exactly, then writes the new and changed rows with one multi-row upsert and
+ * marks the unchanged ones seen with one update (per 200 rows).
  */
 export async function writeBatch<T>(
   transaction: Transaction,
@@ -37,37 +35,47 @@ export async function writeBatch<T>(
   const scope = batch.scope ?? null;
   const pass = batch.pass?.id ?? null;
   const result = { inserted: 0, updated: 0, unchanged: 0 };
-  const statements: InStatement[] = [];
+  const written: (string | null)[][] = [];
+  const seen: string[] = [];
   batch.records.forEach(({ key, version, repeated }, index) => {
     const before = stored.get(key);
     if (repeated) {
       result.unchanged++;
-    } else if (before === undefined) {
-      result.inserted++;
-      statements.push({
-        sql: `INSERT INTO canvas_sync_records (${RECORD_COLUMNS})
-              VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)`,
-        args: [key, batch.kind, scope, version, json[index] ?? 'null', at, at, pass],
-      });
-    } else if (before.version !== version || before.deleted) {
-      result.updated++;
-      statements.push({
-        sql: `UPDATE canvas_sync_records SET kind = ?, scope = coalesce(?, scope), version = ?,
-                record = ?, last_seen_at = ?, pass = coalesce(?, pass), deleted_at = NULL
-              WHERE key = ?`,
-        args: [batch.kind, scope, version, json[index] ?? 'null', at, pass, key],
-      });
-    } else {
-      result.unchanged++;
-      statements.push({
-        sql: `UPDATE canvas_sync_records SET scope = coalesce(?, scope), last_seen_at = ?,
-                pass = coalesce(?, pass)
-              WHERE key = ?`,
-        args: [scope, at, pass, key],
-      });
+      return;
     }
+    if (before !== undefined && before.version === version && !before.deleted) {
+      result.unchanged++;
+      seen.push(key);
+      return;
+    }
+    if (before === undefined) result.inserted++;
+    else result.updated++;
+    written.push([key, batch.kind, scope, version, json[index] ?? 'null', at, at, pass]);
   });
-  await transaction.batch(statements);
+  const statements: InStatement[] = [];
+  for (let start = 0; start < written.length; start += ROWS_PER_STATEMENT) {
+    const rows = written.slice(start, start + ROWS_PER_STATEMENT);
+    statements.push({
+      // first_seen_at is kept on conflict: it is the time of the first insert.
+      sql: `INSERT INTO canvas_sync_records (${RECORD_COLUMNS})
+            VALUES ${rows.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, NULL)').join(', ')}
+            ON CONFLICT (key) DO UPDATE SET kind = excluded.kind,
+              scope = coalesce(excluded.scope, scope), version = excluded.version,
+              record = excluded.record, last_seen_at = excluded.last_seen_at,
+              pass = coalesce(excluded.pass, pass), deleted_at = NULL`,
+      args: rows.flat(),
+    });
+  }
+  for (let start = 0; start < seen.length; start += ROWS_PER_STATEMENT) {
+    const keys = seen.slice(start, start + ROWS_PER_STATEMENT);
+    statements.push({
+      sql: `UPDATE canvas_sync_records SET scope = coalesce(?, scope), last_seen_at = ?,
+              pass = coalesce(?, pass)
+            WHERE key IN (${keys.map(() => '?').join(', ')})`,
+      args: [scope, at, pass, ...keys],
+    });
+  }
+  if (statements.length > 0) await transaction.batch(statements);
   return result;
 }
 
@@ -89,20 +97,6 @@ async function storedVersions(
     }
   }
   return stored;
-}
-
-/** A record as stored: its JSON, or a `CanvasOptionsError` naming its position. */
-export function toJson(record: unknown, index: number): string {
-  let json: string | undefined;
-  try {
-    json = JSON.stringify(record);
-  } catch {
-    // reported below
-  }
-  if (typeof json !== 'string') {
-    throw sinkInvalid(SINK, `records[${index}]`, 'Cannot be serialized as JSON');
-  }
-  return json;
 }
 
 /** A row of `canvas_sync_records` (all its columns) as a {@link StoredRecord}. */

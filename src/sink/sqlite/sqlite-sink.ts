@@ -30,7 +30,7 @@ import {
   type SqliteSinkOptions,
   taskSchema,
 } from './sqlite-options.js';
-import { RECORD_COLUMNS, text, toJson, toStoredRecord, writeBatch } from './sqlite-rows.js';
+import { RECORD_COLUMNS, text, toStoredRecord, writeBatch } from './sqlite-rows.js';
 import { prepareSchema, SCHEMA_VERSION } from './sqlite-schema.js';
 
 /**
@@ -162,7 +162,7 @@ export class SqliteSink<T> implements Sink<T> {
   async write(records: readonly T[], options: SinkWriteOptions<T>): Promise<SinkWriteResult> {
     this.#checkOpen();
     const batch = prepareBatch(SINK, records, options);
-    const json = batch.records.map(({ record }, index) => toJson(record, index));
+    const json = batch.records.map(({ json }) => json);
     const at = this.#now().toISOString();
     return this.#run(() =>
       batch.records.length === 0
