@@ -71,7 +71,10 @@ const fileUrlSchema = z.string().transform((value, context) => {
   return z.NEVER;
 });
 
-/** The options of `SqliteSink.open`. */
+/**
+ * The options of `SqliteSink.open`.
+ * @internal
+ */
 export const optionsSchema = z
   .strictObject({
     path: z.string().min(1, 'Expected a non-empty file path').optional(),
@@ -91,20 +94,3 @@ export const optionsSchema = z
       });
     }
   });
-
-/** A pass given to `completePass`. */
-export const passSchema = z.object({
-  scope: z.string().min(1),
-  id: z.string().min(1),
-  startedAt: z.string(),
-});
-
-/** A task given to `finishTask`. */
-export const taskSchema = z.object({
-  key: z.string().min(1),
-  kind: z.string().min(1),
-  scope: z.string().min(1),
-  stream: z.string().min(1),
-  mark: z.string().min(1),
-  finishedAt: z.string().min(1),
-});

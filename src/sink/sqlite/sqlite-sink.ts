@@ -13,10 +13,14 @@ import { type Client, createClient, type InStatement, type Transaction } from '@
 import { parseOptions } from '../../errors/index.js';
 import {
   CanvasSinkError,
+  checkFinishedTask,
+  checkPass,
+  checkScope,
   type FinishedTask,
   prepareBatch,
   type Sink,
   type SinkPass,
+  type SinkPassResult,
   type SinkWriteOptions,
   type SinkWriteResult,
   type StoredRecord,
@@ -25,10 +29,8 @@ import {
 import {
   DEFAULT_BUSY_TIMEOUT_MS,
   optionsSchema,
-  passSchema,
   SINK,
   type SqliteSinkOptions,
-  taskSchema,
 } from './sqlite-options.js';
 import { RECORD_COLUMNS, text, toStoredRecord, writeBatch } from './sqlite-rows.js';
 import { prepareSchema, SCHEMA_VERSION } from './sqlite-schema.js';
@@ -188,9 +190,7 @@ export class SqliteSink<T> implements Sink<T> {
   /** Opens a full pass over `scope` (stored, so it survives a restart), or returns the one open. */
   async beginPass(scope: string): Promise<SinkPass> {
     this.#checkOpen();
-    if (typeof scope !== 'string' || scope === '' || scope.length > 1_024) {
-      throw sinkInvalid(SINK, 'scope', 'Expected a non-empty string of at most 1024 characters');
-    }
+    checkScope(SINK, scope);
     const startedAt = this.#now().toISOString();
     return this.#run(() =>
       this.#transaction(async (transaction) => {
@@ -216,12 +216,9 @@ export class SqliteSink<T> implements Sink<T> {
    * Completes an open pass in one transaction: tombstones the live records of its scope that it
    * did not see, and closes it. A pass no longer open: `{ deleted: 0 }`.
    */
-  async completePass(pass: SinkPass): Promise<{
-    /** Records tombstoned by this call. */
-    deleted: number;
-  }> {
+  async completePass(pass: SinkPass): Promise<SinkPassResult> {
     this.#checkOpen();
-    const { scope, id } = parseOptions(passSchema, pass, `${SINK} pass`);
+    const { scope, id } = checkPass(SINK, pass);
     const at = this.#now().toISOString();
     return this.#run(() =>
       this.#transaction(async (transaction) => {
@@ -246,7 +243,7 @@ export class SqliteSink<T> implements Sink<T> {
   /** Records a finished task; a later record of the same key replaces it. */
   async finishTask(task: FinishedTask): Promise<void> {
     this.#checkOpen();
-    const t = parseOptions(taskSchema, task, `${SINK} finished task`);
+    const t = checkFinishedTask(SINK, task);
     await this.#run(() =>
       this.#client.execute({
         sql: `INSERT INTO canvas_sync_tasks (key, kind, scope, stream, mark, finished_at)
