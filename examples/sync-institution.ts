@@ -1,13 +1,17 @@
 /**
  * Sync a whole institution out of Canvas: every course's roster, gradebook and engagement data
- * into JSON Lines files, with student identifiers pseudonymized and names redacted.
+ * into a warehouse kept current (one SQLite file by default; JSON Lines change logs, or
+ * PostgreSQL), with student identifiers pseudonymized and names redacted.
  *
  * What it shows:
  * - three producers plan small tasks (one per Canvas collection) while a pool of workers
  *   fetches them, all through one CanvasSyncClient paced by Canvas's rate-limit headers;
- * - every record passes a FerpaSanitizer before it reaches a file;
- * - stopping and restarting are safe: a task journal skips the tasks already done, and the
- *   files never store a record twice (press Ctrl-C, then run it again);
+ * - every record passes a FerpaSanitizer before it reaches the warehouse;
+ * - every run brings the warehouse up to date: records compare by version (new ones inserted,
+ *   changed ones updated, unchanged ones left alone), full passes tombstone what Canvas no
+ *   longer lists, and page views are synced from where the last run's ended;
+ * - stopping and restarting are safe: a task journal lets the next run resume an interrupted
+ *   one, and nothing is stored twice (press Ctrl-C, then run it again);
  * - failures end as retries or dead letters, and every task is accounted for at the end.
  *
  * It runs against an embedded Canvas simulator (40 courses, 3,000 students):
@@ -22,30 +26,39 @@
  * The job is {@link runSync}; run as a script, it gets the process's arguments, environment,
  * output, clock and signals (see the end of this file). Tests call it in-process with their own.
  */
-import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
   CanvasOptionsError,
   CanvasSyncClient,
   type CourseScope,
+  createTask,
   type DeadLetter,
   engagementCrawler,
   FerpaSanitizer,
   gradeExporter,
-  JsonlFileSink,
   MemoryQueueAdapter,
-  type PageViewWindow,
   type ProducerProgress,
+  type RecordCounts,
   rosterScanner,
   runProducers,
   type SyncTask,
   SyncWorker,
-  type TaskKind,
 } from '../src/index.js';
 import { type CanvasSimulator, startCanvasSimulator } from '../src/testing/index.js';
 import { type Io, isMainModule, type Output, processIo } from './support/io.js';
 import { count, printSummary, startProgress } from './support/progress.js';
+import { redactingIo } from './support/redact.js';
+import {
+  DEAD_LETTERS_FILE,
+  describeWindow,
+  endRun,
+  findRun,
+  JOURNAL_FILE,
+  RUN_FILE,
+  type Run,
+  type RunFound,
+  startRun,
+} from './support/run-state.js';
 import {
   parseEnvironment,
   parseSettings,
@@ -54,7 +67,8 @@ import {
   USAGE,
   UsageError,
 } from './support/settings.js';
-import { readJsonState, writeFileAtomic } from './support/state-file.js';
+import { removeFileDurably, writeFileAtomic } from './support/state-file.js';
+import { KINDS, openWarehouse, outputIdentity, type Warehouse } from './support/warehouse.js';
 
 // --- Where the data comes from: the simulator or a real Canvas --------------------------------
 
@@ -127,130 +141,20 @@ async function simulatedCanvas(
   };
 }
 
-// --- Where the data goes: one JSON Lines file per kind of task --------------------------------
-
-/** The kinds of task the three producers plan. */
-const KINDS = [
-  'course.sections',
-  'course.enrollments',
-  'course.assignments',
-  'assignment.submissions',
-  'course.discussions',
-  'discussion.entries',
-  'course.student_summaries',
-  'user.page_views',
-] as const satisfies readonly TaskKind[];
-
-interface Store {
-  /** The record files, by task kind. */
-  readonly records: ReadonlyMap<TaskKind, JsonlFileSink<unknown>>;
-  /** The tasks done, by task key: a restart skips them. */
-  readonly journal: JsonlFileSink<{ kind: TaskKind; doneAt: string }>;
-  /** The page-view window of the sync this directory holds (part of the tasks' keys). */
-  readonly pageViews: PageViewWindow;
-}
-
-async function openStore(dir: string, io: Io): Promise<Store> {
-  const records = new Map<TaskKind, JsonlFileSink<unknown>>();
-  let journal: JsonlFileSink<{ kind: TaskKind; doneAt: string }> | undefined;
-  try {
-    for (const kind of KINDS) records.set(kind, await openJsonl(dir, `${kind}.jsonl`, io.stderr));
-    journal = await openJsonl(dir, 'tasks-done.jsonl', io.stderr);
-    return { records, journal, pageViews: await pageViewWindow(dir, io) };
-  } catch (error) {
-    // A file or the window refused: close what is open (the run stops with the error).
-    await Promise.all([...records.values(), journal].map((sink) => sink?.close()));
-    throw error;
-  }
-}
-
-/**
- * Opens one of the directory's JSONL files. A last line torn by a crash is removed by the sink
- * (its records, or its tasks, are simply written again), and said on stderr; a damaged line
- * elsewhere stops the run with the file's name and what to do.
- */
-async function openJsonl<T>(dir: string, name: string, stderr: Output): Promise<JsonlFileSink<T>> {
-  const path = join(dir, name);
-  let sink: JsonlFileSink<T>;
-  try {
-    sink = await JsonlFileSink.open<T>(path);
-  } catch (error) {
-    if (!(error instanceof CanvasOptionsError)) throw error;
-    const advice =
-      name === 'tasks-done.jsonl'
-        ? 'move it away to start the journal afresh (tasks are fetched again, nothing is stored twice)'
-        : 'move it and tasks-done.jsonl away to fetch those records again';
-    throw new UsageError(`${path}: ${error.message}; ${advice}`);
-  }
-  const { truncatedBytes } = sink.recovery;
-  if (truncatedBytes > 0) {
-    stderr.write(
-      `${path}: removed a last line torn by an interrupted run (${truncatedBytes} bytes); ` +
-        `${name === 'tasks-done.jsonl' ? 'the tasks it recorded are' : 'its records are'} fetched again\n`,
-    );
-  }
-  return sink;
-}
-
-/**
- * The page-view window of the directory's sync: the one its first run chose (so that a run
- * resumed after midnight plans the same tasks), else the 7 whole UTC days before today (by
- * `io.now`), remembered (written atomically). A file left empty or torn by a crash is replaced
- * by a new window, and stderr says so; a window that is not one stops the run. A new window
- * wants a new output directory.
- */
-async function pageViewWindow(dir: string, io: Io): Promise<PageViewWindow> {
-  const path = join(dir, 'page-view-window.json');
-  const state = await readJsonState(path);
-  if (state.status === 'ok') return checkedWindow(path, state.value);
-  const window = lastWeek(io.now());
-  if (state.status === 'unreadable') {
-    io.stderr.write(
-      `${path}: ${state.problem}; the page-view window is recomputed as the last 7 days ` +
-        `(${window.startTime} to ${window.endTime}) and saved. Page views synced under an ` +
-        'earlier window are fetched again, under new keys.\n',
-    );
-  }
-  await writeFileAtomic(path, `${JSON.stringify(window)}\n`);
-  return window;
-}
-
-/** The window read from `path`, if the crawler accepts it; a usage error naming the file if not. */
-function checkedWindow(path: string, value: unknown): PageViewWindow {
-  try {
-    engagementCrawler({ pageViews: value as PageViewWindow });
-  } catch (error) {
-    if (!(error instanceof CanvasOptionsError)) throw error;
-    throw new UsageError(
-      `${path}: ${error.message}; fix it, or delete it to sync the last 7 days ` +
-        "(in a new --out directory: the window is part of the tasks' keys)",
-    );
-  }
-  return value as PageViewWindow;
-}
-
-function sinkOf(store: Store, task: SyncTask): JsonlFileSink<unknown> {
-  const sink = store.records.get(task.kind);
-  if (sink === undefined) throw new Error(`no file for tasks of kind ${task.kind}`);
-  return sink;
-}
-
-async function closeStore(store: Store): Promise<void> {
-  await Promise.all([...store.records.values(), store.journal].map((sink) => sink.close()));
-}
+// --- Dead letters ---------------------------------------------------------------------------
 
 /**
  * Writes this run's dead letters (tasks and reasons, no student data, no token: the worker
- * scrubs them) to `dead-letters.jsonl`, replacing an earlier run's (a dead-lettered task is not
- * in the journal, so each run tries it again) atomically, so that a crash leaves the old file or
- * the new one; no file when there are none. Returns the file's line count. The lines have the
- * shape of the other files' (`{"key", "record"}`): the task's key, or `raw:<n>` for a payload
- * that was not a task.
+ * scrubs them) to `dead-letters.jsonl`, replacing an earlier run's (every run tries the
+ * dead-lettered tasks again: the producers plan them again, and the next new run retries those
+ * of page views, whose window is behind it) atomically, so that a crash leaves the old file or
+ * the new one; no file when there are none. Returns the file's line count. The lines are
+ * `{"key", "record"}`: the task's key, or `raw:<n>` for a payload that was not a task.
  */
 async function saveDeadLetters(dir: string, letters: readonly DeadLetter[]): Promise<number> {
-  const path = join(dir, 'dead-letters.jsonl');
+  const path = join(dir, DEAD_LETTERS_FILE);
   if (letters.length === 0) {
-    await rm(path, { force: true });
+    await removeFileDurably(path);
     return 0;
   }
   const seen = new Set<string>();
@@ -275,7 +179,9 @@ interface Report {
   readonly failure: unknown;
   /** The producers' counts; `undefined` when planning was stopped. */
   readonly plan: ProducerProgress | undefined;
-  /** Courses planned, and tasks left out because an earlier run did them. */
+  /** Tasks enqueued besides the producers': dead-lettered page views of earlier windows. */
+  readonly earlierWindows: number;
+  /** Courses planned, and tasks left out because the interrupted run did them. */
   readonly courses: number;
   readonly skipped: number;
   readonly worker: ReturnType<SyncWorker['stats']>;
@@ -284,14 +190,6 @@ interface Report {
   readonly undone: number;
   readonly deadLetters: readonly DeadLetter[];
   readonly elapsedMs: number;
-}
-
-/** The 7 whole UTC days before the day of `now` (epoch ms). */
-function lastWeek(now: number): PageViewWindow {
-  const day = 86_400_000;
-  const end = Math.floor(now / day) * day;
-  const start = end - 7 * day;
-  return { startTime: new Date(start).toISOString(), endTime: new Date(end).toISOString() };
 }
 
 /**
@@ -315,32 +213,24 @@ function watchStop(interrupt: AbortSignal | undefined, stdout: Output) {
   };
 }
 
-/** Resolves once no task is queued, in hand or waiting for a retry, or once `signal` aborts. */
-async function untilIdle(queue: MemoryQueueAdapter, signal: AbortSignal): Promise<void> {
-  for (;;) {
-    const { queued, inFlight, delayed } = await queue.stats();
-    if (queued + inFlight + delayed === 0 || signal.aborted) return;
-    await sleep(50);
-  }
-}
-
-/** The client, the in-process queue and the worker pool that fills the files. */
-function pipeline(settings: Settings, target: Target, store: Store, io: Io) {
+/** The client, the in-process queue and the worker pool that fills the warehouse. */
+function pipeline(settings: Settings, target: Target, warehouse: Warehouse, run: Run, io: Io) {
   const client = new CanvasSyncClient({ baseUrl: target.baseUrl, token: target.token });
   const queue = new MemoryQueueAdapter();
   const worker = new SyncWorker({
     client,
     queue,
-    sink: (task) => sinkOf(store, task),
+    sink: (task) => warehouse.sinkOf(task),
     sanitizer: target.sanitizer,
     concurrency: settings.concurrency,
+    now: () => new Date(io.now()),
   });
   worker.on('task', ({ task, outcome }) => {
     if (outcome !== 'ack') return;
     const entry = { kind: task.kind, doneAt: new Date(io.now()).toISOString() };
     // Not awaited: the journal writes in order, and closing it waits for every write. A lost
-    // entry only means that the next run fetches the task again (and stores nothing twice).
-    store.journal.write([entry], { key: () => task.key }).catch(() => {});
+    // entry only means that a resumed run fetches the task again (and stores nothing twice).
+    run.journal.write([entry], { key: () => task.key, kind: 'tasks' }).catch(() => {});
   });
   return { client, queue, worker };
 }
@@ -349,17 +239,43 @@ function pipeline(settings: Settings, target: Target, store: Store, io: Io) {
 interface Tally {
   courses: number;
   skipped: number;
-  planning: boolean;
+  /** Tasks enqueued in all, once planning is over (for the progress display). */
+  total: number | undefined;
+}
+
+/**
+ * Enqueues the run's retries of earlier page-view windows (those the interrupted run finished
+ * aside); returns how many were enqueued.
+ */
+async function enqueueEarlierWindows(queue: MemoryQueueAdapter, run: Run, tally: Tally): Promise<number> {
+  const window = run.state.pageViews;
+  const tasks = run.state.retry
+    .map((input) => createTask(input))
+    // The producers plan the current window's: not twice.
+    .filter((task) => task.searchParams?.end_time !== window?.endTime)
+    .filter((task) => {
+      const done = run.journal.has(task.key);
+      if (done) tally.skipped++;
+      return !done;
+    });
+  if (tasks.length > 0) await queue.enqueue(tasks);
+  return tasks.length;
 }
 
 /** Starts the worker pool, plans meanwhile, and waits until every task is done. */
-async function sync(settings: Settings, target: Target, store: Store, io: Io): Promise<Report> {
+async function sync(
+  settings: Settings,
+  target: Target,
+  warehouse: Warehouse,
+  run: Run,
+  io: Io,
+): Promise<Report> {
   const { stop, interrupted, dispose } = watchStop(io.signal, io.stdout);
-  const { client, queue, worker } = pipeline(settings, target, store, io);
-  const tally: Tally = { courses: 0, skipped: 0, planning: true };
-  // What makes restarts cheap: a task in the journal was done by an earlier run.
+  const { client, queue, worker } = pipeline(settings, target, warehouse, run, io);
+  const tally: Tally = { courses: 0, skipped: 0, total: undefined };
+  // What makes resuming cheap: a task in the journal was done by the interrupted run.
   const doneEarlier = (task: SyncTask): boolean => {
-    const done = store.journal.has(task.key);
+    const done = run.journal.has(task.key);
     if (done) tally.skipped++;
     return done;
   };
@@ -368,23 +284,22 @@ async function sync(settings: Settings, target: Target, store: Store, io: Io): P
     queue,
     worker,
     client,
-    planning: () => tally.planning,
+    total: () => tally.total,
     intervalMs: settings.progressMs,
     out: io.stdout,
   });
   let plan: ProducerProgress | undefined;
   let failure: unknown;
+  let earlierWindows = 0;
   try {
     await worker.start();
+    earlierWindows = await enqueueEarlierWindows(queue, run, tally);
+    const pageViews = run.state.pageViews ?? false;
     plan = await runProducers({
       client,
       queue,
       scope: target.scope,
-      producers: [
-        rosterScanner(),
-        gradeExporter(),
-        engagementCrawler({ pageViews: store.pageViews }),
-      ],
+      producers: [rosterScanner(), gradeExporter(), engagementCrawler({ pageViews })],
       skip: doneEarlier,
       onCourse: (progress) => {
         tally.courses = progress.courses;
@@ -395,9 +310,11 @@ async function sync(settings: Settings, target: Target, store: Store, io: Io): P
       stop.abort();
       return undefined;
     });
-    tally.planning = false;
-    await untilIdle(queue, stop.signal);
-    // Undisturbed, every task is done by now. Stopped, the tasks in hand finish, no others.
+    if (plan !== undefined) tally.total = plan.enqueued + earlierWindows;
+    // Undisturbed, every task is done once the worker is idle. Stopped, the tasks in hand
+    // finish, no others. (The worker wakes when a task ends, before the queue has let it go:
+    // the last one is seen gone at the next poll.)
+    await worker.idle({ signal: stop.signal, pollMs: 50 }).catch(() => {});
     await worker.close({ drain: !stop.signal.aborted });
   } finally {
     dispose();
@@ -409,6 +326,7 @@ async function sync(settings: Settings, target: Target, store: Store, io: Io): P
     interrupted: interrupted(),
     failure,
     plan,
+    earlierWindows,
     courses: tally.courses,
     skipped: tally.skipped,
     worker: worker.stats(),
@@ -446,15 +364,26 @@ function throughput(report: Report, settings: Settings, sim: Target['sim']) {
   return lines;
 }
 
-/** The files of the output directory and their line counts. */
-function files(store: Store, deadLetters: number): [string, number][] {
-  const list = [...store.records].map(([kind, sink]): [string, number] => [
-    `${kind}.jsonl`,
-    sink.size,
-  ]);
-  list.push(['tasks-done.jsonl', store.journal.size]);
-  if (deadLetters > 0) list.push(['dead-letters.jsonl', deadLetters]);
-  return list;
+/** The records counts of every kind the producers plan, in planning order (zeros included). */
+function byKind(report: Report): [string, RecordCounts][] {
+  const zero = { inserted: 0, updated: 0, unchanged: 0, deleted: 0 };
+  const counts = report.worker.byKind;
+  const kinds = [...KINDS, ...Object.keys(counts).filter((kind) => !KINDS.includes(kind as never))];
+  return kinds.map((kind) => [kind, counts[kind] ?? zero]);
+}
+
+/** What the run leaves in the output directory besides the records, for the summary. */
+interface Leftovers {
+  /** Tasks the journal holds, when the run was not complete (it stays, to resume). */
+  readonly journal: number | undefined;
+  readonly deadLetters: number;
+}
+
+/** Whether every task enqueued ended done or dead-lettered, undisturbed. */
+function isComplete(report: Report): boolean {
+  const { worker, interrupted, failure, plan } = report;
+  if (interrupted !== undefined || failure !== undefined || plan === undefined) return false;
+  return plan.enqueued + report.earlierWindows === worker.done + worker.deadLettered;
 }
 
 /** Prints the summary; checks that every task is accounted for; returns the exit code. */
@@ -462,17 +391,29 @@ function summarize(
   report: Report,
   settings: Settings,
   target: Target,
-  written: [string, number][],
+  warehouse: Warehouse,
+  run: Run,
+  left: Leftovers,
   io: Io,
 ): number {
   const { plan, worker, client, interrupted, failure } = report;
   const finished = worker.done + worker.deadLettered;
   // Planning stopped early: the tasks enqueued are those finished and those left undone.
-  const enqueued = plan?.enqueued ?? finished + report.undone;
+  const enqueued = plan === undefined ? finished + report.undone : plan.enqueued + report.earlierWindows;
   const stopped = interrupted !== undefined || failure !== undefined;
   const say = (line: string): unknown => io.stdout.write(`${line}\n`);
+  const state: string[] = [];
+  if (left.journal !== undefined) {
+    state.push(`${join(settings.out, JOURNAL_FILE)}: ${count(left.journal)} tasks done, skipped`);
+    state.push(`when the run is resumed (with ${RUN_FILE} beside it)`);
+  }
+  if (left.deadLetters > 0) {
+    state.push(`${join(settings.out, DEAD_LETTERS_FILE)}: ${count(left.deadLetters)} tasks`);
+  }
   printSummary(io.stdout, {
     title: interrupted ? `interrupted by ${interrupted}` : failure ? 'stopped by an error' : '',
+    output: warehouse.description,
+    pageViews: describeWindow(run.state.pageViews),
     courses: report.courses,
     tasks: {
       planned: enqueued + report.skipped,
@@ -481,20 +422,20 @@ function summarize(
       deadLettered: worker.deadLettered,
     },
     records: worker.records,
+    byKind: byKind(report),
     requests: { sent: client.requests, throttled: client.throttled, retries: client.retries },
     deadLetterReasons: report.deadLetters.map((letter) => letter.reason),
     planFailures: plan?.failures.length ?? 0,
     elapsedMs: report.elapsedMs,
     throughput: throughput(report, settings, target.sim),
-    dir: settings.out,
-    files: written,
+    state,
   });
   if (failure !== undefined) io.stderr.write(`\nsync stopped: ${describeError(failure)}\n`);
   if (stopped) {
     const planning = plan === undefined ? ' (planning stopped before the end)' : '';
     const [what, advice] = interrupted
       ? ['Interrupted', 'Run again to resume']
-      : ['Stopped', 'Fix the error and run again'];
+      : ['Stopped', 'Fix the error and run again to resume'];
     say(`\n${what}: ${count(report.undone)} planned tasks left undone${planning}.`);
     say(`${advice}: finished tasks are skipped and stored records are never`);
     say('written twice.');
@@ -511,11 +452,55 @@ function summarize(
 }
 
 function describeError(error: unknown): string {
-  // canvas-sync's errors never carry the token or response bodies: safe to print.
+  // canvas-sync's errors never carry the token or response bodies: safe to print (a database
+  // password is scrubbed from all output, see redactingIo).
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
-/** The job: settings, source, files, the sync, the summary. */
+/**
+ * One run into an open warehouse: starts or resumes the run, syncs, saves the dead letters and,
+ * when the run is complete, records its page views in the warehouse. Closes the warehouse.
+ */
+async function runInto(
+  warehouse: Warehouse,
+  found: RunFound,
+  settings: Settings,
+  target: Target,
+  io: Io,
+): Promise<number> {
+  let run: Run;
+  try {
+    run = await startRun(settings.out, found, warehouse, io);
+  } catch (error) {
+    await warehouse.close();
+    throw error;
+  }
+  const say = (line: string): unknown => io.stdout.write(`${line}\n`);
+  say(`${run.resumed ? 'Resuming the interrupted run' : 'Syncing'} into ${warehouse.description}`);
+  say(`  with ${describeWindow(run.state.pageViews)}`);
+  let report: Report;
+  let deadLetters: number;
+  let complete = false;
+  try {
+    report = await sync(settings, target, warehouse, run, io);
+    deadLetters = await saveDeadLetters(settings.out, report.deadLetters);
+    complete = isComplete(report);
+    // Where the next run's page views start: recorded in the warehouse, with its records.
+    const window = run.state.pageViews;
+    if (complete && window !== null) {
+      await warehouse.recordPageViews(window, new Date(io.now()).toISOString());
+    }
+  } finally {
+    await warehouse.close();
+    if (!complete) await run.journal.close();
+  }
+  // Everything is stored and closed: the run's state goes, and the next run starts afresh.
+  if (complete) await endRun(settings.out, run);
+  const left = { journal: complete ? undefined : run.journal.size, deadLetters };
+  return summarize(report, settings, target, warehouse, run, left, io);
+}
+
+/** The job: settings, source, warehouse, the run, the summary. */
 async function main(args: string[], io: Io): Promise<number> {
   const settings = parseSettings(args, io.stdout.isTTY === true);
   if (settings === undefined) {
@@ -523,21 +508,16 @@ async function main(args: string[], io: Io): Promise<number> {
     return 0;
   }
   const source = parseEnvironment(io.env, settings);
+  // An interrupted run to resume, checked before anything is opened or fetched.
+  const found = await findRun(settings.out, outputIdentity(settings.output));
   const target =
     source.kind === 'canvas'
       ? realCanvas(source, io)
       : await simulatedCanvas(settings, source.key, io);
   try {
-    const store = await openStore(settings.out, io);
-    let report: Report;
-    let deadLetterLines: number;
-    try {
-      report = await sync(settings, target, store, io);
-      deadLetterLines = await saveDeadLetters(settings.out, report.deadLetters);
-    } finally {
-      await closeStore(store);
-    }
-    return summarize(report, settings, target, files(store, deadLetterLines), io);
+    const now = () => new Date(io.now());
+    const warehouse = await openWarehouse(settings.output, now, io.stderr);
+    return await runInto(warehouse, found, settings, target, io);
   } finally {
     await target.sim?.canvas.close();
   }
@@ -545,9 +525,11 @@ async function main(args: string[], io: Io): Promise<number> {
 
 /**
  * Runs the job as the command line `args` and `io` say; returns the exit code: 0 when every task
- * is accounted for, 2 for invalid settings, 130 or 143 when interrupted, 1 otherwise.
+ * is accounted for, 2 for invalid settings, 130 or 143 when interrupted, 1 otherwise. Nothing it
+ * prints holds the password of the `--db` URL.
  */
-export async function runSync(args: string[], io: Io): Promise<number> {
+export async function runSync(args: string[], given: Io): Promise<number> {
+  const io = redactingIo(given, args);
   try {
     return await main(args, io);
   } catch (error) {

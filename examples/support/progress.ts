@@ -18,8 +18,11 @@ export interface ProgressSource {
   readonly queue: MemoryQueueAdapter;
   readonly worker: SyncWorker;
   readonly client: CanvasSyncClient;
-  /** Whether the producers are still planning (the total may still grow). */
-  readonly planning: () => boolean;
+  /**
+   * The number of tasks enqueued, once planning is over; `undefined` while the producers are
+   * still planning (the total may still grow).
+   */
+  readonly total: () => number | undefined;
   /** Time between two updates, in ms; `undefined` for no progress display. */
   readonly intervalMs: number | undefined;
   readonly out: Output;
@@ -27,43 +30,75 @@ export interface ProgressSource {
 
 interface Counts {
   finished: number;
+  /** Tasks enqueued so far: the total once planning is over, a lower bound before. */
   planned: number;
+  /** Whether `planned` is still growing. */
+  planning: boolean;
+  /** Records fetched and stored (new, changed or unchanged). */
   records: number;
+  /** Of which new or changed. */
+  changed: number;
   requests: number;
   throttled: number;
   retries: number;
 }
 
-async function read({ queue, worker, client }: ProgressSource): Promise<Counts> {
+async function read({ queue, worker, client, total }: ProgressSource): Promise<Counts> {
   const { queued, inFlight, delayed } = await queue.stats();
   const { done, deadLettered, records } = worker.stats();
   const { requests, throttled, retries } = client.stats();
   const finished = done + deadLettered;
-  // Every task enqueued is done, dead-lettered, queued, in hand or waiting for a retry.
-  const planned = finished + queued + inFlight + delayed;
+  const known = total();
   return {
     finished,
-    planned,
-    records: records.inserted + records.updated,
+    // While planning, every task enqueued is done, dead-lettered, queued, in hand or waiting for
+    // a retry (a lower bound: a task can be counted finished before the queue lets it go).
+    planned: known ?? finished + queued + inFlight + delayed,
+    planning: known === undefined,
+    records: records.inserted + records.updated + records.unchanged,
+    changed: records.inserted + records.updated,
     requests,
     throttled,
     retries,
   };
 }
 
-function describe(counts: Counts, planning: boolean, requestsPerSecond: number): string {
+/**
+ * Counts that never move backwards between two updates: each figure is the largest seen so far
+ * (the worker's and client's counters only grow; the queue's lower bound of the total may dip
+ * for a moment while a task changes hands).
+ */
+function ratchet(last: Counts | undefined, next: Counts): Counts {
+  if (last === undefined) return next;
+  return {
+    finished: Math.max(last.finished, next.finished),
+    planned: Math.max(last.planned, next.planned),
+    planning: next.planning,
+    records: Math.max(last.records, next.records),
+    changed: Math.max(last.changed, next.changed),
+    requests: Math.max(last.requests, next.requests),
+    throttled: Math.max(last.throttled, next.throttled),
+    retries: Math.max(last.retries, next.retries),
+  };
+}
+
+function describe(counts: Counts, requestsPerSecond: number): string {
   return [
-    `${count(counts.finished)}/${count(counts.planned)}${planning ? '+' : ''} tasks`,
-    `${count(counts.records)} records`,
+    `${count(counts.finished)}/${count(counts.planned)}${counts.planning ? '+' : ''} tasks`,
+    `${count(counts.records)} records (${count(counts.changed)} new or changed)`,
     `${count(requestsPerSecond)} req/s`,
     `${count(counts.throttled)} throttled`,
     `${count(counts.retries)} retries`,
   ].join(' · ');
 }
 
+/**
+ * The bar: empty while planning (a share of a total that still grows would move backwards when
+ * it grows), then the share of tasks finished, which only grows.
+ */
 function bar(counts: Counts, text: string, columns: number): string {
   const width = 20;
-  const share = counts.planned === 0 ? 0 : counts.finished / counts.planned;
+  const share = counts.planning || counts.planned === 0 ? 0 : counts.finished / counts.planned;
   const filled = Math.min(width, Math.round(share * width));
   const line = `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${text}`;
   // `\r` goes back to the start of the line; `\x1b[K` clears what a longer text left there.
@@ -84,15 +119,17 @@ export function startProgress(source: ProgressSource): () => Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   let drawing: Promise<void> = Promise.resolve();
   let stopped = false;
+  let shown: Counts | undefined;
 
   const draw = async (): Promise<void> => {
-    const counts = await read(source);
+    const counts = ratchet(shown, await read(source));
     if (stopped) return;
+    shown = counts;
     const now = performance.now();
     // Requests per second over the last one to two seconds: steady even at 10 updates a second.
     const rate = ((counts.requests - last.requests) * 1000) / Math.max(1, now - last.at);
     if (now - last.at >= 1000) last = { at: now, requests: counts.requests };
-    const text = describe(counts, source.planning(), rate);
+    const text = describe(counts, rate);
     const seconds = ((now - started) / 1000).toFixed(1);
     // A terminal of unknown size (`columns` 0 or undefined) gets 100 columns.
     const columns = out.columns || 100;
@@ -120,6 +157,14 @@ export function startProgress(source: ProgressSource): () => Promise<void> {
 
 // --- Summary ---------------------------------------------------------------------------------
 
+/** What a run did to the stored records (the worker's `RecordCounts`). */
+export interface RecordFigures {
+  readonly inserted: number;
+  readonly updated: number;
+  readonly unchanged: number;
+  readonly deleted: number;
+}
+
 /** The figures of the summary. */
 export interface Summary {
   /** After "Summary", e.g. `'interrupted by SIGTERM'`; empty for a complete run. */
@@ -127,8 +172,9 @@ export interface Summary {
   readonly courses: number;
   /** Tasks planned, those skipped (done earlier), done and dead-lettered. */
   readonly tasks: { planned: number; skipped: number; done: number; deadLettered: number };
-  /** What the run did to the stored records. */
-  readonly records: { inserted: number; updated: number; unchanged: number; deleted: number };
+  /** What the run did to the stored records, in total and by kind (in the order given). */
+  readonly records: RecordFigures;
+  readonly byKind: readonly (readonly [string, RecordFigures])[];
   readonly requests: { sent: number; throttled: number; retries: number };
   readonly deadLetterReasons: readonly string[];
   /** Courses whose planning failed. */
@@ -136,9 +182,12 @@ export interface Summary {
   readonly elapsedMs: number;
   /** Lines about the throughput achieved and its bounds. */
   readonly throughput: readonly string[];
-  readonly dir: string;
-  /** File names and their line counts. */
-  readonly files: readonly (readonly [string, number])[];
+  /** Where the records are (a database URL without its password). */
+  readonly output: string;
+  /** The page views the run synced, for people. */
+  readonly pageViews: string;
+  /** Lines about the state files left in the output directory, if any. */
+  readonly state: readonly string[];
 }
 
 function row(out: Output, label: string, value: string): void {
@@ -152,9 +201,25 @@ function byReason(reasons: readonly string[]): string {
   return [...counts].map(([reason, n]) => `${count(n)} ${reason}`).join(', ');
 }
 
+const RECORD_COLUMNS = ['inserted', 'updated', 'unchanged', 'deleted'] as const;
+
+/**
+ * The records table: a header row, one row per kind, and the total (a kind is at most 24
+ * characters: `course.student_summaries`).
+ */
+function recordsTable(out: Output, byKind: Summary['byKind'], total: RecordFigures): void {
+  const cells = (figures: RecordFigures): string =>
+    RECORD_COLUMNS.map((column) => count(figures[column]).padStart(10)).join('');
+  out.write(`  ${'records'.padEnd(26)}${RECORD_COLUMNS.map((c) => c.padStart(10)).join('')}\n`);
+  for (const [kind, figures] of byKind) out.write(`    ${kind.padEnd(24)}${cells(figures)}\n`);
+  out.write(`    ${'total'.padEnd(24)}${cells(total)}\n`);
+}
+
 /** Prints the summary table to `out`. */
 export function printSummary(out: Output, s: Summary): void {
   out.write(`\nSummary${s.title === '' ? '' : ` (${s.title})`}\n`);
+  row(out, 'output', s.output);
+  row(out, 'page views', s.pageViews);
   row(out, 'courses', count(s.courses));
   row(
     out,
@@ -163,11 +228,7 @@ export function printSummary(out: Output, s: Summary): void {
   );
   row(out, 'tasks done', count(s.tasks.done));
   row(out, 'tasks dead-lettered', count(s.tasks.deadLettered));
-  row(
-    out,
-    'records written',
-    `${count(s.records.inserted + s.records.updated)} (${count(s.records.inserted)} new, ${count(s.records.updated)} changed; unchanged: ${count(s.records.unchanged)}, deleted: ${count(s.records.deleted)})`,
-  );
+  recordsTable(out, s.byKind, s.records);
   const { sent, throttled, retries } = s.requests;
   row(
     out,
@@ -180,8 +241,5 @@ export function printSummary(out: Output, s: Summary): void {
   }
   row(out, 'elapsed', `${(s.elapsedMs / 1000).toFixed(1)} s`);
   for (const [i, line] of s.throughput.entries()) row(out, i === 0 ? 'throughput' : '', line);
-  row(out, 'output', s.dir);
-  for (const [name, lines] of s.files) {
-    out.write(`    ${name.padEnd(32)} ${count(lines).padStart(9)} lines\n`);
-  }
+  for (const [i, line] of s.state.entries()) row(out, i === 0 ? 'state' : '', line);
 }

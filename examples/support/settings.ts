@@ -3,16 +3,23 @@
  * defaults and checks, the usage text, and the variables that point it at a real Canvas. Pure:
  * values in, values or a {@link UsageError} out.
  */
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { redactUrl } from './redact.js';
 
 export const USAGE = `Usage: npm run example -- [options]
 
-Syncs the rosters, gradebooks and engagement data of every course of a Canvas account into
-JSON Lines files, student identifiers pseudonymized. Runs against an embedded Canvas simulator
-unless the CANVAS_ variables below are set. Run it again to resume an interrupted sync.
+Syncs the rosters, gradebooks and engagement data of every course of a Canvas account into a
+warehouse kept current, student identifiers pseudonymized. Runs against an embedded Canvas
+simulator unless the CANVAS_ variables below are set. Run it again to bring the warehouse up to
+date (new, changed and deleted records; the page views since the last run), or to resume an
+interrupted run.
 
-  --out DIR          output directory (default: out)
+  --out DIR          output directory: the SQLite database DIR/canvas-sync.db, and the
+                     state of an interrupted run (default: out)
+  --format FORMAT    sqlite (default), or jsonl: one JSON Lines change log per kind in DIR
+  --db URL           a PostgreSQL database instead (postgres://user:password@host/db)
+  --db-schema NAME   its schema (default: canvas_sync)
   --concurrency N    tasks fetched at once (default: 16)
   --progress-ms N    time between progress updates (default: 100 on a terminal, else 2000)
   --quiet            no progress updates
@@ -31,9 +38,23 @@ CANVAS_TERM_ID), and CANVAS_SYNC_HMAC_KEY, a secret of at least 32 bytes for the
 /** A mistake in the flags or the environment: reported without a stack, exit code 2. */
 export class UsageError extends Error {}
 
+/** Where the records go. */
+export type OutputChoice =
+  /** One SQLite database file (`DIR/canvas-sync.db`). */
+  | { readonly format: 'sqlite'; readonly path: string }
+  /** One JSON Lines change log per kind of task, in `dir`. */
+  | { readonly format: 'jsonl'; readonly dir: string }
+  /** A PostgreSQL database; `schema` `undefined` for the sink's default. */
+  | { readonly format: 'postgres'; readonly url: string; readonly schema: string | undefined };
+
+/** The SQLite database file of an output directory. */
+export const DATABASE_FILE = 'canvas-sync.db';
+
 /** What the command line asks for. */
 export interface Settings {
+  /** The output directory: the SQLite file or the change logs, and the run's state files. */
   readonly out: string;
+  readonly output: OutputChoice;
   readonly concurrency: number;
   /** Time between progress updates, or `undefined` for none. */
   readonly progressMs: number | undefined;
@@ -47,6 +68,9 @@ export interface Settings {
 
 const FLAGS = {
   out: { type: 'string', default: 'out' },
+  format: { type: 'string' },
+  db: { type: 'string' },
+  'db-schema': { type: 'string' },
   concurrency: { type: 'string' },
   'progress-ms': { type: 'string' },
   quiet: { type: 'boolean', default: false },
@@ -96,8 +120,10 @@ export function parseSettings(args: string[], terminal: boolean): Settings | und
     max: 600_000,
     fallback: terminal ? 100 : 2_000,
   });
+  const out = resolve(flags.out);
   return {
-    out: resolve(flags.out),
+    out,
+    output: outputChoice(out, flags.format, flags.db, flags['db-schema']),
     concurrency: integer('concurrency', flags.concurrency, { min: 1, max: 64, fallback: 16 }),
     progressMs: flags.quiet ? undefined : progressMs,
     courses: integer('courses', flags.courses, { min: 1, max: 10_000, fallback: 40 }),
@@ -106,6 +132,46 @@ export function parseSettings(args: string[], terminal: boolean): Settings | und
     faults: flags.faults === true,
     simulatorFlags: SIMULATOR_FLAGS.filter((name) => flags[name] !== undefined),
   };
+}
+
+const FORMATS = ['sqlite', 'jsonl'] as const;
+
+/**
+ * Where `--out`, `--format`, `--db` and `--db-schema` send the records. A `--db` value is never
+ * quoted with its password.
+ */
+function outputChoice(
+  out: string,
+  format: string | undefined,
+  db: string | undefined,
+  schema: string | undefined,
+): OutputChoice {
+  if (format !== undefined && !(FORMATS as readonly string[]).includes(format)) {
+    throw new UsageError(`--format must be sqlite or jsonl, not "${format}"`);
+  }
+  if (db === undefined) {
+    if (schema !== undefined) throw new UsageError('--db-schema: only with --db');
+    return format === 'jsonl'
+      ? { format, dir: out }
+      : { format: 'sqlite', path: join(out, DATABASE_FILE) };
+  }
+  if (format !== undefined) {
+    throw new UsageError(
+      `--format ${format} and --db: choose one output (--db writes to PostgreSQL)`,
+    );
+  }
+  if (!/^postgres(ql)?:\/\/./i.test(db) || !URL.canParse(db)) {
+    const shown = /^[a-z][a-z0-9+.-]*:\/\//i.test(db) ? `, not "${redactUrl(db)}"` : '';
+    throw new UsageError(
+      `--db must be a PostgreSQL URL (postgres://user:password@host:5432/database)${shown}`,
+    );
+  }
+  if (schema !== undefined && !/^(?!pg_)[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+    throw new UsageError(
+      `--db-schema must be lower-case letters, digits and _, from a letter or _, at most 63, not from pg_, not "${schema}"`,
+    );
+  }
+  return { format: 'postgres', url: db, schema };
 }
 
 // --- The environment ---------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 /**
- * The job's small state files (the page-view window, the dead letters) written atomically: a
- * crash or a power loss leaves the old file or the new one, never a torn mix; and read back
- * telling a missing file from one that is unreadable (empty, or not JSON).
+ * The job's small state files (the run in progress, the dead letters) written and removed
+ * atomically: a crash or a power loss leaves the old file or the new one (or none), never a torn
+ * mix; and read back telling a missing file from one that is unreadable (empty, or not JSON).
  */
 import { randomUUID } from 'node:crypto';
 import { open, readFile, rename, rm } from 'node:fs/promises';
@@ -31,6 +31,15 @@ export async function writeFileAtomic(path: string, text: string): Promise<void>
     throw error;
   }
   await syncDirectory(dir);
+}
+
+/**
+ * Removes the file at `path` if it exists, then `fsync`s its directory so that the removal
+ * survives a power loss (where the platform allows it).
+ */
+export async function removeFileDurably(path: string): Promise<void> {
+  await rm(path, { force: true });
+  await syncDirectory(dirname(path));
 }
 
 async function syncDirectory(dir: string): Promise<void> {

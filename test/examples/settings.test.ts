@@ -3,7 +3,7 @@
  * anything: flags and their bounds, the variables of a real Canvas, and errors that name what is
  * wrong and never quote the token or the key.
  */
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   parseEnvironment,
@@ -36,6 +36,7 @@ describe('parseSettings', () => {
   it('has defaults for every flag, and a progress update every 2 s unless on a terminal', () => {
     const expected: Settings = {
       out: resolve('out'),
+      output: { format: 'sqlite', path: join(resolve('out'), 'canvas-sync.db') },
       concurrency: 16,
       progressMs: 2_000,
       courses: 40,
@@ -66,7 +67,8 @@ describe('parseSettings', () => {
   it('asks for the usage text on --help, which lists every flag', () => {
     expect(parseSettings(['--help'], false)).toBeUndefined();
     expect(parseSettings(['--concurrency', '0', '--help'], false)).toBeUndefined();
-    for (const flag of ['out', 'concurrency', 'progress-ms', 'quiet', 'courses', 'faults']) {
+    const flags = ['out', 'format', 'db', 'db-schema', 'concurrency', 'progress-ms', 'quiet'];
+    for (const flag of [...flags, 'courses', 'faults']) {
       expect(USAGE).toContain(`--${flag}`);
     }
   });
@@ -86,6 +88,48 @@ describe('parseSettings', () => {
     );
     expect(usageError(() => parseSettings(['--verbose'], false)).message).toMatch(/verbose/);
     expect(() => parseSettings(['extra'], false)).toThrow(UsageError);
+  });
+});
+
+describe('parseSettings: the output', () => {
+  const output = (args: string[]) => parseSettings([...args, '--out', '/srv/out'], false)?.output;
+
+  it('is the SQLite file of the output directory, its change logs, or a PostgreSQL database', () => {
+    expect(output([])).toEqual({ format: 'sqlite', path: '/srv/out/canvas-sync.db' });
+    expect(output(['--format', 'sqlite'])).toEqual({
+      format: 'sqlite',
+      path: '/srv/out/canvas-sync.db',
+    });
+    expect(output(['--format', 'jsonl'])).toEqual({ format: 'jsonl', dir: '/srv/out' });
+    const url = 'postgresql://canvas:pw@db.example.edu:5433/warehouse?sslmode=require';
+    expect(output(['--db', url])).toEqual({ format: 'postgres', url, schema: undefined });
+    expect(output([`--db=${url}`, '--db-schema', 'canvas_2026'])).toEqual({
+      format: 'postgres',
+      url,
+      schema: 'canvas_2026',
+    });
+  });
+
+  it('refuses an unknown format, a --db that is no PostgreSQL URL, two outputs and a bad schema, never quoting a password', () => {
+    const message = (args: string[]) => usageError(() => output(args)).message;
+    expect(message(['--format', 'parquet'])).toBe(
+      '--format must be sqlite or jsonl, not "parquet"',
+    );
+    expect(message(['--db', 'mysql://canvas:hunter22@db/x'])).toBe(
+      '--db must be a PostgreSQL URL (postgres://user:password@host:5432/database), not "mysql://canvas:***@db/x"',
+    );
+    expect(message(['--db', 'canvas:hunter22@db'])).toBe(
+      '--db must be a PostgreSQL URL (postgres://user:password@host:5432/database)',
+    );
+    expect(message(['--db', 'postgres://'])).toMatch(/^--db must be a PostgreSQL URL/);
+    expect(message(['--db', 'postgres://u:hunter22@db/x', '--format', 'sqlite'])).toBe(
+      '--format sqlite and --db: choose one output (--db writes to PostgreSQL)',
+    );
+    expect(message(['--db-schema', 'canvas'])).toBe('--db-schema: only with --db');
+    expect(message(['--db', 'postgres://db/x', '--db-schema', 'Canvas'])).toMatch(
+      /^--db-schema must be lower-case letters, digits and _/,
+    );
+    expect(message(['--db', 'postgres://db/x', '--db-schema', 'pg_sync'])).toMatch(/not from pg_/);
   });
 });
 

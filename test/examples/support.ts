@@ -1,41 +1,61 @@
 /**
  * Shared helpers of the tests of `examples/sync-institution.ts`: running the job in-process,
- * reading its output directory and its summary.
+ * reading its warehouse (the SQLite file, the JSON Lines change logs), its state files and its
+ * summary.
  */
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createClient } from '@libsql/client';
 import { afterAll, beforeAll, expect } from 'vitest';
 import type { Io } from '../../examples/support/io.js';
 import { runSync } from '../../examples/sync-institution.js';
+import type { CanvasSimulator } from '../../src/testing/index.js';
 
-/** A small institution of the embedded simulator: over 100 tasks, over 1,000 records. */
-export const SMALL = ['--courses', '4', '--students', '120'];
-/** A tiny one, for tests that need a complete run but not its size. */
+/** A tiny institution of the embedded simulator: over 50 tasks, over 500 records. */
 export const TINY = ['--courses', '2', '--students', '40'];
 
-/** The record files of the three producers, one per task kind. */
-export const RECORD_FILES = [
-  'assignment.submissions.jsonl',
-  'course.assignments.jsonl',
-  'course.discussions.jsonl',
-  'course.enrollments.jsonl',
-  'course.sections.jsonl',
-  'course.student_summaries.jsonl',
-  'discussion.entries.jsonl',
-  'user.page_views.jsonl',
-];
+/** The kinds of task of the three producers, in the order of the summary's records table. */
+export const KINDS = [
+  'course.sections',
+  'course.enrollments',
+  'course.assignments',
+  'assignment.submissions',
+  'course.discussions',
+  'discussion.entries',
+  'course.student_summaries',
+  'user.page_views',
+] as const;
+export type Kind = (typeof KINDS)[number];
+
+/** A pseudonym key for runs against a simulator given by variables (as a real Canvas). */
+export const HMAC_KEY = 'a-secret-hmac-key-of-32-bytes-or-more';
 
 export const DAY = 86_400_000;
 /** The clock of the in-process runs, unless a test gives its own: a fixed afternoon. */
 export const NOW = Date.parse('2026-03-04T15:30:00.000Z');
 
-/** The 7 whole UTC days before the day of `now`, as the job chooses them. */
+/** The start (00:00 UTC) of the day of `now`. */
+export function dayOf(now: number): number {
+  return Math.floor(now / DAY) * DAY;
+}
+
+/** The 7 whole UTC days before the day of `now`, as a first run chooses them. */
 export function weekBefore(now: number): { startTime: string; endTime: string } {
-  const end = Math.floor(now / DAY) * DAY;
+  const end = dayOf(now);
   return {
     startTime: new Date(end - 7 * DAY).toISOString(),
     endTime: new Date(end).toISOString(),
+  };
+}
+
+/** The variables that point the job at `sim` as at a real Canvas (it then starts no simulator). */
+export function canvasEnv(sim: CanvasSimulator): Record<string, string> {
+  return {
+    CANVAS_BASE_URL: sim.url,
+    CANVAS_ACCESS_TOKEN: sim.token,
+    CANVAS_ACCOUNT_ID: String(sim.data.account.id),
+    CANVAS_SYNC_HMAC_KEY: HMAC_KEY,
   };
 }
 
@@ -109,6 +129,37 @@ export function figure(output: string, label: string): number {
   return Number(match[1].replaceAll(',', ''));
 }
 
+/** What a run did to the records of a kind (or in total), as the summary's table says. */
+export interface Counts {
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  deleted: number;
+}
+
+/** The summary's records table: every kind's counts, and `total`. */
+export function recordCounts(output: string): Record<Kind | 'total', Counts> {
+  const table = /^ {2}records +inserted +updated +unchanged +deleted\n((?: {4}.*\n)+)/m.exec(
+    output,
+  );
+  if (table?.[1] === undefined) throw new Error(`no records table in the output:\n${output}`);
+  const rows: Record<string, Counts> = {};
+  for (const line of table[1].split('\n').filter((row) => row !== '')) {
+    const [name = '', ...figures] = line.trim().split(/ +/);
+    const [inserted, updated, unchanged, deleted] = figures.map((n) =>
+      Number(n.replaceAll(',', '')),
+    );
+    rows[name] = {
+      inserted: inserted ?? Number.NaN,
+      updated: updated ?? Number.NaN,
+      unchanged: unchanged ?? Number.NaN,
+      deleted: deleted ?? Number.NaN,
+    };
+  }
+  expect(Object.keys(rows)).toEqual([...KINDS, 'total']);
+  return rows as Record<Kind | 'total', Counts>;
+}
+
 /** The identity line of a complete run: planned, done earlier, done, dead-lettered. */
 export function identity(output: string): [number, number, number, number] {
   const match =
@@ -120,49 +171,102 @@ export function identity(output: string): [number, number, number, number] {
   return [a ?? Number.NaN, b ?? Number.NaN, c ?? Number.NaN, d ?? Number.NaN];
 }
 
-export interface Line {
-  key: string;
-  record: unknown;
+/** A record of the warehouse, as the tests compare them. */
+export interface Stored {
+  readonly kind: string;
+  readonly version: string;
+  /** Whether a full pass found it gone. */
+  readonly deleted: boolean;
+  readonly record: unknown;
 }
 
-/** Every JSONL file of a directory, parsed. */
-export async function readOut(dir: string): Promise<Map<string, Line[]>> {
-  const files = new Map<string, Line[]>();
-  for (const name of (await readdir(dir)).filter((file) => file.endsWith('.jsonl')).sort()) {
-    const text = await readFile(join(dir, name), 'utf8');
-    const lines = text.split('\n').filter((line) => line !== '');
-    files.set(
-      name,
-      lines.map((line) => JSON.parse(line) as Line),
+/** The records of the SQLite file of an output directory, by key. */
+export async function readDatabase(dir: string): Promise<Map<string, Stored>> {
+  const client = createClient({ url: `file:${join(dir, 'canvas-sync.db')}` });
+  try {
+    const { rows } = await client.execute(
+      'SELECT key, kind, version, record, deleted_at FROM canvas_sync_records ORDER BY rowid',
     );
+    return new Map(
+      rows.map((row) => [
+        String(row.key),
+        {
+          kind: String(row.kind),
+          version: String(row.version),
+          deleted: row.deleted_at !== null,
+          record: JSON.parse(String(row.record)) as unknown,
+        },
+      ]),
+    );
+  } finally {
+    client.close();
   }
-  return files;
 }
 
-export function keysOf(files: Map<string, Line[]>, name: string): string[] {
-  return (files.get(name) ?? []).map((line) => line.key);
+interface ChangeLine {
+  op: string;
+  key?: string;
+  kind?: string;
+  version?: string;
+  record?: unknown;
 }
 
-export function expectDistinctKeys(files: Map<string, Line[]>): void {
-  const all = [...files.keys()].flatMap((name) =>
-    keysOf(files, name).map((key) => `${name} ${key}`),
+/** The lines of a JSON Lines file; `[]` when there is none. */
+export async function readLines(path: string): Promise<ChangeLine[]> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  return text
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as ChangeLine);
+}
+
+/** The records of the JSON Lines change logs of an output directory (`--format jsonl`), by key. */
+export async function readChangeLogs(dir: string): Promise<Map<string, Stored>> {
+  const records = new Map<string, Stored>();
+  for (const kind of KINDS) {
+    for (const line of await readLines(join(dir, `${kind}.jsonl`))) {
+      const { op, key } = line;
+      if (key === undefined) continue;
+      if (op === 'insert' || op === 'update' || op === 'restore') {
+        records.set(key, {
+          kind: line.kind ?? '',
+          version: line.version ?? '',
+          deleted: false,
+          record: line.record,
+        });
+      } else if (op === 'delete') {
+        const stored = records.get(key);
+        if (stored !== undefined) records.set(key, { ...stored, deleted: true });
+      }
+    }
+  }
+  return records;
+}
+
+/** The task keys of the journal of an interrupted run (`tasks-done.jsonl`). */
+export async function journalKeys(dir: string): Promise<string[]> {
+  const lines = await readLines(join(dir, 'tasks-done.jsonl'));
+  return lines.filter((line) => line.op === 'insert').map((line) => line.key ?? '');
+}
+
+/** The live records of a warehouse, of one kind. */
+export function live(records: Map<string, Stored>, kind?: string): [string, Stored][] {
+  return [...records].filter(
+    ([, stored]) => !stored.deleted && (kind === undefined || stored.kind === kind),
   );
-  expect(all.length).toBeGreaterThan(0);
-  expect(new Set(all).size).toBe(all.length);
-  for (const name of files.keys()) {
-    const keys = keysOf(files, name);
-    expect(new Set(keys).size, name).toBe(keys.length);
-  }
 }
 
-/** The files of `dir` hold the same keys as those of `reference`: nothing twice or missing. */
-export async function expectSameKeys(dir: string, reference: string, planned: number) {
-  const files = await readOut(dir);
-  const referenceFiles = await readOut(reference);
-  expectDistinctKeys(files);
-  expect([...files.keys()]).toEqual([...referenceFiles.keys()]);
-  expect(keysOf(files, 'tasks-done.jsonl')).toHaveLength(planned);
-  for (const name of files.keys()) {
-    expect(keysOf(files, name).sort(), name).toEqual(keysOf(referenceFiles, name).sort());
+/** Every key of `records` starts with its kind, and the kinds are those of the producers. */
+export function expectKeyedByKind(records: Map<string, Stored>): void {
+  expect(records.size).toBeGreaterThan(0);
+  for (const [key, stored] of records) {
+    expect(KINDS).toContain(stored.kind);
+    expect(key.startsWith(`${stored.kind}:`), key).toBe(true);
   }
 }

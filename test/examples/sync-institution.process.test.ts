@@ -5,15 +5,15 @@
  * uninterrupted run it is compared with are in-process.
  */
 import { spawn } from 'node:child_process';
-import { copyFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import {
   type Exit,
-  expectSameKeys,
   identity,
-  keysOf,
-  readOut,
+  journalKeys,
+  readDatabase,
+  recordCounts,
   runExample,
   TINY,
   tempDirs,
@@ -88,24 +88,35 @@ describe('examples/sync-institution.ts as a script, stopped and resumed', () => 
     expect(stopped.stdout).toContain('Summary (interrupted by SIGTERM)');
     expect(stopped.stdout).toMatch(/Interrupted: [1-9][\d,]* planned tasks left undone/);
     expect(stopped.stdout).toContain('Run again to resume');
-    const doneBefore = keysOf(await readOut(out), 'tasks-done.jsonl').length;
+    const doneBefore = (await journalKeys(out)).length;
     expect(doneBefore).toBeGreaterThan(0);
+    const insertedBefore = recordCounts(stopped.stdout).total.inserted;
+    expect(insertedBefore).toBeGreaterThan(0);
 
-    // In-process from here, by the clock of the stopped run (the real one); the uninterrupted
-    // run gets the stopped run's page-view window, as a run on the same day would choose.
-    await copyFile(join(out, 'page-view-window.json'), join(reference, 'page-view-window.json'));
-    const realClock = { now: () => Date.now() };
+    // In-process from here, by the clock of the stopped run's start: the uninterrupted run then
+    // chooses the page-view window the stopped run kept (even if midnight came in between).
+    const { startedAt } = JSON.parse(await readFile(join(out, 'run.json'), 'utf8')) as {
+      startedAt: string;
+    };
+    const itsClock = { now: () => Date.parse(startedAt) };
     const [resumed, clean] = await Promise.all([
-      runExample([...TINY, '--out', out], realClock),
-      runExample([...TINY, '--out', reference], realClock),
+      runExample([...TINY, '--out', out], itsClock),
+      runExample([...TINY, '--out', reference], itsClock),
     ]);
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(clean.code, clean.stderr).toBe(0);
+    expect(resumed.stdout).toContain('Resuming the interrupted run');
     const [planned, earlier, done] = identity(resumed.stdout);
     expect(planned).toBe(identity(clean.stdout)[0]);
     expect(earlier).toBe(doneBefore);
     expect(done).toBe(planned - doneBefore);
-    // Same files and the same keys as an uninterrupted run: nothing twice, nothing missing.
-    await expectSameKeys(out, reference, planned);
+    // The same records as an uninterrupted run: nothing missing, nothing stored twice (what the
+    // stopped run stored is found unchanged, not inserted again).
+    const [records, reference_] = await Promise.all([readDatabase(out), readDatabase(reference)]);
+    expect(new Map([...records].map(([key, { version }]) => [key, version]))).toEqual(
+      new Map([...reference_].map(([key, { version }]) => [key, version])),
+    );
+    const cleanInserted = recordCounts(clean.stdout).total.inserted;
+    expect(insertedBefore + recordCounts(resumed.stdout).total.inserted).toBe(cleanInserted);
   }, 30_000);
 });
