@@ -247,7 +247,11 @@ interface Tally {
  * Enqueues the run's retries of earlier page-view windows (those the interrupted run finished
  * aside); returns how many were enqueued.
  */
-async function enqueueEarlierWindows(queue: MemoryQueueAdapter, run: Run, tally: Tally): Promise<number> {
+async function enqueueEarlierWindows(
+  queue: MemoryQueueAdapter,
+  run: Run,
+  tally: Tally,
+): Promise<number> {
   const window = run.state.pageViews;
   const tasks = run.state.retry
     .map((input) => createTask(input))
@@ -399,7 +403,8 @@ function summarize(
   const { plan, worker, client, interrupted, failure } = report;
   const finished = worker.done + worker.deadLettered;
   // Planning stopped early: the tasks enqueued are those finished and those left undone.
-  const enqueued = plan === undefined ? finished + report.undone : plan.enqueued + report.earlierWindows;
+  const enqueued =
+    plan === undefined ? finished + report.undone : plan.enqueued + report.earlierWindows;
   const stopped = interrupted !== undefined || failure !== undefined;
   const say = (line: string): unknown => io.stdout.write(`${line}\n`);
   const state: string[] = [];

@@ -20,7 +20,10 @@ export interface Io {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly stdout: Output;
   readonly stderr: Output;
-  /** The wall clock, epoch ms: it chooses a new page-view window and dates the journal. */
+  /**
+   * The wall clock, epoch ms: it chooses a new run's page-view window and the end of the
+   * simulator's page views, and dates the journal, the records and the finished tasks.
+   */
   readonly now: () => number;
   /**
    * Aborted to stop gracefully (the tasks in hand finish, no others), with the name of the
