@@ -12,8 +12,8 @@ import type { Io } from '../../examples/support/io.js';
 import { runSync } from '../../examples/sync-institution.js';
 import type { CanvasSimulator } from '../../src/testing/index.js';
 
-/** A tiny institution of the embedded simulator: over 50 tasks, over 500 records. */
-export const TINY = ['--courses', '2', '--students', '40'];
+/** A tiny institution of the embedded simulator: over 40 tasks, over 300 records. */
+export const TINY = ['--courses', '2', '--students', '20'];
 
 /** The kinds of task of the three producers, in the order of the summary's records table. */
 export const KINDS = [

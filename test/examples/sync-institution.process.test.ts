@@ -15,7 +15,6 @@ import {
   readDatabase,
   recordCounts,
   runExample,
-  TINY,
   tempDirs,
 } from './support.js';
 
@@ -23,6 +22,9 @@ const ROOT = resolve(import.meta.dirname, '../..');
 const EXAMPLE = join(ROOT, 'examples/sync-institution.ts');
 /** A progress line that shows finished tasks, and more planned: the job is mid-run. */
 const MID_RUN = /^progress [\d.]+ s: ([\d,]+)\/([\d,]+)\+? tasks/gm;
+
+/** Two courses, 40 students: long enough a run (64 tasks) to stop it in the middle. */
+const INSTITUTION = ['--courses', '2', '--students', '40'];
 
 const tempDir = tempDirs();
 
@@ -77,7 +79,15 @@ describe('examples/sync-institution.ts as a script, stopped and resumed', () => 
     // Progress lines as often as allowed: the first that shows tasks finished and tasks left is
     // the moment to stop it (no fixed wait; the test's timeout only bounds a run that hangs).
     // A tiny institution, fetched by 4 workers so that the stop falls well before the end.
-    const running = start([...TINY, '--concurrency', '4', '--progress-ms', '50', '--out', out]);
+    const running = start([
+      ...INSTITUTION,
+      '--concurrency',
+      '4',
+      '--progress-ms',
+      '50',
+      '--out',
+      out,
+    ]);
     await running.midRun;
     running.child.kill('SIGTERM');
     const stopped = await running.exit;
@@ -100,8 +110,8 @@ describe('examples/sync-institution.ts as a script, stopped and resumed', () => 
     };
     const itsClock = { now: () => Date.parse(startedAt) };
     const [resumed, clean] = await Promise.all([
-      runExample([...TINY, '--out', out], itsClock),
-      runExample([...TINY, '--out', reference], itsClock),
+      runExample([...INSTITUTION, '--out', out], itsClock),
+      runExample([...INSTITUTION, '--out', reference], itsClock),
     ]);
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(clean.code, clean.stderr).toBe(0);

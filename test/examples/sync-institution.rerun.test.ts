@@ -106,7 +106,7 @@ async function threeRuns(
   // Page views end at the first run's day: its window holds some, the next ones only the change's.
   const sim = await startCanvasSimulator({
     seed: 7,
-    institution: { courses: 2, students: 40, pageViewsUntil: dayOf(NOW) },
+    institution: { courses: 2, students: 20, studentsPerCourse: 12, pageViewsUntil: dayOf(NOW) },
   });
   onTestFinished(() => sim.close());
   const out = await tempDir();
@@ -224,7 +224,7 @@ describe.concurrent('examples/sync-institution.ts, run again after Canvas change
     onTestFinished,
   }) => {
     const sim = await startCanvasSimulator({
-      institution: { courses: 2, students: 40, pageViewsUntil: dayOf(NOW) },
+      institution: { courses: 2, students: 20, studentsPerCourse: 12, pageViewsUntil: dayOf(NOW) },
     });
     onTestFinished(() => sim.close());
     // A student with page views in the first run's window, whose page views are refused to it.
