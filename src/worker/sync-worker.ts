@@ -374,7 +374,10 @@ export class SyncWorker extends TypedEmitter<SyncWorkerEvents> {
       records: counts,
       reason: result.type === 'dead-letter' ? result.reason : undefined,
     });
-    for (const wake of [...this.#idleWaiters]) wake();
+    // After the queue has taken the result (an in-process queue acknowledges in the same turn).
+    setImmediate(() => {
+      for (const wake of [...this.#idleWaiters]) wake();
+    });
     return result;
   }
 
