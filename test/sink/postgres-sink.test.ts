@@ -6,7 +6,6 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { afterAll, afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { CanvasOptionsError } from '../../src/errors/index.js';
@@ -50,53 +49,6 @@ describe('PostgresSink options', () => {
     await refused({ connectionString, schema: 'pg_sync' }, /schema: Expected lower-case/);
     await refused({ connectionString, now: Date.now() }, /now: Expected a function/);
     await refused({ connectionString, table: 'records' }, /Unrecognized key/);
-  });
-});
-
-describe('canvas-sync root entry', () => {
-  /**
-   * Imports `target` in a child process whose resolve hook throws on the `pg` specifier (or
-   * `pg/…`), so that loading pg, statically or not, fails the import.
-   */
-  async function importWithoutPg(target: string): Promise<{ code: number | null; output: string }> {
-    const hook = `export async function resolve(specifier, context, next) {
-      if (/^pg(\\/|$)/.test(specifier)) throw new Error('PG_LOADED ' + specifier);
-      return next(specifier, context);
-    }`;
-    const script = `
-      import { register } from 'node:module';
-      register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(hook)}));
-      await import(${JSON.stringify(pathToFileURL(target).href)});
-      console.log('IMPORTED');
-    `;
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', '--input-type=module', '-e', script],
-      { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let output = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      output += chunk;
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      output += chunk;
-    });
-    const code = await new Promise<number | null>((resolve, reject) => {
-      child.on('error', reject);
-      child.on('close', resolve);
-    });
-    return { code, output };
-  }
-
-  it('does not load pg (the check trips on the postgres subpath)', async () => {
-    const [root, subpath] = await Promise.all([
-      importWithoutPg(join(REPO, 'src/index.ts')),
-      importWithoutPg(join(REPO, 'src/sink/postgres/index.ts')),
-    ]);
-    expect(root.output).not.toContain('PG_LOADED');
-    expect(root).toMatchObject({ code: 0, output: expect.stringContaining('IMPORTED') });
-    expect(subpath.code).not.toBe(0);
-    expect(subpath.output).toContain('PG_LOADED pg');
   });
 });
 
