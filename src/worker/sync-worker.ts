@@ -167,12 +167,13 @@ const optionsSchema = z.strictObject({
  * const worker = new SyncWorker({
  *   client: canvas, // a CanvasSyncClient, with `sanitizer: new FerpaSanitizer({ key, keyId })`
  *   queue, // any QueueAdapter, e.g. new MemoryQueueAdapter()
- *   sink: (task) => sinks.get(task.kind), // one sink, or one per kind of task
+ *   sink: await SqliteSink.open({ path: 'out/canvas-sync.db' }), // or (task) => a sink per kind
  * });
  * worker.on('task', ({ task, outcome, reason }) => log.info({ kind: task.kind, outcome, reason }));
  * await worker.start();
  * // … producers enqueue tasks …
- * await worker.close({ drain: true }); // finishes what is ready, flushes the sinks
+ * await worker.idle(); // nothing queued, delayed or in flight any more
+ * await worker.close({ drain: true }); // flushes the sinks
  * ```
  * @category Pipeline
  */
