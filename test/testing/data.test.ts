@@ -16,7 +16,7 @@ import * as names from '../../src/testing/simulator/data-names.js';
 import { createPrng, hashSeed, hex32, mixHash } from '../../src/testing/simulator/prng.js';
 
 const FIRST_STUDENT_NAME = 'Quentin Mwangi';
-const FINGERPRINT = 2_543_181_863;
+const FINGERPRINT = 2_811_296_774;
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
 
 function all<T>(list: LazyList<T>): T[] {
@@ -75,7 +75,10 @@ function sample(inst: Institution) {
     courseSubmissions: [0, 77, 149].map((i) => inst.courseSubmissions(course.id, include)?.at(i)),
     topic,
     entries: all(defined(inst.discussionEntries(course.id, topic.id))),
-    pageViews: [0, 19].map((i) => inst.pageViews(100_001 + 4)?.at(i)),
+    pageViews: [0, -1].map((i) => {
+      const views = inst.pageViews(100_001 + 4);
+      return views?.at(i < 0 ? views.length + i : i);
+    }),
     summaries: [0, 11].map((i) => inst.studentSummaries(course.id)?.at(i)),
     pii: inst.studentPii(3),
   };
@@ -225,7 +228,8 @@ describe('createInstitution: ids', () => {
     }
     for (const user of all(inst.users)) {
       const views = defined(inst.pageViews(user.id));
-      expect(views.length).toBe(o.pageViewsPerUser);
+      // One view per slot: the span's two edge slots may hold theirs outside it.
+      expect(Math.abs(views.length - o.pageViewsPerUser)).toBeLessThanOrEqual(1);
       addUnique(seen.pageView, ascendingIds(views), 'page view');
     }
     expect(seen.enrollment.size).toBe(o.courses * (o.studentsPerCourse + 2));
@@ -819,7 +823,7 @@ describe('createInstitution: options', () => {
     const entries = all(defined(empty.discussionEntries(1001, 4001)));
     expect(entries.length).toBe(10);
     expect(empty.studentPii()).toEqual([]);
-    expect(defined(empty.pageViews(100_001)).length).toBe(20);
+    expect(Math.abs(defined(empty.pageViews(100_001)).length - 20)).toBeLessThanOrEqual(1);
     expect(createInstitution({ courses: 0 }).courses.length).toBe(0);
   });
 });

@@ -735,7 +735,7 @@ export interface CanvasPageViewLinks {
 export interface CanvasPageView {
   /**
    * Canvas's id of the request (a UUID); the simulator's are uuid-like and ascend with each user's
-   * views.
+   * views (the generated ones start with their time slot, those added by `change()` with `f`).
    */
   id: string;
   /** The URL requested (its query may identify the student). PII. */

@@ -39,7 +39,10 @@ export interface SimulatorChangeOptions {
    * leaves its users, both submission listings and the analytics summaries, as in Canvas.
    */
   dropEnrollments?: number | undefined;
-  /** Page views to add, each to a student enrolled in some course, dated `at`. */
+  /**
+   * Page views to add, each to a student enrolled in some course, dated `at`; their ids (starting
+   * `f`, with `at`) are never those of generated views, of this simulator or of a later one.
+   */
   pageViews?: number | undefined;
   /**
    * Top-level discussion entries to edit: a paragraph appended to `message`, `updated_at` at

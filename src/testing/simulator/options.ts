@@ -313,13 +313,16 @@ export interface SimulatedInstitutionOptions extends InstitutionOptions {
   seed?: number;
   /**
    * Length of the span of time each user's page views are spread over, in days, ending at
-   * `pageViewsUntil`. Minimum: 1. @defaultValue 365
+   * `pageViewsUntil`: one view per user in each slot of `pageViewDays` days / `pageViewsPerUser`,
+   * the slots counted from the epoch. Minimum: 1. @defaultValue 365
    */
   pageViewDays?: number;
   /**
    * End of the span of page views (exclusive), epoch ms: every generated page view is dated in
    * the `pageViewDays` days before it. Give it (e.g. `Date.parse('2026-11-08T00:00:00Z')`) when
-   * a test needs the same dates on every run. Minimum: 0.
+   * a test needs the same page views on every run. A view's id and content depend on its slot,
+   * not on this: a simulator started a day later lists the same views for the days both cover,
+   * and the new day's. Minimum: 0.
    * @defaultValue the time the simulator starts (`Date.now()`, or the `clock`'s `epochNow()`), so
    * the last days hold page views
    */

@@ -33,7 +33,7 @@ import {
   userId,
 } from './ids.js';
 import type { ChangeableInstitution } from './institution.js';
-import { pageViewId } from './page-views.js';
+import { addedPageViewId } from './page-views.js';
 import { poolIndex, staffMember, windowStart } from './roster.js';
 import { buildSubmissions, drawGrade, gradedFields } from './submissions.js';
 
@@ -279,7 +279,7 @@ class ChangeRun {
       const k = i % K;
       if (this.#isDropped(c, k)) return false;
       const u = poolIndex(ctx, windowStart(ctx, c), k);
-      const id = pageViewId(ctx, u, ctx.V + this.#changes.addPageView(u, this.#at));
+      const id = addedPageViewId(ctx, u, this.#changes.addPageView(u, this.#at), this.#at);
       this.#effects.insert('user.page_views', `${API}/users/${userId(u)}/page_views`, id);
       this.pageViewsAdded.push({ id, userId: userId(u), createdAt: iso(this.#at) });
       return true;

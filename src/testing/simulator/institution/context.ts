@@ -15,6 +15,7 @@ import {
   type ResolvedInstitutionOptions,
   resolveOptions,
 } from './options.js';
+import { assertSlotsFit } from './page-view-slots.js';
 import { type TermSpan, termSpans } from './term-spans.js';
 
 /** Tag of each random stream; a stream's seed is `hashSeed(root, tag)`. */
@@ -34,6 +35,7 @@ const STREAM_TAGS = {
   topic: 'topic',
   entry: 'entry',
   pageView: 'page view',
+  addedPageView: 'added page view',
   summary: 'summary',
 } as const;
 
@@ -63,7 +65,8 @@ export interface Context extends Sizes {
 /**
  * Resolves and validates `options` and derives the shared state of an institution: O(terms).
  *
- * @throws RangeError for invalid options or when the largest id would not be a safe integer.
+ * @throws RangeError for invalid options, when the largest id would not be a safe integer, or
+ *   when the page views' slots would not fit their ids (see `page-view-slots.ts`).
  */
 export function createContext(options: InstitutionOptions): Context {
   const o = resolveOptions(options);
@@ -77,15 +80,18 @@ export function createContext(options: InstitutionOptions): Context {
   const streams = seeds as Streams;
   const year = 2024 + (streams.year % 4);
   const yearStart = Date.UTC(year, 7, 24) / 1000; // Aug 24 00:00 UTC; Date.UTC is a pure function
+  const pageViewsEnd =
+    o.pageViewsUntil === undefined ? yearStart + 280 * DAY : Math.floor(o.pageViewsUntil / 1000);
+  const pageViewSpan = o.pageViewDays * DAY;
+  assertSlotsFit({ V: sizes.V, pageViewSpan }, pageViewsEnd);
   return {
     ...sizes,
     options: o,
     root,
     streams,
     yearStart,
-    pageViewsEnd:
-      o.pageViewsUntil === undefined ? yearStart + 280 * DAY : Math.floor(o.pageViewsUntil / 1000),
-    pageViewSpan: o.pageViewDays * DAY,
+    pageViewsEnd,
+    pageViewSpan,
     windowOffset: sizes.S > 0 ? streams.window % sizes.S : 0,
     terms: termSpans(o.terms, year, yearStart),
   };

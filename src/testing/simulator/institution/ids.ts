@@ -82,7 +82,8 @@ export function sizesOf(o: ResolvedInstitutionOptions): Sizes {
  * Checks that every id (and the student × course product) stays a safe integer.
  *
  * @throws RangeError when the largest id would exceed `Number.MAX_SAFE_INTEGER`, or a page view
- *   id could not encode its user and view indices in 32 bits each.
+ *   id could not encode its user index (or the views per user) in 32 bits; its slot index is
+ *   checked with the span (`page-view-slots.ts`).
  */
 export function assertIdsFit({ S, K, C, T, P, A, D, N, V, M, E }: Sizes): void {
   for (const max of [

@@ -83,8 +83,9 @@ export interface Institution {
     topicId: number | string,
   ): LazyList<CanvasDiscussionEntry> | undefined;
   /**
-   * A user's page views, oldest first (ids ascend as strings); `undefined` for unknown users.
-   * With `window`, only those created in it (start inclusive, end exclusive, epoch ms).
+   * A user's page views, ids ascending as strings: the generated ones oldest first, then those
+   * added by changes; `undefined` for unknown users. With `window`, only those created in it
+   * (start inclusive, end exclusive, epoch ms).
    */
   pageViews(userId: number | string, window?: PageViewRange): LazyList<CanvasPageView> | undefined;
   /** Analytics summaries of the students of a course, ascending user id. */

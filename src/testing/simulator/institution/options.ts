@@ -31,20 +31,27 @@ export interface InstitutionOptions {
   topicsPerCourse?: number;
   /** Top-level entries per discussion topic (each with 0..2 replies). Default 10, min 0. */
   entriesPerTopic?: number;
-  /** Page views per user. Default 20, min 0. */
+  /**
+   * Page views per user: one in each time slot of `pageViewDays` days / `pageViewsPerUser`, so a
+   * span lists this many, or one more or one fewer where its ends cut a slot. Default 20, min 0.
+   */
   pageViewsPerUser?: number;
   /** Maximum comments per submission (each has 0..this many). Default 2, min 0. */
   commentsPerSubmission?: number;
   /**
-   * Length of the span of time a user's page views are spread over, in days (views are evenly
-   * spread, with seeded jitter, oldest first). Default 280 (the academic year), min 1.
+   * Length of the span of time a user's page views are spread over, in days. The time line from
+   * the epoch is cut into slots of `pageViewDays` days / `pageViewsPerUser`, each holding one view
+   * of each user, at a seeded time in it; the span lists those dated in it, oldest first.
+   * Default 280 (the academic year), min 1.
    */
   pageViewDays?: number;
   /**
    * End of the span of page views, exclusive, in epoch milliseconds: every page view is dated
    * in `[pageViewsUntil - pageViewDays days, pageViewsUntil)`. Min 0. Default: 280 days after the
    * start of the seed-derived academic year (so the default span is that academic year, and the
-   * data never depends on the clock). The simulator sets it to the time it starts.
+   * data never depends on the clock). The simulator sets it to the time it starts. A view's id and
+   * content depend on its slot, never on this, so two institutions whose spans end at different
+   * times list the same views where their spans overlap.
    */
   pageViewsUntil?: number;
 }

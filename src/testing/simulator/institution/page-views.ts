@@ -1,11 +1,22 @@
 /**
- * Page views: V per user, spread evenly (with seeded jitter) over the span of `pageViewDays` days
- * that ends at `pageViewsUntil` (by default the academic year), oldest first. Each
- * views the user's dashboard or a page of one of their courses (its home, grades, an assignment
- * or a discussion topic), from one of the user's two IPs and two user agents.
+ * Page views, in fixed time slots: the time line from the epoch is cut into slots of
+ * `pageViewDays` days / V (V = `pageViewsPerUser`; see `page-view-slots.ts`), and each slot `k`
+ * holds one view of each user `u`, dated (with seeded jitter) in the slot. A view's id, time and
+ * content derive from `(u, k)` only, never from the span, so institutions whose spans end at
+ * different times (simulators started on different days) agree on every view they both list.
  *
- * Page view ids are uuid-like strings that start with the view index and then the user index as
- * 8 hex digits each, so a user's views ascend lexicographically and never collide across users.
+ * A user's page views are the views dated in `[pageViewsUntil - pageViewDays days,
+ * pageViewsUntil)` (none before 1970), oldest first: V - 1, V or V + 1 of them, as the two slots
+ * cut by the span's ends have their view inside it or not (exactly V when the span starts at a
+ * slot boundary). Each views the user's dashboard or a page of one of their courses (its home,
+ * grades, an assignment or a discussion topic), from one of the user's two IPs and two user
+ * agents.
+ *
+ * Page view ids are uuid-like strings: the slot index as 12 hex digits (the first 0..7), the
+ * user index as 8, then 12 of a hash, so a user's views ascend lexicographically and never
+ * collide across users. Views added by changes have ids of their own: `f`, their time (epoch
+ * seconds) as 11 hex digits, the user index, then their number among the user's added views, so
+ * they never collide with a generated view of any span, and sort after them.
  *
  * @module
  */
@@ -16,6 +27,7 @@ import { CANVAS_PLACEHOLDER_ORIGIN, courseUrl, iso, round2 } from './format.js';
 import { assignmentId, courseId, type Sizes, topicId, userId } from './ids.js';
 import { IdList, type LazyList } from './lazy-list.js';
 import { network } from './network.js';
+import { slotOf, slotTime } from './page-view-slots.js';
 import { randomCourseOf } from './roster.js';
 
 /** The page a view shows. */
@@ -96,36 +108,49 @@ const dashboard = (uid: number): Target => ({
   participated: false,
 });
 
-/** Id of page view `v` of user `u`. */
-export function pageViewId(ctx: Context, u: number, v: number): string {
-  const h1 = mixHash(mixHash(ctx.streams.pageView, u), v);
-  const h2 = mixHash(h1, 1);
-  const h3 = hex32(mixHash(h1, 2));
-  const user = hex32(u);
-  return `${hex32(v)}-${user.slice(0, 4)}-${user.slice(4)}-${hex32(h1).slice(0, 4)}-${hex32(h2)}${h3.slice(0, 4)}`;
-}
+const TWO_POW_32 = 2 ** 32;
 
-/** Creation time of page view `v` of user `u`, epoch seconds, from the first draw of `rng`. */
-function createdAt(ctx: Context, rng: Prng, v: number): number {
-  const span = ctx.pageViewSpan;
-  return ctx.pageViewsEnd - span + Math.floor(((v + rng.float()) * span) / Math.max(ctx.V, 1));
+/** The `digits` (at most 12) low hex digits of `n`, an integer in `0 .. 2**48 - 1`. */
+const hex48 = (n: number, digits: number): string =>
+  `${hex32(Math.floor(n / TWO_POW_32)).slice(4)}${hex32(n >>> 0)}`.slice(12 - digits);
+
+/** `8-4-4-4-12` from 12 hex digits, user `u` and 12 more hex digits. */
+const uuidLike = (head: string, u: number, tail: string): string => {
+  const user = hex32(u);
+  return `${head.slice(0, 8)}-${head.slice(8)}-${user.slice(0, 4)}-${user.slice(4)}-${tail}`;
+};
+
+/** Id of the page view of user `u` in slot `k`. */
+export function pageViewId(ctx: Context, u: number, k: number): string {
+  const h1 = mixHash(mixHash(ctx.streams.pageView, u), k);
+  const h2 = mixHash(h1, 1);
+  return uuidLike(hex48(k, 12), u, `${hex32(h1)}${hex32(h2).slice(0, 4)}`);
 }
 
 /**
- * Page view `v` of user `u`; dated `at` (epoch seconds) when given, as the views added by changes
- * are (their `v` counts on from `V`).
+ * Id of the `n`-th page view added to user `u` by changes (0, 1, …), created at `at` (epoch
+ * seconds): `f` and 11 hex digits of `at`, where a generated view's id starts 0..7.
  */
-export function buildPageView(ctx: Context, u: number, v: number, at?: number): CanvasPageView {
-  const rng = rngOf(ctx.streams.pageView, u, v);
-  const drawn = createdAt(ctx, rng, v);
-  const created = at ?? drawn;
+export function addedPageViewId(ctx: Context, u: number, n: number, at: number): string {
+  const h = mixHash(mixHash(mixHash(ctx.streams.addedPageView, u), n), at);
+  return uuidLike(`f${hex48(at, 11)}`, u, `${hex32(n)}${hex32(h).slice(0, 4)}`);
+}
+
+/** The random stream of the view of user `u` in slot `k`; its first draw is the jitter. */
+const slotRng = (ctx: Context, u: number, k: number): Prng => rngOf(ctx.streams.pageView, u, k);
+
+/** Creation time of the view of user `u` in slot `k`, epoch seconds (`rng` at its first draw). */
+const createdAt = (ctx: Context, k: number, rng: Prng): number => slotTime(ctx, k, rng.float());
+
+/** Page view `id` of user `u`, created at `created` (epoch seconds), drawn with `rng`. */
+function pageView(ctx: Context, u: number, id: string, created: number, rng: Prng): CanvasPageView {
   const net = network(ctx, u);
   const uid = userId(u);
   const c = randomCourseOf(ctx, u, rng);
   const mobile = rng.chance(0.3);
   const page = c >= 0 ? coursePage(ctx, c, rng) : dashboard(uid);
   return {
-    id: pageViewId(ctx, u, v),
+    id,
     url: page.url,
     context_type: page.contextType,
     asset_type: page.assetType,
@@ -152,6 +177,19 @@ export function buildPageView(ctx: Context, u: number, v: number, at?: number): 
   };
 }
 
+/** The page view of user `u` in slot `k`. */
+export function buildPageView(ctx: Context, u: number, k: number): CanvasPageView {
+  const rng = slotRng(ctx, u, k);
+  const created = createdAt(ctx, k, rng);
+  return pageView(ctx, u, pageViewId(ctx, u, k), created, rng);
+}
+
+/** The `n`-th page view added to user `u` by changes, created at `at` (epoch seconds). */
+export function buildAddedPageView(ctx: Context, u: number, n: number, at: number): CanvasPageView {
+  const rng = rngOf(ctx.streams.addedPageView, u, n, at);
+  return pageView(ctx, u, addedPageViewId(ctx, u, n, at), at, rng);
+}
+
 /**
  * A time window of page views, epoch milliseconds; either end may be open.
  * @category Testing
@@ -163,32 +201,33 @@ export interface PageViewRange {
   readonly end?: number | undefined;
 }
 
-/** First view index of user `u` created at or after `ms` (epoch ms); views ascend in time. */
-function firstAtOrAfter(ctx: Context, u: number, ms: number): number {
-  let lo = 0;
-  let hi = ctx.V;
-  while (lo < hi) {
-    const mid = lo + Math.floor((hi - lo) / 2);
-    if (createdAt(ctx, rngOf(ctx.streams.pageView, u, mid), mid) * 1000 < ms) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+/**
+ * The first slot whose view of user `u` is created at or after second `t` (at least 0): the slot
+ * of `t` or the next one, since the views' times ascend with their slots (see `slotTime`).
+ */
+function firstAtOrAfter(ctx: Context, u: number, t: number): number {
+  const k = slotOf(ctx, t);
+  return createdAt(ctx, k, slotRng(ctx, u, k)) >= t ? k : k + 1;
 }
 
 /**
- * The page views of user `u`, oldest first, only those created in `window` when one is given
- * (start inclusive, end exclusive); found by binary search on the creation times, O(log V).
+ * The page views of user `u`, oldest first: those created in the span, and in `window` when one
+ * is given (start inclusive, end exclusive). O(1): the slots of the window's two ends.
  */
 export function buildPageViews(
   ctx: Context,
   u: number,
   window: PageViewRange = {},
 ): LazyList<CanvasPageView> {
-  const from = window.start === undefined ? 0 : firstAtOrAfter(ctx, u, window.start);
-  const to = window.end === undefined ? ctx.V : firstAtOrAfter(ctx, u, window.end);
-  const length = Math.max(0, to - from);
+  const end = ctx.pageViewsEnd;
+  // Seconds t with t * 1000 >= ms are those with t >= ceil(ms / 1000).
+  const lo = Math.max(0, end - ctx.pageViewSpan, Math.ceil((window.start ?? 0) / 1000));
+  const hi = Math.min(end, Math.ceil((window.end ?? end * 1000) / 1000));
+  const some = ctx.V > 0 && lo < hi; // false for an empty or inverted window (or a NaN end)
+  const from = some ? firstAtOrAfter(ctx, u, lo) : 0;
+  const to = some ? firstAtOrAfter(ctx, u, hi) : 0;
   return new IdList(
-    length,
+    to - from,
     (i) => pageViewId(ctx, u, from + i),
     (i) => buildPageView(ctx, u, from + i),
     false,

@@ -32,7 +32,12 @@ import {
 } from './ids.js';
 import type { LazyList } from './lazy-list.js';
 import { type AddedRecord, OverlayList, patchedList } from './overlay-list.js';
-import { buildPageView, buildPageViews, type PageViewRange, pageViewId } from './page-views.js';
+import {
+  addedPageViewId,
+  buildAddedPageView,
+  buildPageViews,
+  type PageViewRange,
+} from './page-views.js';
 import { poolIndex, windowStart } from './roster.js';
 import {
   buildAddedSubmission,
@@ -213,8 +218,10 @@ export class InstitutionViews {
       const ms = at * 1000;
       if (window.start !== undefined && ms < window.start) continue;
       if (window.end !== undefined && ms >= window.end) continue;
-      const v = ctx.V + n;
-      added.push({ id: pageViewId(ctx, u, v), build: () => buildPageView(ctx, u, v, at) });
+      added.push({
+        id: addedPageViewId(ctx, u, n, at),
+        build: () => buildAddedPageView(ctx, u, n, at),
+      });
     }
     return added.length === 0 ? base : new OverlayList(base, { added });
   }
