@@ -75,13 +75,7 @@ declare global {
  * Blocks known to fail in a section this test may not edit, each with the text its diagnostic
  * must contain. Temporary: once the block compiles, its entry fails the test until removed.
  */
-const EXPECTED_FAILURES: readonly { heading: string; message: string; why: string }[] = [
-  {
-    heading: 'Tokens that expire (OAuth2)',
-    message: "error TS2304: Cannot find name 'startCanvasSimulator'.",
-    why: 'the simulator section is being edited elsewhere; the block needs its import',
-  },
-];
+const EXPECTED_FAILURES: readonly { heading: string; message: string; why: string }[] = [];
 
 /**
  * Misuses the check must catch (calls of APIs the README once showed after their removal):
