@@ -3,11 +3,14 @@
  * reading its warehouse (the SQLite file, the JSON Lines change logs), its state files and its
  * summary.
  */
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { createClient } from '@libsql/client';
-import { afterAll, beforeAll, expect } from 'vitest';
+import pg from 'pg';
+import { afterAll, beforeAll, expect, type OnTestFinishedHandler, onTestFinished } from 'vitest';
 import type { Io } from '../../examples/support/io.js';
 import { runSync } from '../../examples/sync-institution.js';
 import type { CanvasSimulator } from '../../src/testing/index.js';
@@ -102,6 +105,70 @@ export async function runExample(args: string[], options: RunOptions = {}): Prom
   };
   const code = await runSync(args, io);
   return { code, stdout, stderr };
+}
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const EXAMPLE = join(ROOT, 'examples/sync-institution.ts');
+/** A progress line: tasks finished, tasks planned (`+` while planning goes on). */
+const PROGRESS = /^progress [\d.]+ s: ([\d,]+)\/([\d,]+)\+? tasks/gm;
+
+/** The environment without any Canvas setting of the machine running the tests. */
+function cleanEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !name.startsWith('CANVAS_')),
+  );
+}
+
+/** The example run as a script: the child, its exit, and the moment it is mid-run. */
+export interface Script {
+  readonly child: ReturnType<typeof spawn>;
+  /** Resolves when the child has exited and its output is closed. */
+  readonly exit: Promise<Exit & { readonly signal: NodeJS.Signals | null }>;
+  /**
+   * Resolves at the first progress line that shows tasks finished (at least `minDone`) and
+   * tasks left; rejects if the run ends first.
+   */
+  readonly midRun: Promise<void>;
+}
+
+/**
+ * Runs the example as a script (`node --import tsx examples/sync-institution.ts ...args`, as `npm
+ * run example` does, with the embedded simulator's own latency); give it `--progress-ms` for
+ * `midRun` to resolve (its output is piped: progress comes as plain lines). The child is killed
+ * when the test ends, if it still runs (call it in a test that does not run concurrently).
+ */
+export function startScript(args: string[], minDone = 1): Script {
+  const child = spawn(process.execPath, ['--import', 'tsx', EXAMPLE, ...args], {
+    cwd: ROOT,
+    env: cleanEnv(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  onTestFinished(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  let stdout = '';
+  let stderr = '';
+  const exit = new Promise<Exit & { signal: NodeJS.Signals | null }>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+  const midRun = new Promise<void>((resolve, reject) => {
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+      for (const [, finished, planned] of stdout.matchAll(PROGRESS)) {
+        const [done, all] = [finished, planned].map((n) => Number(n?.replaceAll(',', '')));
+        if (done !== undefined && all !== undefined && done >= minDone && done < all) resolve();
+      }
+    });
+    exit.then(
+      () => reject(new Error(`the run ended before it could be stopped:\n${stdout}${stderr}`)),
+      reject,
+    );
+  });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  return { child, exit, midRun };
 }
 
 /**
@@ -203,16 +270,33 @@ export async function readDatabase(dir: string): Promise<Map<string, Stored>> {
   }
 }
 
-interface ChangeLine {
+/** A line of a change log or of the journal (see `JsonlChange`). */
+export interface ChangeLine {
   op: string;
   key?: string;
   kind?: string;
   version?: string;
   record?: unknown;
+  /** Of record, pass and task lines. */
+  scope?: string;
+  /** Of pass lines: the pass's id. */
+  id?: string;
+  /** Of task lines. */
+  stream?: string;
+}
+
+/** How to read a JSON Lines file. */
+export interface ReadOptions {
+  /**
+   * Whether to leave out an unterminated last line (what a kill in the middle of a write leaves;
+   * the sink removes it when it opens the file), as after a crash. @defaultValue false: every
+   * line is read
+   */
+  readonly crashed?: boolean;
 }
 
 /** The lines of a JSON Lines file; `[]` when there is none. */
-export async function readLines(path: string): Promise<ChangeLine[]> {
+export async function readLines(path: string, options: ReadOptions = {}): Promise<ChangeLine[]> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -220,6 +304,7 @@ export async function readLines(path: string): Promise<ChangeLine[]> {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw error;
   }
+  if (options.crashed === true) text = text.slice(0, text.lastIndexOf('\n') + 1);
   return text
     .split('\n')
     .filter((line) => line !== '')
@@ -227,10 +312,13 @@ export async function readLines(path: string): Promise<ChangeLine[]> {
 }
 
 /** The records of the JSON Lines change logs of an output directory (`--format jsonl`), by key. */
-export async function readChangeLogs(dir: string): Promise<Map<string, Stored>> {
+export async function readChangeLogs(
+  dir: string,
+  options: ReadOptions = {},
+): Promise<Map<string, Stored>> {
   const records = new Map<string, Stored>();
   for (const kind of KINDS) {
-    for (const line of await readLines(join(dir, `${kind}.jsonl`))) {
+    for (const line of await readLines(join(dir, `${kind}.jsonl`), options)) {
       const { op, key } = line;
       if (key === undefined) continue;
       if (op === 'insert' || op === 'update' || op === 'restore') {
@@ -249,9 +337,51 @@ export async function readChangeLogs(dir: string): Promise<Map<string, Stored>> 
   return records;
 }
 
+/**
+ * A PostgreSQL schema name no other test (or run) uses; the schema is dropped when the test
+ * ends (give the test context's `onTestFinished`: concurrent tests each have their own).
+ */
+export function tempSchema(
+  url: string,
+  onTestFinished: (handler: OnTestFinishedHandler) => void,
+): string {
+  const schema = `cs_example_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
+  onTestFinished(async () => {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    } finally {
+      await client.end();
+    }
+  });
+  return schema;
+}
+
+/** The records of a PostgreSQL schema of the sink, by key. */
+export async function readPostgres(url: string, schema: string): Promise<Map<string, Stored>> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{
+      key: string;
+      kind: string;
+      version: string;
+      record: unknown;
+      deleted: boolean;
+    }>(
+      `SELECT key, kind, version, record, deleted_at IS NOT NULL AS deleted
+       FROM "${schema}".canvas_sync_records ORDER BY key`,
+    );
+    return new Map(rows.map(({ key, ...stored }) => [key, stored]));
+  } finally {
+    await client.end();
+  }
+}
+
 /** The task keys of the journal of an interrupted run (`tasks-done.jsonl`). */
-export async function journalKeys(dir: string): Promise<string[]> {
-  const lines = await readLines(join(dir, 'tasks-done.jsonl'));
+export async function journalKeys(dir: string, options: ReadOptions = {}): Promise<string[]> {
+  const lines = await readLines(join(dir, 'tasks-done.jsonl'), options);
   return lines.filter((line) => line.op === 'insert').map((line) => line.key ?? '');
 }
 

@@ -4,74 +4,23 @@
  * directory completes the job with nothing stored twice or missing. The re-run and the
  * uninterrupted run it is compared with are in-process.
  */
-import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
 import {
-  type Exit,
   identity,
   journalKeys,
   readDatabase,
   recordCounts,
   runExample,
+  startScript,
   tempDirs,
 } from './support.js';
-
-const ROOT = resolve(import.meta.dirname, '../..');
-const EXAMPLE = join(ROOT, 'examples/sync-institution.ts');
-/** A progress line that shows finished tasks, and more planned: the job is mid-run. */
-const MID_RUN = /^progress [\d.]+ s: ([\d,]+)\/([\d,]+)\+? tasks/gm;
 
 /** Two courses, 40 students: long enough a run (64 tasks) to stop it in the middle. */
 const INSTITUTION = ['--courses', '2', '--students', '40'];
 
 const tempDir = tempDirs();
-
-/** The environment without any Canvas setting of the machine running the tests. */
-function cleanEnv(): NodeJS.ProcessEnv {
-  return Object.fromEntries(
-    Object.entries(process.env).filter(([name]) => !name.startsWith('CANVAS_')),
-  );
-}
-
-/**
- * Runs the example as a script; resolves `midRun` at its first progress line that shows tasks
- * finished and tasks left. The child is killed when the test ends, if it still runs.
- */
-function start(args: string[]) {
-  const child = spawn(process.execPath, ['--import', 'tsx', EXAMPLE, ...args], {
-    cwd: ROOT,
-    env: cleanEnv(),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  onTestFinished(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
-  let stdout = '';
-  let stderr = '';
-  const exit = new Promise<Exit>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-  const midRun = new Promise<void>((resolve, reject) => {
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-      for (const [, finished, planned] of stdout.matchAll(MID_RUN)) {
-        const [done, all] = [finished, planned].map((n) => Number(n?.replaceAll(',', '')));
-        if (done !== undefined && all !== undefined && done > 0 && done < all) resolve();
-      }
-    });
-    exit.then(
-      () => reject(new Error(`the run ended before it could be stopped:\n${stdout}${stderr}`)),
-      reject,
-    );
-  });
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr += chunk;
-  });
-  return { child, exit, midRun };
-}
 
 describe('examples/sync-institution.ts as a script, stopped and resumed', () => {
   it('exits 143 on SIGTERM, and a re-run completes it with nothing stored twice or missing', async () => {
@@ -79,7 +28,7 @@ describe('examples/sync-institution.ts as a script, stopped and resumed', () => 
     // Progress lines as often as allowed: the first that shows tasks finished and tasks left is
     // the moment to stop it (no fixed wait; the test's timeout only bounds a run that hangs).
     // A tiny institution, fetched by 4 workers so that the stop falls well before the end.
-    const running = start([
+    const running = startScript([
       ...INSTITUTION,
       '--concurrency',
       '4',

@@ -7,10 +7,8 @@
  * PostgreSQL (`--db $CANVAS_SYNC_PG_URL`, which `.ci/run` sets: skipped without it, failing
  * without it under CI).
  */
-import { randomUUID } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import pg from 'pg';
 import { describe, expect, it, type OnTestFinishedHandler } from 'vitest';
 import {
   type SimulatorChangeReport,
@@ -27,10 +25,12 @@ import {
   NOW,
   readChangeLogs,
   readDatabase,
+  readPostgres,
   recordCounts,
   runExample,
   type Stored,
   tempDirs,
+  tempSchema,
 } from './support.js';
 
 const tempDir = tempDirs();
@@ -48,27 +48,6 @@ const CHANGES = {
   // On the day of the first run, after it: inside the second run's page-view window.
   at: NOW,
 };
-
-/** The records of a PostgreSQL schema of the sink, by key. */
-async function readPostgres(url: string, schema: string): Promise<Map<string, Stored>> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{
-      key: string;
-      kind: string;
-      version: string;
-      record: unknown;
-      deleted: boolean;
-    }>(
-      `SELECT key, kind, version, record, deleted_at IS NOT NULL AS deleted
-       FROM "${schema}".canvas_sync_records ORDER BY key`,
-    );
-    return new Map(rows.map(({ key, ...stored }) => [key, stored]));
-  } finally {
-    await client.end();
-  }
-}
 
 /**
  * The warehouse key of a record a change touched: kind and id, and for the kinds that are a
@@ -208,13 +187,7 @@ describe.concurrent('examples/sync-institution.ts, run again after Canvas change
         );
       }
       // A schema no other test (or run) uses, dropped afterwards.
-      const schema = `cs_example_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
-      onTestFinished(async () => {
-        const client = new pg.Client({ connectionString: PG_URL });
-        await client.connect();
-        await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-        await client.end();
-      });
+      const schema = tempSchema(PG_URL, onTestFinished);
       const read = () => readPostgres(PG_URL, schema);
       await threeRuns(['--db', PG_URL, '--db-schema', schema], read, onTestFinished);
     },
