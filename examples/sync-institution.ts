@@ -45,6 +45,7 @@ import {
   SyncWorker,
 } from '../src/index.js';
 import { type CanvasSimulator, startCanvasSimulator } from '../src/testing/index.js';
+import { Backlog } from './support/backlog.js';
 import { type Io, isMainModule, type Output, processIo } from './support/io.js';
 import { count, printSummary, startProgress } from './support/progress.js';
 import { redactingIo } from './support/redact.js';
@@ -85,10 +86,24 @@ const SIMULATED_FAULTS = { serverErrorRate: 0.05, resetRate: 0.02, malformedJson
 /** Pseudonym key of simulator runs: anyone can recompute these pseudonyms (fine for fake data). */
 const DEMO_KEY = 'canvas-sync demo key: NOT a secret';
 
+/**
+ * Pseudonyms the sanitizer remembers (about 120 bytes each, so about 2.4 MB when full). A
+ * student's identifiers come back within a course (its roster, submissions, summaries and page
+ * views are fetched one after the other), so this holds the courses in hand many times over,
+ * whatever the size of the institution; the library's default (200,000, about 24 MB) also hits
+ * across courses, for a few µs of hashing saved per identifier.
+ */
+const PSEUDONYM_CACHE = 20_000;
+
 function makeSanitizer(key: string, keyId?: string): FerpaSanitizer {
   try {
     // 'redact-all': discussion posts and comments can quote names, which no pattern catches.
-    return new FerpaSanitizer({ key, freeText: 'redact-all', ...(keyId && { keyId }) });
+    return new FerpaSanitizer({
+      key,
+      freeText: 'redact-all',
+      cacheSize: PSEUDONYM_CACHE,
+      ...(keyId && { keyId }),
+    });
   } catch (error) {
     // The error names the problem (e.g. a key that is too short), never the key.
     if (error instanceof CanvasOptionsError)
@@ -213,10 +228,15 @@ function watchStop(interrupt: AbortSignal | undefined, stdout: Output) {
   };
 }
 
-/** The client, the in-process queue and the worker pool that fills the warehouse. */
+/**
+ * The client, the in-process queue (with the backlog of planned tasks that wait for room in it)
+ * and the worker pool that fills the warehouse.
+ */
 function pipeline(settings: Settings, target: Target, warehouse: Warehouse, run: Run, io: Io) {
   const client = new CanvasSyncClient({ baseUrl: target.baseUrl, token: target.token });
   const queue = new MemoryQueueAdapter();
+  // Sixteen ready tasks per worker (256 for the default 16 workers).
+  const backlog = new Backlog(queue, 16 * settings.concurrency);
   const worker = new SyncWorker({
     client,
     queue,
@@ -226,13 +246,15 @@ function pipeline(settings: Settings, target: Target, warehouse: Warehouse, run:
     now: () => new Date(io.now()),
   });
   worker.on('task', ({ task, outcome }) => {
+    // A task ended: room in the queue for the next planned ones.
+    void backlog.feed();
     if (outcome !== 'ack') return;
     const entry = { kind: task.kind, doneAt: new Date(io.now()).toISOString() };
     // Not awaited: the journal writes in order, and closing it waits for every write. A lost
     // entry only means that a resumed run fetches the task again (and stores nothing twice).
-    run.journal.write([entry], { key: () => task.key, kind: 'tasks' }).catch(() => {});
+    run.journal.record(task.key, entry).catch(() => {});
   });
-  return { client, queue, worker };
+  return { client, queue, backlog, worker };
 }
 
 /** Counts that the producers' own result does not give when planning is stopped. */
@@ -275,7 +297,7 @@ async function sync(
   io: Io,
 ): Promise<Report> {
   const { stop, interrupted, dispose } = watchStop(io.signal, io.stdout);
-  const { client, queue, worker } = pipeline(settings, target, warehouse, run, io);
+  const { client, queue, backlog, worker } = pipeline(settings, target, warehouse, run, io);
   const tally: Tally = { courses: 0, skipped: 0, total: undefined };
   // What makes resuming cheap: a task in the journal was done by the interrupted run.
   const doneEarlier = (task: SyncTask): boolean => {
@@ -285,7 +307,7 @@ async function sync(
   };
   const started = performance.now();
   const stopProgress = startProgress({
-    queue,
+    queue: backlog,
     worker,
     client,
     total: () => tally.total,
@@ -301,7 +323,7 @@ async function sync(
     const pageViews = run.state.pageViews ?? false;
     plan = await runProducers({
       client,
-      queue,
+      queue: backlog.producerQueue,
       scope: target.scope,
       producers: [rosterScanner(), gradeExporter(), engagementCrawler({ pageViews })],
       skip: doneEarlier,
@@ -315,9 +337,13 @@ async function sync(
       return undefined;
     });
     if (plan !== undefined) tally.total = plan.enqueued + earlierWindows;
-    // Undisturbed, every task is done once the worker is idle. Stopped, the tasks in hand
-    // finish, no others. (The worker wakes when a task ends, before the queue has let it go:
-    // the last one is seen gone at the next poll.)
+    // Every planned task in the queue (the backlog feeds it as tasks end)…
+    await backlog.drained(stop.signal).catch((error: unknown) => {
+      if (!stop.signal.aborted) failure ??= error;
+      stop.abort();
+    });
+    // …then, undisturbed, every task is done once the worker is idle. Stopped, the tasks in
+    // hand finish, no others.
     await worker.idle({ signal: stop.signal, pollMs: 50 }).catch(() => {});
     await worker.close({ drain: !stop.signal.aborted });
   } finally {
@@ -325,7 +351,8 @@ async function sync(
     await stopProgress();
     await client.close();
   }
-  const { queued, inFlight, delayed } = await queue.stats();
+  // Tasks left: in the queue and in the backlog.
+  const { queued, inFlight, delayed } = await backlog.stats();
   return {
     interrupted: interrupted(),
     failure,

@@ -3,7 +3,7 @@
  * progress bar redrawn in place; elsewhere (pipes, CI logs), a plain line now and then; and the
  * summary table.
  */
-import type { CanvasSyncClient, MemoryQueueAdapter, SyncWorker } from '../../src/index.js';
+import type { CanvasSyncClient, QueueStats, SyncWorker } from '../../src/index.js';
 import type { Output } from './io.js';
 
 /** Formats a count for people: `12,345`. */
@@ -15,7 +15,8 @@ export function count(value: number): string {
 
 /** What the progress display reads, and where it writes. */
 export interface ProgressSource {
-  readonly queue: MemoryQueueAdapter;
+  /** The tasks waiting (queued, in hand, delayed), as the queue counts them. */
+  readonly queue: { stats(): Promise<QueueStats> };
   readonly worker: SyncWorker;
   readonly client: CanvasSyncClient;
   /**

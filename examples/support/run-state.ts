@@ -21,14 +21,13 @@ import {
   type CreateTaskInput,
   createTask,
   engagementCrawler,
-  type JsonlFileSink,
   type PageViewWindow,
-  type TaskKind,
 } from '../../src/index.js';
 import type { Io } from './io.js';
+import { TaskJournal } from './journal.js';
 import { UsageError } from './settings.js';
 import { readJsonState, removeFileDurably, writeFileAtomic } from './state-file.js';
-import { openChangeLog, type Warehouse } from './warehouse.js';
+import type { Warehouse } from './warehouse.js';
 
 export const RUN_FILE = 'run.json';
 export const JOURNAL_FILE = 'tasks-done.jsonl';
@@ -50,18 +49,12 @@ export interface RunState {
   readonly retry: readonly CreateTaskInput[];
 }
 
-/** A journal entry: a task the run finished, by task key. */
-export interface JournalEntry {
-  readonly kind: TaskKind;
-  readonly doneAt: string;
-}
-
 /** The run about to sync. */
 export interface Run {
   readonly state: RunState;
   /** Whether it resumes an interrupted run (its journal's tasks are skipped). */
   readonly resumed: boolean;
-  readonly journal: JsonlFileSink<JournalEntry>;
+  readonly journal: TaskJournal;
 }
 
 const windowShape = z.strictObject({ startTime: z.string(), endTime: z.string() });
@@ -143,7 +136,7 @@ export async function startRun(
     await mkdir(dir, { recursive: true });
     await writeFileAtomic(path, `${JSON.stringify(state)}\n`);
   }
-  const journal = await openChangeLog<JournalEntry>(
+  const journal = await TaskJournal.open(
     journalPath,
     () => new Date(io.now()),
     io.stderr,
