@@ -13,6 +13,9 @@ import { CanvasTaskValidationError } from './task-validation-error.js';
 
 export { type SyncTask, type TaskKind, taskKinds };
 
+/** A task's fields but its key, built once: zod compiles a schema on first use. */
+const unkeyedTask = taskFields.omit({ key: true });
+
 /**
  * What {@link createTask} needs: the kind and the request.
  * @category Pipeline
@@ -73,7 +76,7 @@ export function createTask(input: CreateTaskInput, now: Date = new Date()): Sync
   if (input.searchParams !== undefined) candidate.searchParams = input.searchParams;
   // Validate before computing the key, so that a bad path or parameter is a
   // CanvasTaskValidationError.
-  const parsed = taskFields.omit({ key: true }).safeParse(candidate);
+  const parsed = unkeyedTask.safeParse(candidate);
   if (!parsed.success) throw CanvasTaskValidationError.fromZod(parsed.error);
   const key = taskKey(parsed.data);
   if (key === undefined) {
