@@ -23,8 +23,7 @@ export interface GradeExporterOptions {
   /**
    * Plan only what may have changed since the last run, when the run has a sync state
    * (`runProducers({ state: sink })`): see {@link gradeExporter}. `false` reads every
-   * assignment's submissions whole on every run, which is also what retires (tombstones) the
-   * submissions of dropped students. @defaultValue true
+   * assignment's submissions whole on every run. @defaultValue true
    */
   incremental?: boolean | undefined;
 }
@@ -40,6 +39,26 @@ interface AssignmentMeta {
   id: number | string;
   published?: boolean;
 }
+
+/** What the roster check reads of an enrollment. */
+interface EnrollmentMeta {
+  updated_at?: string | null;
+  created_at?: string | null;
+}
+
+/**
+ * Every state a student enrollment can be in (`state[]`), `deleted` included: a student dropped
+ * since the last run is listed, with the drop's time as `updated_at`.
+ */
+const ENROLLMENT_STATES = [
+  'active',
+  'invited',
+  'creation_pending',
+  'inactive',
+  'completed',
+  'rejected',
+  'deleted',
+];
 
 /**
  * How far before a watermark an incremental read starts, in ms: Canvas's `graded_since` and
@@ -64,8 +83,14 @@ const STREAMS = [
  * submissions instead (`course.submissions`, stored with the assignments' submissions):
  * `graded_since` and `submitted_since`, each from its watermark (the start of the last such read,
  * or of the oldest full read of the course's assignments, less a second). An assignment never
- * read whole (new since the last run) is still read whole. Incremental reads retire nothing: run
- * with `incremental: false` from time to time (weekly, say) to capture deleted submissions.
+ * read whole (new since the last run) is still read whole.
+ *
+ * Filtered reads retire nothing, and a student added since has unsubmitted submissions neither
+ * filter lists. So before choosing them the exporter walks the course's student enrollments in
+ * every state (`deleted` included, about one request per 100 students): when one was created or
+ * changed since the watermark, every assignment of the course is read whole, which inserts the
+ * new student's submissions and tombstones a dropped one's. A submission deleted any other way
+ * (its assignment deleted) is caught only by a run with `incremental: false`.
  *
  * @example
  * ```ts
@@ -84,6 +109,8 @@ export function gradeExporter(options: GradeExporterOptions = {}): Producer {
       const state = (o.incremental ?? true) ? context.state : undefined;
       /** The oldest watermark of a full read of this course's assignments, if every one had one. */
       let oldest: string | undefined;
+      /** Ids of the assignments read whole before (the others are planned whole already). */
+      const readBefore: (number | string)[] = [];
       for await (const assignment of planningWalk<AssignmentMeta>(context, `${base}/assignments`)) {
         if ((o.publishedOnly ?? true) && assignment.published === false) continue;
         const path = `${base}/assignments/${assignment.id}/submissions`;
@@ -92,23 +119,62 @@ export function gradeExporter(options: GradeExporterOptions = {}): Producer {
           yield { kind: 'assignment.submissions', path, searchParams: include };
           continue;
         }
+        readBefore.push(assignment.id);
         if (oldest === undefined || full.mark < oldest) oldest = full.mark;
       }
       if (state === undefined || oldest === undefined) return;
-      // Assignments read whole before: only what was graded or submitted since.
+      // Each filtered read starts at its own watermark, or the oldest full read's if later.
       const path = `${base}/students/submissions`;
-      for (const [stream, parameter] of STREAMS) {
+      const marks: string[] = [];
+      for (const [stream] of STREAMS) {
         const last = await state.lastFinished(`course.submissions:${path}`, stream);
-        const mark = last !== undefined && last.mark > oldest ? last.mark : oldest;
-        const since = new Date(Date.parse(mark) - OVERLAP_MS)
-          .toISOString()
-          .replace(/\.\d{3}Z$/, 'Z');
+        marks.push(last !== undefined && last.mark > oldest ? last.mark : oldest);
+      }
+      const since = marks.map((mark) =>
+        new Date(Date.parse(mark) - OVERLAP_MS).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      );
+      // A student added or dropped since: the course's submissions are read whole, which inserts
+      // the new student's (unsubmitted ones match neither filter) and retires the dropped one's.
+      const earliest = since.toSorted()[0] ?? oldest;
+      if (await rosterChangedSince(context, base, earliest)) {
+        for (const assignment of readBefore) {
+          const full = `${base}/assignments/${assignment}/submissions`;
+          yield { kind: 'assignment.submissions', path: full, searchParams: include };
+        }
+        return;
+      }
+      // Nobody came or left: only what was graded or submitted since.
+      for (const [i, [, parameter]] of STREAMS.entries()) {
         yield {
           kind: 'course.submissions',
           path,
-          searchParams: { 'student_ids[]': ['all'], ...include, [parameter]: since },
+          searchParams: { 'student_ids[]': ['all'], ...include, [parameter]: since[i] ?? oldest },
         };
       }
     },
   };
+}
+
+/**
+ * Whether a student enrollment of the course was created or changed (a drop included) at or
+ * after `since` (ISO 8601). Canvas has no filter for it, so the roster is walked whole: about one
+ * request per 100 students, against one per assignment and 100 students for a full read. An
+ * enrollment changed for another reason (a section move) only costs a full read.
+ */
+async function rosterChangedSince(
+  context: PlanContext,
+  base: string,
+  since: string,
+): Promise<boolean> {
+  const at = Date.parse(since);
+  const enrollments = planningWalk<EnrollmentMeta>(context, `${base}/enrollments`, {
+    'type[]': ['StudentEnrollment'],
+    'state[]': ENROLLMENT_STATES,
+  });
+  for await (const enrollment of enrollments) {
+    // A time Canvas did not give, or that does not parse, counts as a change: never a miss.
+    const time = enrollment.updated_at ?? enrollment.created_at;
+    if (typeof time !== 'string' || !(Date.parse(time) < at)) return true;
+  }
+  return false;
 }

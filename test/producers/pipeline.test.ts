@@ -181,4 +181,67 @@ describe('the pipeline: producers → memory queue → workers → sink', () => 
     const third = await syncInstitution(sim, sink, { now: at('04'), incremental: true });
     expect(third.stats.byKind['assignment.submissions']).toMatchObject({ inserted: 0, updated: 0 });
   });
+
+  it('reads a course whole when a student came or left since, so incremental runs capture inserts and deletes', async () => {
+    const sim = await startSim({
+      institution: { courses: 6, students: 60, studentsPerCourse: 15, assignmentsPerCourse: 3 },
+    });
+    const sink = new MemorySink<unknown>();
+    const at = (day: string) => () => new Date(`2030-01-${day}T08:00:00Z`);
+    await syncInstitution(sim, sink, { now: at('01'), incremental: true });
+
+    const report = sim.change({
+      grade: 5,
+      submit: 4,
+      addEnrollments: 2,
+      dropEnrollments: 2,
+      editEntries: 1,
+      at: Date.parse('2030-01-02T08:00:00Z'),
+    });
+    const rosterChanged = new Set(
+      [...report.enrollmentsAdded, ...report.enrollmentsDropped].map((e) => e.courseId),
+    );
+    expect(rosterChanged.size).toBeGreaterThan(0);
+    expect(rosterChanged.size).toBeLessThan(6);
+    const second = await syncInstitution(sim, sink, { now: at('03'), incremental: true });
+    expect(second.stats.deadLettered).toBe(0);
+    // Courses whose roster changed are read whole (3 assignments each), the others filtered.
+    expect(second.planned.byKind['assignment.submissions']).toBe(3 * rosterChanged.size);
+    expect(second.planned.byKind['course.submissions']).toBe(2 * (6 - rosterChanged.size));
+    // Every kind the producers planned reports exactly the simulator's changes, deletes included.
+    const zero = { inserted: 0, updated: 0, deleted: 0 };
+    const kinds = Object.keys(second.planned.byKind).filter(
+      (kind) => kind !== 'course.submissions',
+    );
+    const synced = Object.fromEntries(
+      kinds.map((kind) => {
+        const counts = second.stats.byKind[kind] ?? zero;
+        return [
+          kind,
+          { inserted: counts.inserted, updated: counts.updated, deleted: counts.deleted },
+        ];
+      }),
+    );
+    const expected = Object.fromEntries(
+      kinds.map((kind) => [kind, report.byKind[kind as TaskKind]]),
+    );
+    expect(synced).toEqual(expected);
+    const submissions = report.byKind['assignment.submissions'];
+    expect(submissions.inserted).toBeGreaterThan(0);
+    expect(submissions.deleted).toBeGreaterThan(0);
+    // The dropped students' submissions are tombstones now.
+    const tombstoned = sink
+      .stored()
+      .filter(
+        (stored) =>
+          stored.key.startsWith('assignment.submissions:') && stored.deletedAt !== undefined,
+      );
+    expect(tombstoned.length).toBe(submissions.deleted);
+
+    // Nothing changed since: the roster check finds nobody new, and the reads are filtered again.
+    const third = await syncInstitution(sim, sink, { now: at('04'), incremental: true });
+    expect(third.planned.byKind['assignment.submissions']).toBeUndefined();
+    expect(third.planned.byKind['course.submissions']).toBe(12);
+    expect(third.stats.records).toMatchObject({ inserted: 0, updated: 0, deleted: 0 });
+  });
 });
