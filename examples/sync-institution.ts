@@ -41,6 +41,7 @@ import {
   type RecordCounts,
   rosterScanner,
   runProducers,
+  type SyncState,
   type SyncTask,
   SyncWorker,
 } from '../src/index.js';
@@ -288,6 +289,22 @@ async function enqueueEarlierWindows(
   return tasks.length;
 }
 
+/**
+ * The sync state the producers plan from. A resumed run plans as the interrupted one did, from
+ * the state before it started: a task the interrupted run finished replaced the earlier record of
+ * its key, so it is hidden (planned whole, it is the same task, skipped by the journal).
+ */
+function plannedAsOf(state: SyncState, run: Run): SyncState {
+  if (!run.resumed) return state;
+  const { startedAt } = run.state;
+  return {
+    lastFinished: async (scope, stream) => {
+      const finished = await state.lastFinished(scope, stream);
+      return finished !== undefined && finished.finishedAt < startedAt ? finished : undefined;
+    },
+  };
+}
+
 /** Starts the worker pool, plans meanwhile, and waits until every task is done. */
 async function sync(
   settings: Settings,
@@ -325,7 +342,12 @@ async function sync(
       client,
       queue: backlog.producerQueue,
       scope: target.scope,
-      producers: [rosterScanner(), gradeExporter(), engagementCrawler({ pageViews })],
+      producers: [
+        rosterScanner(),
+        gradeExporter({ incremental: !settings.full }),
+        engagementCrawler({ pageViews }),
+      ],
+      state: plannedAsOf(warehouse.state, run),
       skip: doneEarlier,
       onCourse: (progress) => {
         tally.courses = progress.courses;
@@ -452,6 +474,10 @@ function summarize(
       skipped: report.skipped,
       done: worker.done,
       deadLettered: worker.deadLettered,
+    },
+    submissionReads: plan && {
+      whole: plan.byKind['assignment.submissions'] ?? 0,
+      since: plan.byKind['course.submissions'] ?? 0,
     },
     records: worker.records,
     byKind: byKind(report),

@@ -173,6 +173,11 @@ export interface Summary {
   readonly courses: number;
   /** Tasks planned, those skipped (done earlier), done and dead-lettered. */
   readonly tasks: { planned: number; skipped: number; done: number; deadLettered: number };
+  /**
+   * How the submissions were read: assignments read whole, and filtered reads of a course's
+   * submissions graded or submitted since the last run; `undefined` when planning was stopped.
+   */
+  readonly submissionReads?: { readonly whole: number; readonly since: number } | undefined;
   /** What the run did to the stored records, in total and by kind (in the order given). */
   readonly records: RecordFigures;
   readonly byKind: readonly (readonly [string, RecordFigures])[];
@@ -227,6 +232,14 @@ export function printSummary(out: Output, s: Summary): void {
     'tasks planned',
     `${count(s.tasks.planned)} (skipped, done earlier: ${count(s.tasks.skipped)})`,
   );
+  if (s.submissionReads !== undefined) {
+    const { whole, since } = s.submissionReads;
+    row(
+      out,
+      'submissions read',
+      `${count(whole)} assignments whole, ${count(since)} course reads since the last run`,
+    );
+  }
   row(out, 'tasks done', count(s.tasks.done));
   row(out, 'tasks dead-lettered', count(s.tasks.deadLettered));
   recordsTable(out, s.byKind, s.records);

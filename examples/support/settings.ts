@@ -20,6 +20,9 @@ interrupted run.
   --format FORMAT    sqlite (default), or jsonl: one JSON Lines change log per kind in DIR
   --db URL           a PostgreSQL database instead (postgres://user:password@host/db)
   --db-schema NAME   its schema (default: canvas_sync)
+  --full             read every assignment's submissions whole, not only those graded or
+                     submitted since the last run: also picks up new comments and late or
+                     missing flags set as due dates pass (weekly, say)
   --concurrency N    tasks fetched at once (default: 16)
   --progress-ms N    time between progress updates (default: 100 on a terminal, else 2000)
   --quiet            no progress updates
@@ -56,6 +59,8 @@ export interface Settings {
   readonly out: string;
   readonly output: OutputChoice;
   readonly concurrency: number;
+  /** Every assignment's submissions read whole (`--full`), not incrementally. */
+  readonly full: boolean;
   /** Time between progress updates, or `undefined` for none. */
   readonly progressMs: number | undefined;
   readonly courses: number;
@@ -71,6 +76,7 @@ const FLAGS = {
   format: { type: 'string' },
   db: { type: 'string' },
   'db-schema': { type: 'string' },
+  full: { type: 'boolean', default: false },
   concurrency: { type: 'string' },
   'progress-ms': { type: 'string' },
   quiet: { type: 'boolean', default: false },
@@ -125,6 +131,7 @@ export function parseSettings(args: string[], terminal: boolean): Settings | und
     out,
     output: outputChoice(out, flags.format, flags.db, flags['db-schema']),
     concurrency: integer('concurrency', flags.concurrency, { min: 1, max: 64, fallback: 16 }),
+    full: flags.full,
     progressMs: flags.quiet ? undefined : progressMs,
     courses: integer('courses', flags.courses, { min: 1, max: 10_000, fallback: 40 }),
     students: integer('students', flags.students, { min: 1, max: 1_000_000, fallback: 3_000 }),

@@ -12,6 +12,7 @@ import {
   JsonlFileSink,
   type PageViewWindow,
   type Sink,
+  type SyncState,
   type SyncTask,
   type TaskKind,
 } from '../../src/index.js';
@@ -46,6 +47,8 @@ export interface Warehouse {
   readonly identity: string;
   /** The sink of a task's records. */
   sinkOf(task: SyncTask): Sink<unknown>;
+  /** The finished tasks of earlier runs, from which the producers plan incremental reads. */
+  readonly state: SyncState;
   /** Where the page views synced by the completed runs end (ISO 8601), if any run did. */
   pageViewsSyncedUntil(): Promise<string | undefined>;
   /** Records that a completed run synced the page views of `window` (of every student). */
@@ -99,6 +102,7 @@ function single(sink: Sink<unknown>, description: string, identity: string): War
     description,
     identity,
     sinkOf: () => sink,
+    state: sink,
     pageViewsSyncedUntil: () => pageViewMark(sink),
     recordPageViews: (window, at) => recordWindow(sink, window, at),
     close: () => sink.close(),
@@ -175,13 +179,22 @@ async function openJsonlLogs(dir: string, now: () => Date, stderr: Output): Prom
     throw error;
   }
   const pageViews = logs.get('user.page_views') as JsonlFileSink<unknown>;
+  const logOf = (taskKind: string): JsonlFileSink<unknown> => {
+    // A course's submissions listing returns its assignments' submissions: one log (SyncWorker
+    // stores them as `assignment.submissions` records).
+    const kind = taskKind === 'course.submissions' ? 'assignment.submissions' : taskKind;
+    const log = logs.get(kind as TaskKind);
+    if (log === undefined) throw new Error(`no change log for tasks of kind ${taskKind}`);
+    return log;
+  };
   return {
     description: `JSON Lines change logs in ${dir}`,
     identity: outputIdentity({ format: 'jsonl', dir }),
-    sinkOf: (task) => {
-      const log = logs.get(task.kind);
-      if (log === undefined) throw new Error(`no change log for tasks of kind ${task.kind}`);
-      return log;
+    sinkOf: (task) => logOf(task.kind),
+    // A scope starts with the kind of its tasks: `course.submissions:/api/v1/courses/1/…`.
+    state: {
+      lastFinished: (scope, stream) =>
+        logOf(scope.split(':', 1)[0] ?? '').lastFinished(scope, stream),
     },
     pageViewsSyncedUntil: () => pageViewMark(pageViews),
     recordPageViews: (window, at) => recordWindow(pageViews, window, at),

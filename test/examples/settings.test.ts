@@ -38,6 +38,7 @@ describe('parseSettings', () => {
       out: resolve('out'),
       output: { format: 'sqlite', path: join(resolve('out'), 'canvas-sync.db') },
       concurrency: 16,
+      full: false,
       progressMs: 2_000,
       courses: 40,
       students: 3_000,
@@ -52,10 +53,11 @@ describe('parseSettings', () => {
 
   it('reads every flag, and lists the simulator-only ones given', () => {
     const args = ['--out', '/tmp/x', '--concurrency', '4', '--progress-ms', '50', '--courses'];
-    const settings = parseSettings([...args, '7', '--seed=-3', '--faults'], false);
+    const settings = parseSettings([...args, '7', '--seed=-3', '--faults', '--full'], false);
     expect(settings).toMatchObject({
       out: '/tmp/x',
       concurrency: 4,
+      full: true,
       progressMs: 50,
       courses: 7,
       seed: -3,
@@ -67,8 +69,8 @@ describe('parseSettings', () => {
   it('asks for the usage text on --help, which lists every flag', () => {
     expect(parseSettings(['--help'], false)).toBeUndefined();
     expect(parseSettings(['--concurrency', '0', '--help'], false)).toBeUndefined();
-    const flags = ['out', 'format', 'db', 'db-schema', 'concurrency', 'progress-ms', 'quiet'];
-    for (const flag of [...flags, 'courses', 'faults']) {
+    const flags = ['out', 'format', 'db', 'db-schema', 'full', 'concurrency', 'progress-ms'];
+    for (const flag of [...flags, 'quiet', 'courses', 'faults']) {
       expect(USAGE).toContain(`--${flag}`);
     }
   });

@@ -227,6 +227,20 @@ export function recordCounts(output: string): Record<Kind | 'total', Counts> {
   return rows as Record<Kind | 'total', Counts>;
 }
 
+/**
+ * The summary's "submissions read" line: assignments read whole, and filtered reads of a course's
+ * submissions (graded or submitted since the last run).
+ */
+export function submissionReads(output: string): { whole: number; since: number } {
+  const match =
+    /^ {2}submissions read +([\d,]+) assignments whole, ([\d,]+) course reads since the last run$/m.exec(
+      output,
+    );
+  if (match === null) throw new Error(`no submissions line in the output:\n${output}`);
+  const [whole, since] = match.slice(1).map((n) => Number(n.replaceAll(',', '')));
+  return { whole: whole ?? Number.NaN, since: since ?? Number.NaN };
+}
+
 /** The identity line of a complete run: planned, done earlier, done, dead-lettered. */
 export function identity(output: string): [number, number, number, number] {
   const match =

@@ -29,6 +29,7 @@ import {
   recordCounts,
   runExample,
   type Stored,
+  submissionReads,
   tempDirs,
   tempSchema,
 } from './support.js';
@@ -73,9 +74,9 @@ function changedKeys(report: SimulatorChangeReport) {
 }
 
 /**
- * Runs the job three times into one output (`args`), read back by `read`: at NOW, after
- * `sim.change(CHANGES)` a day later, and a day after that with nothing changed; checks what each
- * run reports and what the warehouse holds.
+ * Runs the job four times into one output (`args`), read back by `read`: at NOW, after
+ * `sim.change(CHANGES)` a day later, a day after that with nothing changed, and once more with
+ * `--full`; checks what each run reads, reports and what the warehouse holds.
  */
 async function threeRuns(
   args: string[],
@@ -85,16 +86,21 @@ async function threeRuns(
   // Page views end at the first run's day: its window holds some, the next ones only the change's.
   const sim = await startCanvasSimulator({
     seed: 7,
-    institution: { courses: 2, students: 20, studentsPerCourse: 12, pageViewsUntil: dayOf(NOW) },
+    institution: { courses: 3, students: 30, studentsPerCourse: 12, pageViewsUntil: dayOf(NOW) },
   });
   onTestFinished(() => sim.close());
+  const courses = sim.data.courses.length;
   const out = await tempDir();
   const env = canvasEnv(sim);
-  const run = (now: number) =>
-    runExample([...args, '--quiet', '--out', out], { env, now: () => now });
+  const run = (now: number, more: string[] = []) =>
+    runExample([...args, ...more, '--quiet', '--out', out], { env, now: () => now });
 
   const first = await run(NOW);
   expect(first.code, first.stderr).toBe(0);
+  // The first run reads every assignment whole.
+  const assignments = submissionReads(first.stdout).whole;
+  expect(submissionReads(first.stdout)).toEqual({ whole: assignments, since: 0 });
+  expect(assignments).toBeGreaterThanOrEqual(2 * courses);
   const before = await read(out);
   expect(live(before)).toHaveLength(recordCounts(first.stdout).total.inserted);
 
@@ -116,6 +122,17 @@ async function threeRuns(
 
   const second = await run(NOW + DAY);
   expect(second.code, second.stderr).toBe(0);
+  // Incremental: a course whose roster changed is read whole (which captures the dropped
+  // students' submissions), the others through two filtered reads each.
+  const rosterChanged = new Set(
+    [...report.enrollmentsAdded, ...report.enrollmentsDropped].map((e) => e.courseId),
+  );
+  expect(rosterChanged.size).toBeGreaterThan(0);
+  expect(rosterChanged.size).toBeLessThan(courses);
+  const reads = submissionReads(second.stdout);
+  expect(reads.since).toBe(2 * (courses - rosterChanged.size));
+  expect(reads.whole).toBeGreaterThan(0);
+  expect(reads.whole).toBeLessThan(assignments);
   expect(second.stdout).toContain('the page views of 2026-03-04 to 2026-03-05');
   const counts = recordCounts(second.stdout);
   const total = { inserted: 0, updated: 0, deleted: 0 };
@@ -128,8 +145,11 @@ async function threeRuns(
   }
   expect(counts.total).toMatchObject(total);
   // Every record fetched again that did not change is counted unchanged: the full passes saw
-  // every live record, but those they found gone; the page views, only the window's.
-  const fullKinds = KINDS.filter((kind) => kind !== 'user.page_views');
+  // every live record, but those they found gone; the page views, only the window's; the
+  // submissions, those of the courses read whole and those the filtered reads returned.
+  const fullKinds = KINDS.filter(
+    (kind) => kind !== 'user.page_views' && kind !== 'assignment.submissions',
+  );
   for (const kind of fullKinds) {
     const { unchanged, updated, deleted } = counts[kind];
     expect(unchanged + updated + deleted, kind).toBe(live(before, kind).length);
@@ -161,7 +181,23 @@ async function threeRuns(
   for (const kind of fullKinds) {
     expect(quiet[kind].unchanged, kind).toBe(live(after, kind).length);
   }
+  // Nobody came or left: every course's submissions through filtered reads.
+  expect(submissionReads(third.stdout)).toEqual({ whole: 0, since: 2 * courses });
+  expect(quiet['assignment.submissions'].unchanged).toBeLessThan(
+    live(after, 'assignment.submissions').length,
+  );
   expect(await read(out)).toEqual(after);
+
+  // --full reads every assignment whole again, and finds nothing new either.
+  const full = await run(NOW + 3 * DAY, ['--full']);
+  expect(full.code, full.stderr).toBe(0);
+  expect(submissionReads(full.stdout)).toEqual({ whole: assignments, since: 0 });
+  expect(recordCounts(full.stdout)['assignment.submissions']).toEqual({
+    inserted: 0,
+    updated: 0,
+    unchanged: live(after, 'assignment.submissions').length,
+    deleted: 0,
+  });
 }
 
 describe.concurrent('examples/sync-institution.ts, run again after Canvas changed', () => {
