@@ -89,8 +89,10 @@ const STREAMS = [
  * filter lists. So before choosing them the exporter walks the course's student enrollments in
  * every state (`deleted` included, about one request per 100 students): when one was created or
  * changed since the watermark, every assignment of the course is read whole, which inserts the
- * new student's submissions and tombstones a dropped one's. A submission deleted any other way
- * (its assignment deleted) is caught only by a run with `incremental: false`.
+ * new student's submissions and tombstones a dropped one's. What changes a submission without
+ * changing `graded_at` or `submitted_at` (a new comment, `missing` or `late` set as a due date
+ * passes) reaches the warehouse on the next full read: run with `incremental: false` from time
+ * to time (weekly, say).
  *
  * @example
  * ```ts
