@@ -1,5 +1,5 @@
 /**
- * What `examples/sync-institution.ts` takes from its process (the environment, stdout and stderr,
+ * What `canvas-sync sync` takes from its process (the environment, stdout and stderr,
  * the clock, the signals) as values: the script passes the real ones, tests their own, and run
  * the job in-process.
  */

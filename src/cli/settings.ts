@@ -1,5 +1,5 @@
 /**
- * The command line and the environment of `examples/sync-institution.ts`: its flags, their
+ * The command line and the environment of `canvas-sync sync`: its flags, their
  * defaults and checks, the usage text, and the variables that point it at a real Canvas. Pure:
  * values in, values or a {@link UsageError} out.
  */

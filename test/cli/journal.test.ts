@@ -1,5 +1,5 @@
 /**
- * The task journal of `examples/sync-institution.ts`: its lines are change-log lines (a
+ * The task journal of `canvas-sync sync`: its lines are change-log lines (a
  * `JsonlFileSink` reads them), it skips the tasks of the run it resumes, and it keeps in memory
  * only those, not the tasks it records.
  */
@@ -7,8 +7,8 @@ import { appendFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { TaskJournal } from '../../examples/support/journal.js';
-import { UsageError } from '../../examples/support/settings.js';
+import { TaskJournal } from '../../src/cli/journal.js';
+import { UsageError } from '../../src/cli/settings.js';
 import { JsonlFileSink } from '../../src/index.js';
 
 const NOW = () => new Date('2026-03-04T15:30:00.000Z');

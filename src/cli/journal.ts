@@ -11,7 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import { type FileHandle, open, readFile } from 'node:fs/promises';
-import type { TaskKind } from '../../src/index.js';
+import type { TaskKind } from '../index.js';
 import type { Output } from './io.js';
 import { openChangeLog } from './warehouse.js';
 

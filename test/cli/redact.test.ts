@@ -3,14 +3,14 @@
  * whatever is written to stdout or stderr is scrubbed of it.
  */
 import { describe, expect, it } from 'vitest';
-import type { Io } from '../../examples/support/io.js';
+import type { Io } from '../../src/cli/io.js';
 import {
   dbArgument,
   redactingIo,
   redactor,
   redactUrl,
   urlSecrets,
-} from '../../examples/support/redact.js';
+} from '../../src/cli/redact.js';
 
 describe('redactUrl', () => {
   it('masks the password of a URL and of a password parameter, keeping the rest', () => {

@@ -11,8 +11,8 @@ import { join, resolve } from 'node:path';
 import { createClient } from '@libsql/client';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, type OnTestFinishedHandler, onTestFinished } from 'vitest';
-import type { Io } from '../../examples/support/io.js';
-import { runSync } from '../../examples/sync-institution.js';
+import type { Io } from '../../src/cli/io.js';
+import { runSync } from '../../src/cli/sync.js';
 import type { CanvasSimulator } from '../../src/testing/index.js';
 
 /** A tiny institution of the embedded simulator: over 40 tasks, over 300 records. */

@@ -1,5 +1,5 @@
 /**
- * What only a real process shows: `examples/sync-institution.ts` run as a script (as `npm run
+ * What only a real process shows: `canvas-sync sync` run as a script (as `npm run
  * example` does) stops gracefully on SIGTERM with exit code 143, and a re-run over the same
  * directory completes the job with nothing stored twice or missing. The re-run and the
  * uninterrupted run it is compared with are in-process.
@@ -22,7 +22,7 @@ const INSTITUTION = ['--courses', '2', '--students', '40'];
 
 const tempDir = tempDirs();
 
-describe('examples/sync-institution.ts as a script, stopped and resumed', () => {
+describe('canvas-sync sync as a script, stopped and resumed', () => {
   it('exits 143 on SIGTERM, and a re-run completes it with nothing stored twice or missing', async () => {
     const [out, reference] = await Promise.all([tempDir(), tempDir()]);
     // Progress lines as often as allowed: the first that shows tasks finished and tasks left is

@@ -1,5 +1,5 @@
 /**
- * What only a real process shows, the hard way: `examples/sync-institution.ts` run as a script
+ * What only a real process shows, the hard way: `canvas-sync sync` run as a script
  * and killed (SIGKILL: no handler runs, nothing is flushed or closed) in the middle of a run,
  * then resumed over the same directory, leaves the warehouse with exactly the rows of a clean
  * run: the same live keys with the same versions and records, nothing stored twice, no
@@ -250,7 +250,7 @@ function expectSameRows(
   expect(storedAtKill + counts.inserted).toBe(cleanCounts.inserted);
 }
 
-describe('examples/sync-institution.ts as a script, killed and resumed', () => {
+describe('canvas-sync sync as a script, killed and resumed', () => {
   it('SQLite (the default): the resumed run leaves exactly the rows of a clean run', async () => {
     let storedAtKill = 0;
     const copy = await tempDir();

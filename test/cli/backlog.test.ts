@@ -1,10 +1,10 @@
 /**
- * The backlog of `examples/sync-institution.ts`: the planned tasks wait there, compactly, for
+ * The backlog of `canvas-sync sync`: the planned tasks wait there, compactly, for
  * room in the in-process queue, which is kept at a few ready tasks; they reach it in planning
  * order, as they were planned, and every one is counted as queued meanwhile.
  */
 import { describe, expect, it } from 'vitest';
-import { Backlog } from '../../examples/support/backlog.js';
+import { Backlog } from '../../src/cli/backlog.js';
 import { createTask, MemoryQueueAdapter, type SyncTask } from '../../src/index.js';
 
 /** `n` tasks of distinct keys, some with a query. */

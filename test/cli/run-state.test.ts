@@ -1,13 +1,13 @@
 /**
- * The run state of `examples/sync-institution.ts`, without running the job: the page-view
+ * The run state of `canvas-sync sync`, without running the job: the page-view
  * window of a new run, and what `run.json` says about the run to come.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { describeWindow, findRun, nextWindow } from '../../examples/support/run-state.js';
-import { UsageError } from '../../examples/support/settings.js';
+import { describeWindow, findRun, nextWindow } from '../../src/cli/run-state.js';
+import { UsageError } from '../../src/cli/settings.js';
 
 const DAY = 86_400_000;
 const NOW = Date.parse('2026-03-04T15:30:00.000Z');

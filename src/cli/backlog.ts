@@ -9,7 +9,7 @@
  * (which validates them again, as it does every task enqueued); the planned total is still
  * known as early as before.
  */
-import type { MemoryQueueAdapter, QueueAdapter, QueueStats, SyncTask } from '../../src/index.js';
+import type { MemoryQueueAdapter, QueueAdapter, QueueStats, SyncTask } from '../index.js';
 
 /**
  * Planned tasks waiting for room in the queue. Give the producers {@link Backlog.producerQueue},

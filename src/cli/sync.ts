@@ -44,12 +44,12 @@ import {
   type SyncState,
   type SyncTask,
   SyncWorker,
-} from '../src/index.js';
-import { type CanvasSimulator, startCanvasSimulator } from '../src/testing/index.js';
-import { Backlog } from './support/backlog.js';
-import { type Io, isMainModule, type Output, processIo } from './support/io.js';
-import { count, printSummary, startProgress } from './support/progress.js';
-import { redactingIo } from './support/redact.js';
+} from '../index.js';
+import { type CanvasSimulator, startCanvasSimulator } from '../testing/index.js';
+import { Backlog } from './backlog.js';
+import type { Io, Output } from './io.js';
+import { count, printSummary, startProgress } from './progress.js';
+import { redactingIo } from './redact.js';
 import {
   DEAD_LETTERS_FILE,
   describeWindow,
@@ -60,7 +60,7 @@ import {
   type Run,
   type RunFound,
   startRun,
-} from './support/run-state.js';
+} from './run-state.js';
 import {
   parseEnvironment,
   parseSettings,
@@ -68,9 +68,9 @@ import {
   type Source,
   USAGE,
   UsageError,
-} from './support/settings.js';
-import { removeFileDurably, writeFileAtomic } from './support/state-file.js';
-import { KINDS, openWarehouse, outputIdentity, type Warehouse } from './support/warehouse.js';
+} from './settings.js';
+import { removeFileDurably, writeFileAtomic } from './state-file.js';
+import { KINDS, openWarehouse, outputIdentity, type Warehouse } from './warehouse.js';
 
 // --- Where the data comes from: the simulator or a real Canvas --------------------------------
 
@@ -599,10 +599,4 @@ export async function runSync(args: string[], given: Io): Promise<number> {
     io.stderr.write(`sync failed: ${describeError(error)}\n`);
     return 1;
   }
-}
-
-// --- As a script: `npm run example` --------------------------------------------------------
-
-if (isMainModule(import.meta.url)) {
-  process.exitCode = await runSync(process.argv.slice(2), processIo());
 }

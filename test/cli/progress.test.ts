@@ -1,11 +1,11 @@
 /**
- * The progress display of `examples/sync-institution.ts` never moves backwards: while the
+ * The progress display of `canvas-sync sync` never moves backwards: while the
  * producers plan, the total still grows, so the bar stays empty (a share of a growing total would
  * shrink) and the counts only grow; once the total is known, the bar fills with the tasks
  * finished. Driven by scripted counts on vitest's fake timers.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { type ProgressSource, startProgress } from '../../examples/support/progress.js';
+import { type ProgressSource, startProgress } from '../../src/cli/progress.js';
 
 afterEach(() => {
   vi.useRealTimers();

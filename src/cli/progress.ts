@@ -1,9 +1,9 @@
 /**
- * What `examples/sync-institution.ts` shows while it runs and when it ends: on a terminal, a
+ * What `canvas-sync sync` shows while it runs and when it ends: on a terminal, a
  * progress bar redrawn in place; elsewhere (pipes, CI logs), a plain line now and then; and the
  * summary table.
  */
-import type { CanvasSyncClient, QueueStats, SyncWorker } from '../../src/index.js';
+import type { CanvasSyncClient, QueueStats, SyncWorker } from '../index.js';
 import type { Output } from './io.js';
 
 /** Formats a count for people: `12,345`. */

@@ -1,5 +1,5 @@
 /**
- * Where `examples/sync-institution.ts` keeps the records: one SQLite file (the default), one
+ * Where `canvas-sync sync` keeps the records: one SQLite file (the default), one
  * JSON Lines change log per kind of task (`--format jsonl`), or a PostgreSQL database (`--db`).
  * Every one is a sink that keeps the latest version of each record, tombstones what a full pass
  * no longer sees, and records finished tasks: the warehouse also keeps where the page views
@@ -15,7 +15,7 @@ import {
   type SyncState,
   type SyncTask,
   type TaskKind,
-} from '../../src/index.js';
+} from '../index.js';
 import type { Output } from './io.js';
 import { redactUrl } from './redact.js';
 import { type OutputChoice, UsageError } from './settings.js';
@@ -126,7 +126,7 @@ function recordWindow(sink: Sink<unknown>, window: PageViewWindow, at: string): 
 
 async function openSqlite(path: string, now: () => Date): Promise<Warehouse> {
   // Loaded only when used: importing canvas-sync never loads libsql.
-  const { SqliteSink } = await import('../../src/sink/sqlite/index.js');
+  const { SqliteSink } = await import('../sink/sqlite/index.js');
   try {
     const sink = await SqliteSink.open<unknown>({ path, now });
     return single(sink, `SQLite ${path}`, outputIdentity({ format: 'sqlite', path }));
@@ -149,7 +149,7 @@ async function openPostgres(
   schema: string | undefined,
   now: () => Date,
 ): Promise<Warehouse> {
-  const { PostgresSink } = await import('../../src/sink/postgres/index.js');
+  const { PostgresSink } = await import('../sink/postgres/index.js');
   const shown = redactUrl(url);
   try {
     const sink = await PostgresSink.open<unknown>({

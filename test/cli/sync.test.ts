@@ -1,5 +1,5 @@
 /**
- * Runs `examples/sync-institution.ts` in-process (`runSync`, with its own output, a fixed clock
+ * Runs `canvas-sync sync` in-process (`runSync`, with its own output, a fixed clock
  * and an empty environment) against its embedded simulator (small institutions, no latency) and
  * checks what it prints and leaves in its output directory: the SQLite warehouse (keys by kind
  * and id, no student PII), the state of an interrupted run, and re-runs that re-fetch everything
@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { USAGE } from '../../examples/support/settings.js';
+import { USAGE } from '../../src/cli/settings.js';
 import { createInstitution, startCanvasSimulator } from '../../src/testing/index.js';
 import { findLeaks } from '../privacy/support.js';
 import {
@@ -65,7 +65,7 @@ function first(): Promise<FirstRun> {
 }
 
 // The runs are independent (each its own simulator, directory and output), so they run at once.
-describe.concurrent('examples/sync-institution.ts', { timeout: 60_000 }, () => {
+describe.concurrent('canvas-sync sync', { timeout: 60_000 }, () => {
   it('syncs an institution into SQLite: every task accounted for, keys by kind and id, no student PII', async () => {
     const { out, exit, records } = await first();
     expect(exit.code, exit.stderr).toBe(0);

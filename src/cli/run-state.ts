@@ -1,5 +1,5 @@
 /**
- * The state of a run of `examples/sync-institution.ts` in its output directory, kept only while
+ * The state of a run of `canvas-sync sync` in its output directory, kept only while
  * the run is unfinished, so that an interrupted run can be resumed:
  *
  * - `run.json` (written atomically when a run starts, removed when it completes): where the run
@@ -22,7 +22,7 @@ import {
   createTask,
   engagementCrawler,
   type PageViewWindow,
-} from '../../src/index.js';
+} from '../index.js';
 import type { Io } from './io.js';
 import { TaskJournal } from './journal.js';
 import { UsageError } from './settings.js';

@@ -1,5 +1,5 @@
 /**
- * The command line and the environment of `examples/sync-institution.ts`, parsed without running
+ * The command line and the environment of `canvas-sync sync`, parsed without running
  * anything: flags and their bounds, the variables of a real Canvas, and errors that name what is
  * wrong and never quote the token or the key.
  */
@@ -11,7 +11,7 @@ import {
   type Settings,
   USAGE,
   UsageError,
-} from '../../examples/support/settings.js';
+} from '../../src/cli/settings.js';
 
 const TOKEN = 'secret-token-xyz';
 const KEY = 'a-secret-hmac-key-of-32-bytes-or-more';

@@ -1,5 +1,5 @@
 /**
- * Re-runs keep the warehouse current: `examples/sync-institution.ts` run in-process three times
+ * Re-runs keep the warehouse current: `canvas-sync sync` run in-process three times
  * against one simulated Canvas (given by variables, as a real one), which `sim.change(...)`
  * changes between the first and the second run. The second run reports, kind by kind, exactly
  * the records the change inserted, updated and deleted; the third, with nothing changed, none.
@@ -200,7 +200,7 @@ async function threeRuns(
   });
 }
 
-describe.concurrent('examples/sync-institution.ts, run again after Canvas changed', () => {
+describe.concurrent('canvas-sync sync, run again after Canvas changed', () => {
   // Concurrent tests: each registers its clean-up on its own context (`onTestFinished`).
   it('SQLite (the default): reports and stores exactly what changed, then nothing', async ({
     onTestFinished,
