@@ -6,11 +6,11 @@
  *
  * @module
  */
-import { readFileSync } from 'node:fs';
 import { runDeadLetters } from './dead-letters.js';
 import { type Io, isMainModule, processIo } from './io.js';
 import { runSimulatorCommand } from './simulator-command.js';
 import { runSync } from './sync.js';
+import { packageVersion } from './version.js';
 
 /** A subcommand: its one-line description and what runs it. */
 interface Command {
@@ -48,12 +48,6 @@ Options:
 Exit codes: 0 done, 1 failed, 2 usage, 3 finished with dead letters, 130 stopped by SIGINT,
 143 stopped by SIGTERM.
 `;
-
-/** The version in canvas-sync's package.json (two folders up, from `src/cli` or `dist/cli`). */
-export function packageVersion(): string {
-  const text = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
-  return (JSON.parse(text) as { version: string }).version;
-}
 
 /**
  * Runs `canvas-sync` with the command line `args` (without `node` and the script) and `io`;

@@ -7,19 +7,27 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { redactUrl } from './redact.js';
 
-export const USAGE = `Usage: npm run example -- [options]
+export const USAGE = `Usage: canvas-sync sync [options]
 
 Syncs the rosters, gradebooks and engagement data of every course of a Canvas account into a
-warehouse kept current, student identifiers pseudonymized. Runs against an embedded Canvas
-simulator unless the CANVAS_ variables below are set. Run it again to bring the warehouse up to
-date (new, changed and deleted records; the page views since the last run), or to resume an
-interrupted run.
+warehouse kept current, student identifiers pseudonymized. Run it again to bring the warehouse
+up to date (new, changed and deleted records; the page views since the last run), or to resume
+an interrupted run.
 
-  --out DIR          output directory: the SQLite database DIR/canvas-sync.db, and the
-                     state of an interrupted run (default: out)
+Canvas (a real one, unless --simulate):
+  --base-url URL     the Canvas to sync (default: CANVAS_BASE_URL)
+  --account-id ID    the account whose courses are synced (default: CANVAS_ACCOUNT_ID)
+  --term-id ID       only the courses of this enrollment term (default: CANVAS_TERM_ID)
+  --simulate         sync the embedded Canvas simulator instead (no variables needed)
+
+Output:
+  --out DIR          output directory: the SQLite database DIR/canvas-sync.db, dead letters and
+                     the state of an interrupted run (default: out)
   --format FORMAT    sqlite (default), or jsonl: one JSON Lines change log per kind in DIR
   --db URL           a PostgreSQL database instead (postgres://user:password@host/db)
   --db-schema NAME   its schema (default: canvas_sync)
+  --report FILE      write a run report: FILE.json (machine-readable) or FILE.html (a page with
+                     charts); repeatable
   --full             read every assignment's submissions whole, not only those graded or
                      submitted since the last run: also picks up new comments and late or
                      missing flags set as due dates pass (weekly, say)
@@ -28,14 +36,18 @@ interrupted run.
   --quiet            no progress updates
   --help             this text
 
-Simulator only:
+With --simulate:
   --courses N        courses (default: 40)
   --students N       students (default: 3000; at most 75 per course)
   --seed N           seed of the data and of the faults (default: 1)
   --faults           5 % server errors, 2 % connection resets, 3 % broken JSON bodies
 
-A real Canvas: set CANVAS_BASE_URL, CANVAS_ACCESS_TOKEN and CANVAS_ACCOUNT_ID (optionally
-CANVAS_TERM_ID), and CANVAS_SYNC_HMAC_KEY, a secret of at least 32 bytes for the pseudonyms.
+Secrets come from the environment only: CANVAS_ACCESS_TOKEN (or CANVAS_CLIENT_ID,
+CANVAS_CLIENT_SECRET and CANVAS_REFRESH_TOKEN for an OAuth2 refresh token), and
+CANVAS_SYNC_HMAC_KEY, a secret of at least 32 bytes for the pseudonyms.
+
+Exit codes: 0 done, 1 failed, 2 usage, 3 finished with dead letters, 130 stopped by SIGINT,
+143 stopped by SIGTERM.
 `;
 
 /** A mistake in the flags or the environment: reported without a stack, exit code 2. */
@@ -69,6 +81,16 @@ export interface Settings {
   readonly faults: boolean;
   /** The simulator-only flags that were given (refused against a real Canvas). */
   readonly simulatorFlags: readonly string[];
+  /** `--simulate`: the embedded simulator instead of a real Canvas. */
+  readonly simulate: boolean;
+  /** `--base-url`, `--account-id`, `--term-id`: what the environment would say otherwise. */
+  readonly canvas: {
+    readonly baseUrl: string | undefined;
+    readonly accountId: string | undefined;
+    readonly termId: string | undefined;
+  };
+  /** Run reports to write (`--report`), absolute paths ending `.json` or `.html`. */
+  readonly reports: readonly string[];
 }
 
 const FLAGS = {
@@ -85,6 +107,11 @@ const FLAGS = {
   students: { type: 'string' },
   seed: { type: 'string' },
   faults: { type: 'boolean' },
+  simulate: { type: 'boolean', default: false },
+  'base-url': { type: 'string' },
+  'account-id': { type: 'string' },
+  'term-id': { type: 'string' },
+  report: { type: 'string', multiple: true },
 } as const;
 const SIMULATOR_FLAGS = ['courses', 'students', 'seed', 'faults'] as const;
 
@@ -138,10 +165,25 @@ export function parseSettings(args: string[], terminal: boolean): Settings | und
     seed: integer('seed', flags.seed, { min: -(2 ** 31), max: 2 ** 31, fallback: 1 }),
     faults: flags.faults === true,
     simulatorFlags: SIMULATOR_FLAGS.filter((name) => flags[name] !== undefined),
+    simulate: flags.simulate,
+    canvas: {
+      baseUrl: flags['base-url'],
+      accountId: flags['account-id'],
+      termId: flags['term-id'],
+    },
+    reports: (flags.report ?? []).map(reportPath),
   };
 }
 
 const FORMATS = ['sqlite', 'jsonl'] as const;
+
+/** A `--report` path, absolute; its extension chooses the format. */
+function reportPath(path: string): string {
+  if (!/\.(json|html)$/i.test(path)) {
+    throw new UsageError(`--report ${path}: the file name must end .json or .html`);
+  }
+  return resolve(path);
+}
 
 /**
  * Where `--out`, `--format`, `--db` and `--db-schema` send the records. A `--db` value is never
@@ -183,38 +225,68 @@ function outputChoice(
 
 // --- The environment ---------------------------------------------------------------------------
 
-/** Where the data comes from, as the environment says. */
+/** Where the data comes from, as the flags and the environment say. */
 export type Source =
   /** The embedded simulator; `key` is `undefined` for the fixed demo key. */
   | { readonly kind: 'simulator'; readonly key: string | undefined }
   | {
       readonly kind: 'canvas';
       readonly baseUrl: string;
-      readonly token: string;
+      /** The access token, or the OAuth2 refresh token's credentials. */
+      readonly token: string | RefreshCredentials;
       readonly accountId: string;
       readonly termId: string | undefined;
       /** The secret pseudonym key (its length is the sanitizer's to check). */
       readonly key: string;
     };
 
-/** Any of them set means a real Canvas, which needs all three. */
-const CANVAS_VARIABLES = ['CANVAS_BASE_URL', 'CANVAS_ACCESS_TOKEN', 'CANVAS_ACCOUNT_ID'] as const;
+/** An OAuth2 refresh token and the developer key that it belongs to. */
+export interface RefreshCredentials {
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly refreshToken: string;
+}
+
+const REFRESH_VARIABLES = [
+  'CANVAS_CLIENT_ID',
+  'CANVAS_CLIENT_SECRET',
+  'CANVAS_REFRESH_TOKEN',
+] as const;
 
 /**
- * Reads the `CANVAS_` variables. Errors name the variables that are missing, never a value: the
- * token and the key are secrets.
+ * Reads the Canvas to sync from the flags (`--base-url`, `--account-id`, `--term-id`) and the
+ * `CANVAS_` variables (secrets only there). Errors name what is missing, never a value: the
+ * token, the refresh credentials and the key are secrets.
  */
 export function parseEnvironment(
   env: Readonly<Record<string, string | undefined>>,
-  settings: Pick<Settings, 'simulatorFlags'>,
+  settings: Pick<Settings, 'simulatorFlags' | 'simulate' | 'canvas'>,
 ): Source {
   const key = env.CANVAS_SYNC_HMAC_KEY || undefined;
-  if (!CANVAS_VARIABLES.some((name) => env[name])) return { kind: 'simulator', key };
-  const missing = CANVAS_VARIABLES.filter((name) => !env[name]);
+  if (settings.simulate) return { kind: 'simulator', key };
+  if (settings.simulatorFlags.length > 0) {
+    throw new UsageError(`--${settings.simulatorFlags.join(', --')}: only with --simulate`);
+  }
+  const baseUrl = settings.canvas.baseUrl ?? (env.CANVAS_BASE_URL || undefined);
+  const accountId = settings.canvas.accountId ?? (env.CANVAS_ACCOUNT_ID || undefined);
+  const termId = settings.canvas.termId ?? (env.CANVAS_TERM_ID || undefined);
+  const missing = [
+    ...(baseUrl === undefined ? ['CANVAS_BASE_URL (or --base-url)'] : []),
+    ...(accountId === undefined ? ['CANVAS_ACCOUNT_ID (or --account-id)'] : []),
+  ];
+  const token = env.CANVAS_ACCESS_TOKEN || undefined;
+  const refresh = REFRESH_VARIABLES.filter((name) => env[name]);
+  if (token === undefined && refresh.length < REFRESH_VARIABLES.length) {
+    missing.push(
+      refresh.length === 0
+        ? 'CANVAS_ACCESS_TOKEN (or CANVAS_CLIENT_ID, CANVAS_CLIENT_SECRET and CANVAS_REFRESH_TOKEN)'
+        : REFRESH_VARIABLES.filter((name) => !env[name]).join(' and '),
+    );
+  }
   if (missing.length > 0) {
     throw new UsageError(
-      `${missing.join(' and ')} not set: a real Canvas needs ${CANVAS_VARIABLES.join(', ')} ` +
-        '(unset them all to use the simulator)',
+      `no Canvas to sync: ${missing.join(', ')} not set; or pass --simulate to sync the ` +
+        'embedded simulator',
     );
   }
   if (key === undefined) {
@@ -223,15 +295,16 @@ export function parseEnvironment(
         'key of at least 32 bytes (e.g. `openssl rand -base64 32`, kept in your secret store)',
     );
   }
-  if (settings.simulatorFlags.length > 0) {
-    throw new UsageError(`--${settings.simulatorFlags.join(', --')}: for the simulator only`);
-  }
   return {
     kind: 'canvas',
-    baseUrl: env.CANVAS_BASE_URL ?? '',
-    token: env.CANVAS_ACCESS_TOKEN ?? '',
-    accountId: env.CANVAS_ACCOUNT_ID ?? '',
-    termId: env.CANVAS_TERM_ID || undefined,
+    baseUrl: baseUrl ?? '',
+    token: token ?? {
+      clientId: env.CANVAS_CLIENT_ID ?? '',
+      clientSecret: env.CANVAS_CLIENT_SECRET ?? '',
+      refreshToken: env.CANVAS_REFRESH_TOKEN ?? '',
+    },
+    accountId: accountId ?? '',
+    termId,
     key,
   };
 }

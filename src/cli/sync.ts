@@ -39,17 +39,20 @@ import {
   MemoryQueueAdapter,
   type ProducerProgress,
   type RecordCounts,
+  refreshTokenProvider,
   rosterScanner,
   runProducers,
   type SyncState,
   type SyncTask,
   SyncWorker,
+  type TokenProvider,
 } from '../index.js';
 import { type CanvasSimulator, startCanvasSimulator } from '../testing/index.js';
 import { Backlog } from './backlog.js';
 import type { Io, Output } from './io.js';
 import { count, printSummary, startProgress } from './progress.js';
 import { redactingIo } from './redact.js';
+import { ReportRecorder, type RunReport, writeReports } from './report.js';
 import {
   DEAD_LETTERS_FILE,
   describeWindow,
@@ -70,13 +73,14 @@ import {
   UsageError,
 } from './settings.js';
 import { removeFileDurably, writeFileAtomic } from './state-file.js';
+import { packageVersion } from './version.js';
 import { KINDS, openWarehouse, outputIdentity, type Warehouse } from './warehouse.js';
 
 // --- Where the data comes from: the simulator or a real Canvas --------------------------------
 
 interface Target {
   readonly baseUrl: string;
-  readonly token: string;
+  readonly token: string | TokenProvider;
   readonly scope: CourseScope;
   readonly sanitizer: FerpaSanitizer;
   /** The embedded simulator and its mean latency in ms; `undefined` against a real Canvas. */
@@ -114,8 +118,13 @@ function makeSanitizer(key: string, keyId?: string): FerpaSanitizer {
 }
 
 function realCanvas(source: Extract<Source, { kind: 'canvas' }>, io: Io): Target {
-  const { baseUrl, token, accountId, termId, key } = source;
+  const { baseUrl, accountId, termId, key } = source;
   const sanitizer = makeSanitizer(key);
+  // An OAuth2 refresh token: a new access token each hour, redacted like the first.
+  const token =
+    typeof source.token === 'string'
+      ? source.token
+      : refreshTokenProvider({ baseUrl, ...source.token });
   io.stdout.write(`Canvas: ${baseUrl}, account ${accountId}${termId ? `, term ${termId}` : ''}\n`);
   return { baseUrl, token, scope: { accountId, termId }, sanitizer, sim: undefined };
 }
@@ -206,6 +215,10 @@ interface Report {
   readonly undone: number;
   readonly deadLetters: readonly DeadLetter[];
   readonly elapsedMs: number;
+  /** The per-second figures of the run report, from the client's events. */
+  readonly figures: ReturnType<ReportRecorder['figures']>;
+  /** When the run started, epoch ms by the job's clock. */
+  readonly startedAt: number;
 }
 
 /**
@@ -235,6 +248,7 @@ function watchStop(interrupt: AbortSignal | undefined, stdout: Output) {
  */
 function pipeline(settings: Settings, target: Target, warehouse: Warehouse, run: Run, io: Io) {
   const client = new CanvasSyncClient({ baseUrl: target.baseUrl, token: target.token });
+  const recorder = new ReportRecorder(client, io.now);
   const queue = new MemoryQueueAdapter();
   // Sixteen ready tasks per worker (256 for the default 16 workers).
   const backlog = new Backlog(queue, 16 * settings.concurrency);
@@ -255,7 +269,7 @@ function pipeline(settings: Settings, target: Target, warehouse: Warehouse, run:
     // entry only means that a resumed run fetches the task again (and stores nothing twice).
     run.journal.record(task.key, entry).catch(() => {});
   });
-  return { client, queue, backlog, worker };
+  return { client, recorder, queue, backlog, worker };
 }
 
 /** Counts that the producers' own result does not give when planning is stopped. */
@@ -314,7 +328,13 @@ async function sync(
   io: Io,
 ): Promise<Report> {
   const { stop, interrupted, dispose } = watchStop(io.signal, io.stdout);
-  const { client, queue, backlog, worker } = pipeline(settings, target, warehouse, run, io);
+  const { client, recorder, queue, backlog, worker } = pipeline(
+    settings,
+    target,
+    warehouse,
+    run,
+    io,
+  );
   const tally: Tally = { courses: 0, skipped: 0, total: undefined };
   // What makes resuming cheap: a task in the journal was done by the interrupted run.
   const doneEarlier = (task: SyncTask): boolean => {
@@ -371,6 +391,7 @@ async function sync(
   } finally {
     dispose();
     await stopProgress();
+    recorder.stop();
     await client.close();
   }
   // Tasks left: in the queue and in the backlog.
@@ -387,6 +408,8 @@ async function sync(
     undone: queued + inFlight + delayed,
     deadLetters: await worker.deadLetters(),
     elapsedMs: performance.now() - started,
+    figures: recorder.figures(),
+    startedAt: recorder.startedAt,
   };
 }
 
@@ -439,6 +462,13 @@ function isComplete(report: Report): boolean {
   return plan.enqueued + report.earlierWindows === worker.done + worker.deadLettered;
 }
 
+/** Tasks enqueued: planning stopped early, those finished and those left undone. */
+function enqueuedOf({ plan, worker, undone, earlierWindows }: Report): number {
+  return plan === undefined
+    ? worker.done + worker.deadLettered + undone
+    : plan.enqueued + earlierWindows;
+}
+
 /** Prints the summary; checks that every task is accounted for; returns the exit code. */
 function summarize(
   report: Report,
@@ -451,9 +481,7 @@ function summarize(
 ): number {
   const { plan, worker, client, interrupted, failure } = report;
   const finished = worker.done + worker.deadLettered;
-  // Planning stopped early: the tasks enqueued are those finished and those left undone.
-  const enqueued =
-    plan === undefined ? finished + report.undone : plan.enqueued + report.earlierWindows;
+  const enqueued = enqueuedOf(report);
   const stopped = interrupted !== undefined || failure !== undefined;
   const say = (line: string): unknown => io.stdout.write(`${line}\n`);
   const state: string[] = [];
@@ -506,7 +534,81 @@ function summarize(
     `${holds ? '=' : '!='} ${count(worker.done)} done + ${count(worker.deadLettered)} dead-lettered`;
   if (holds) say(`\nevery task accounted for: ${identity}`);
   else io.stderr.write(`\nTASKS NOT ACCOUNTED FOR: ${identity}\n`);
-  return holds ? 0 : 1;
+  if (!holds) return 1;
+  if (worker.deadLettered > 0) {
+    say(`${count(worker.deadLettered)} dead-lettered: see canvas-sync dead-letters (exit code 3)`);
+    return 3;
+  }
+  return 0;
+}
+
+/** What {@link runReport} needs besides the run's figures. */
+interface ReportContext {
+  readonly settings: Settings;
+  readonly target: Target;
+  readonly warehouse: Warehouse;
+  readonly run: Run;
+  readonly code: number;
+  readonly now: () => number;
+}
+
+/** The run report of `--report`: the summary's figures, and the client's per second. */
+function runReport(report: Report, context: ReportContext): RunReport {
+  const { target, warehouse, run, code, now } = context;
+  const { plan, worker, client, interrupted } = report;
+  const status = interrupted
+    ? 'interrupted'
+    : code === 3
+      ? 'dead-letters'
+      : code === 0
+        ? 'done'
+        : 'failed';
+  const byReason: Record<string, number> = {};
+  for (const { reason } of report.deadLetters) byReason[reason] = (byReason[reason] ?? 0) + 1;
+  return {
+    reportVersion: 1,
+    tool: { name: 'canvas-sync', version: packageVersion() },
+    command: 'sync',
+    status,
+    exitCode: code,
+    interruptedBy: interrupted ?? null,
+    startedAt: new Date(report.startedAt).toISOString(),
+    endedAt: new Date(now()).toISOString(),
+    elapsedMs: report.elapsedMs,
+    source: {
+      kind: target.sim === undefined ? 'canvas' : 'simulator',
+      origin: new URL(target.baseUrl).origin,
+    },
+    output: warehouse.description,
+    resumed: run.resumed,
+    pageViews: run.state.pageViews,
+    courses: report.courses,
+    tasks: {
+      planned: enqueuedOf(report) + report.skipped,
+      skipped: report.skipped,
+      done: worker.done,
+      deadLettered: worker.deadLettered,
+      undone: report.undone,
+    },
+    submissionReads: plan
+      ? {
+          whole: plan.byKind['assignment.submissions'] ?? 0,
+          since: plan.byKind['course.submissions'] ?? 0,
+        }
+      : null,
+    records: {
+      total: worker.records,
+      byKind: Object.fromEntries(byKind(report)),
+    },
+    deadLetters: { total: report.deadLetters.length, byReason },
+    requests: {
+      sent: client.requests,
+      throttled: client.throttled,
+      retries: client.retries,
+      failures: client.failures,
+    },
+    ...report.figures,
+  };
 }
 
 function describeError(error: unknown): string {
@@ -555,7 +657,12 @@ async function runInto(
   // Everything is stored and closed: the run's state goes, and the next run starts afresh.
   if (complete) await endRun(settings.out, run);
   const left = { journal: complete ? undefined : run.journal.size, deadLetters };
-  return summarize(report, settings, target, warehouse, run, left, io);
+  const code = summarize(report, settings, target, warehouse, run, left, io);
+  if (settings.reports.length > 0) {
+    const written = runReport(report, { settings, target, warehouse, run, code, now: io.now });
+    for (const path of await writeReports(settings.reports, written)) say(`report: ${path}`);
+  }
+  return code;
 }
 
 /** The job: settings, source, warehouse, the run, the summary. */

@@ -45,6 +45,9 @@ describe('parseSettings', () => {
       seed: 1,
       faults: false,
       simulatorFlags: [],
+      simulate: false,
+      canvas: { baseUrl: undefined, accountId: undefined, termId: undefined },
+      reports: [],
     };
     expect(parseSettings([], false)).toEqual(expected);
     expect(parseSettings([], true)).toEqual({ ...expected, progressMs: 100 });
@@ -66,10 +69,36 @@ describe('parseSettings', () => {
     });
   });
 
+  it('reads the Canvas flags, --simulate and the reports (repeatable, .json or .html)', () => {
+    const settings = parseSettings(
+      [
+        '--base-url',
+        'https://canvas.example.edu',
+        '--account-id=1',
+        '--term-id',
+        '5',
+        '--simulate',
+        '--report',
+        'r/run.json',
+        '--report=/tmp/run.HTML',
+      ],
+      false,
+    );
+    expect(settings).toMatchObject({
+      simulate: true,
+      canvas: { baseUrl: 'https://canvas.example.edu', accountId: '1', termId: '5' },
+      reports: [resolve('r/run.json'), '/tmp/run.HTML'],
+    });
+    expect(usageError(() => parseSettings(['--report', 'run.txt'], false)).message).toBe(
+      '--report run.txt: the file name must end .json or .html',
+    );
+  });
+
   it('asks for the usage text on --help, which lists every flag', () => {
     expect(parseSettings(['--help'], false)).toBeUndefined();
     expect(parseSettings(['--concurrency', '0', '--help'], false)).toBeUndefined();
     const flags = ['out', 'format', 'db', 'db-schema', 'full', 'concurrency', 'progress-ms'];
+    flags.push('base-url', 'account-id', 'term-id', 'simulate', 'report');
     for (const flag of [...flags, 'quiet', 'courses', 'faults']) {
       expect(USAGE).toContain(`--${flag}`);
     }
@@ -136,21 +165,27 @@ describe('parseSettings: the output', () => {
 });
 
 describe('parseEnvironment', () => {
-  const none = { simulatorFlags: [] };
+  const none = {
+    simulatorFlags: [],
+    simulate: false,
+    canvas: { baseUrl: undefined, accountId: undefined, termId: undefined },
+  };
+  const simulate = { ...none, simulate: true };
 
-  it('uses the simulator when no Canvas variable is set, with the key given or the demo key', () => {
-    expect(parseEnvironment({}, none)).toEqual({ kind: 'simulator', key: undefined });
-    expect(parseEnvironment({ CANVAS_SYNC_HMAC_KEY: '' }, none)).toEqual({
+  it('uses the simulator with --simulate, with the key given or the demo key, whatever is set', () => {
+    expect(parseEnvironment({}, simulate)).toEqual({ kind: 'simulator', key: undefined });
+    expect(parseEnvironment({ CANVAS_SYNC_HMAC_KEY: '' }, simulate)).toEqual({
       kind: 'simulator',
       key: undefined,
     });
-    expect(parseEnvironment({ CANVAS_SYNC_HMAC_KEY: KEY, HOME: '/root' }, none)).toEqual({
+    const withCanvas = { ...CANVAS, CANVAS_SYNC_HMAC_KEY: KEY, HOME: '/root' };
+    expect(parseEnvironment(withCanvas, { ...simulate, simulatorFlags: ['courses'] })).toEqual({
       kind: 'simulator',
       key: KEY,
     });
   });
 
-  it('reads a real Canvas from its variables', () => {
+  it('reads a real Canvas from its variables, the flags before them', () => {
     expect(parseEnvironment({ ...CANVAS, CANVAS_SYNC_HMAC_KEY: KEY }, none)).toEqual({
       kind: 'canvas',
       baseUrl: CANVAS.CANVAS_BASE_URL,
@@ -161,26 +196,70 @@ describe('parseEnvironment', () => {
     });
     const withTerm = { ...CANVAS, CANVAS_SYNC_HMAC_KEY: KEY, CANVAS_TERM_ID: '7' };
     expect(parseEnvironment(withTerm, none)).toMatchObject({ kind: 'canvas', termId: '7' });
+    const flags = {
+      ...none,
+      canvas: { baseUrl: 'https://other.example.edu', accountId: '3', termId: '9' },
+    };
+    expect(parseEnvironment(withTerm, flags)).toMatchObject({
+      baseUrl: 'https://other.example.edu',
+      accountId: '3',
+      termId: '9',
+    });
+    const { CANVAS_BASE_URL: _, CANVAS_ACCOUNT_ID: __, ...tokenOnly } = CANVAS;
+    expect(parseEnvironment({ ...tokenOnly, CANVAS_SYNC_HMAC_KEY: KEY }, flags)).toMatchObject({
+      kind: 'canvas',
+      token: TOKEN,
+    });
+  });
+
+  it('takes an OAuth2 refresh token instead of an access token', () => {
+    const { CANVAS_ACCESS_TOKEN: _, ...noToken } = CANVAS;
+    const refresh = {
+      ...noToken,
+      CANVAS_SYNC_HMAC_KEY: KEY,
+      CANVAS_CLIENT_ID: '10000000000001',
+      CANVAS_CLIENT_SECRET: 'client-secret-value',
+      CANVAS_REFRESH_TOKEN: 'refresh-token-value',
+    };
+    expect(parseEnvironment(refresh, none)).toMatchObject({
+      kind: 'canvas',
+      token: {
+        clientId: '10000000000001',
+        clientSecret: 'client-secret-value',
+        refreshToken: 'refresh-token-value',
+      },
+    });
+    const { CANVAS_CLIENT_SECRET: __, ...partial } = refresh;
+    const error = usageError(() => parseEnvironment(partial, none));
+    expect(error.message).toMatch(/CANVAS_CLIENT_SECRET not set/);
+    expect(error.message).not.toContain('refresh-token-value');
   });
 
   it('names what a real Canvas lacks, never quoting the token or the key', () => {
     const { CANVAS_BASE_URL: _, ...withoutBaseUrl } = CANVAS;
+    const nothing = usageError(() => parseEnvironment({}, none));
+    expect(nothing.message).toMatch(/^no Canvas to sync: CANVAS_BASE_URL \(or --base-url\)/);
+    expect(nothing.message).toMatch(/or pass --simulate/);
     const noToken = usageError(() =>
       parseEnvironment({ CANVAS_BASE_URL: CANVAS.CANVAS_BASE_URL, CANVAS_ACCOUNT_ID: '1' }, none),
     );
-    expect(noToken.message).toMatch(/^CANVAS_ACCESS_TOKEN not set/);
+    expect(noToken.message).toMatch(
+      /^no Canvas to sync: CANVAS_ACCESS_TOKEN \(or CANVAS_CLIENT_ID/,
+    );
     const noBaseUrl = usageError(() => parseEnvironment(withoutBaseUrl, none));
-    expect(noBaseUrl.message).toMatch(/^CANVAS_BASE_URL not set/);
+    expect(noBaseUrl.message).toMatch(
+      /^no Canvas to sync: CANVAS_BASE_URL \(or --base-url\) not set/,
+    );
     const noKey = usageError(() => parseEnvironment(CANVAS, none));
     expect(noKey.message).toMatch(/^CANVAS_SYNC_HMAC_KEY is not set/);
     const simulatorOnly = usageError(() =>
       parseEnvironment(
         { ...CANVAS, CANVAS_SYNC_HMAC_KEY: KEY },
-        { simulatorFlags: ['courses', 'faults'] },
+        { ...none, simulatorFlags: ['courses', 'faults'] },
       ),
     );
-    expect(simulatorOnly.message).toBe('--courses, --faults: for the simulator only');
-    for (const error of [noToken, noBaseUrl, noKey, simulatorOnly]) {
+    expect(simulatorOnly.message).toBe('--courses, --faults: only with --simulate');
+    for (const error of [nothing, noToken, noBaseUrl, noKey, simulatorOnly]) {
       expect(error.message).not.toContain(TOKEN);
       expect(error.message).not.toContain(KEY);
     }

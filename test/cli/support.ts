@@ -1,5 +1,5 @@
 /**
- * Shared helpers of the tests of `examples/sync-institution.ts`: running the job in-process,
+ * Shared helpers of the tests of `canvas-sync sync`: running the job in-process,
  * reading its warehouse (the SQLite file, the JSON Lines change logs), its state files and its
  * summary.
  */
@@ -75,6 +75,10 @@ export interface RunOptions {
   /** @defaultValue the fixed clock {@link NOW} */
   readonly now?: () => number;
   readonly signal?: AbortSignal;
+  /**
+   * Whether to add `--simulate`. @defaultValue true when `env` holds no `CANVAS_` variable
+   */
+  readonly simulate?: boolean;
   /** Called with each piece of stdout as it is written. */
   readonly onStdout?: (text: string) => void;
 }
@@ -103,12 +107,17 @@ export async function runExample(args: string[], options: RunOptions = {}): Prom
     simulatorLatencyMs: 0,
     ...(options.signal && { signal: options.signal }),
   };
-  const code = await runSync(args, io);
+  // No Canvas in the environment: the embedded simulator, as `npm run example` runs it.
+  const simulate =
+    (options.simulate ?? !Object.keys(io.env).some((name) => name.startsWith('CANVAS_'))) &&
+    !args.includes('--simulate');
+  const code = await runSync(simulate ? ['--simulate', ...args] : args, io);
   return { code, stdout, stderr };
 }
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const EXAMPLE = join(ROOT, 'examples/sync-institution.ts');
+/** The `canvas-sync` command, from source. */
+const COMMAND = join(ROOT, 'src/cli/main.ts');
 /** A progress line: tasks finished, tasks planned (`+` while planning goes on). */
 const PROGRESS = /^progress [\d.]+ s: ([\d,]+)\/([\d,]+)\+? tasks/gm;
 
@@ -132,13 +141,14 @@ export interface Script {
 }
 
 /**
- * Runs the example as a script (`node --import tsx examples/sync-institution.ts ...args`, as `npm
+ * Runs the job as a script (`node --import tsx src/cli/main.ts sync --simulate ...args`, as `npm
  * run example` does, with the embedded simulator's own latency); give it `--progress-ms` for
  * `midRun` to resolve (its output is piped: progress comes as plain lines). The child is killed
  * when the test ends, if it still runs (call it in a test that does not run concurrently).
  */
 export function startScript(args: string[], minDone = 1): Script {
-  const child = spawn(process.execPath, ['--import', 'tsx', EXAMPLE, ...args], {
+  const command = [COMMAND, 'sync', '--simulate', ...args];
+  const child = spawn(process.execPath, ['--import', 'tsx', ...command], {
     cwd: ROOT,
     env: cleanEnv(),
     stdio: ['ignore', 'pipe', 'pipe'],

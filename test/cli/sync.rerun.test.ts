@@ -252,8 +252,10 @@ describe.concurrent('canvas-sync sync, run again after Canvas changed', () => {
     const run = (now: number) => runExample(['--quiet', '--out', out], { env, now: () => now });
 
     const first = await run(NOW);
-    expect(first.code, first.stderr).toBe(0);
+    // Every task accounted for, one dead-lettered: exit code 3.
+    expect(first.code, first.stderr).toBe(3);
     expect(first.stdout).toMatch(/dead letters +1 http-401/);
+    expect(first.stdout).toContain('1 dead-lettered: see canvas-sync dead-letters (exit code 3)');
     expect(first.stdout).toContain(`${join(out, 'dead-letters.jsonl')}: 1 tasks`);
     const [planned, , , dead] = identity(first.stdout);
     expect(dead).toBe(1);
