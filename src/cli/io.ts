@@ -5,6 +5,7 @@
  */
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
+import { watchSignals } from './signals.js';
 
 /** Where text goes: `process.stdout`, or a test's collector (which is no terminal). */
 export interface Output {
@@ -39,25 +40,21 @@ export interface Io {
 
 /**
  * The process's environment, output and clock, and a signal aborted by the first SIGINT or
- * SIGTERM. A second one exits at once.
+ * SIGTERM; a second one exits at once (see {@link watchSignals}).
  */
 export function processIo(): Io {
-  const stop = new AbortController();
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (stop.signal.aborted) {
-      process.stderr.write(`\n${signal} again: exiting at once\n`);
-      process.exit(1);
-    }
-    stop.abort(signal);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const { signal } = watchSignals({
+    source: process,
+    now: () => Date.now(),
+    exit: (code) => process.exit(code),
+    warn: (text) => process.stderr.write(text),
+  });
   return {
     env: process.env,
     stdout: process.stdout,
     stderr: process.stderr,
     now: () => Date.now(),
-    signal: stop.signal,
+    signal,
   };
 }
 

@@ -72,6 +72,7 @@ import {
   USAGE,
   UsageError,
 } from './settings.js';
+import { exitCodeOf } from './signals.js';
 import { removeFileDurably, writeFileAtomic } from './state-file.js';
 import { packageVersion } from './version.js';
 import { KINDS, openWarehouse, outputIdentity, type Warehouse } from './warehouse.js';
@@ -525,7 +526,7 @@ function summarize(
     say(`\n${what}: ${count(report.undone)} planned tasks left undone${planning}.`);
     say(`${advice}: finished tasks are skipped and stored records are never`);
     say('written twice.');
-    return interrupted === 'SIGINT' ? 130 : interrupted === 'SIGTERM' ? 143 : 1;
+    return interrupted ? exitCodeOf(interrupted) : 1;
   }
   // The identity of a complete run: each task enqueued ended done or dead-lettered.
   const holds = enqueued === finished;

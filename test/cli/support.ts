@@ -143,12 +143,19 @@ export interface Script {
 /**
  * Runs the job as a script (`node --import tsx src/cli/main.ts sync --simulate ...args`, as `npm
  * run example` does, with the embedded simulator's own latency); give it `--progress-ms` for
- * `midRun` to resolve (its output is piped: progress comes as plain lines). The child is killed
+ * `midRun` to resolve (its output is piped: progress comes as plain lines); `via: 'npm'` runs
+ * `npm run example -- …args` instead, the child being npm itself. The child is killed
  * when the test ends, if it still runs (call it in a test that does not run concurrently).
  */
-export function startScript(args: string[], minDone = 1): Script {
+export function startScript(args: string[], minDone = 1, via: 'node' | 'npm' = 'node'): Script {
   const command = [COMMAND, 'sync', '--simulate', ...args];
-  const child = spawn(process.execPath, ['--import', 'tsx', ...command], {
+  // Through npm: `npm run example -- …`, npm's own process the child (what Docker and systemd
+  // signal when npm is the main process).
+  const [file, argv] =
+    via === 'npm'
+      ? ['npm', ['run', '--silent', 'example', '--', ...args]]
+      : [process.execPath, ['--import', 'tsx', ...command]];
+  const child = spawn(file, argv, {
     cwd: ROOT,
     env: cleanEnv(),
     stdio: ['ignore', 'pipe', 'pipe'],

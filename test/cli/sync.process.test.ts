@@ -1,8 +1,9 @@
 /**
- * What only a real process shows: `canvas-sync sync` run as a script (as `npm run
- * example` does) stops gracefully on SIGTERM with exit code 143, and a re-run over the same
- * directory completes the job with nothing stored twice or missing. The re-run and the
- * uninterrupted run it is compared with are in-process.
+ * What only a real process shows: `npm run example` (`canvas-sync sync --simulate`), sent
+ * SIGTERM to npm's own pid as Docker and systemd do when npm is the main process, stops
+ * gracefully with exit code 143 (npm hands the signal to the job, which is its child: no orphan
+ * left running), and a re-run over the same directory completes the job with nothing stored
+ * twice or missing. The re-run and the uninterrupted run it is compared with are in-process.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -23,24 +24,23 @@ const INSTITUTION = ['--courses', '2', '--students', '40'];
 const tempDir = tempDirs();
 
 describe('canvas-sync sync as a script, stopped and resumed', () => {
-  it('exits 143 on SIGTERM, and a re-run completes it with nothing stored twice or missing', async () => {
+  it("exits 143 on SIGTERM to npm's pid, and a re-run completes it with nothing stored twice or missing", async () => {
     const [out, reference] = await Promise.all([tempDir(), tempDir()]);
     // Progress lines as often as allowed: the first that shows tasks finished and tasks left is
     // the moment to stop it (no fixed wait; the test's timeout only bounds a run that hangs).
     // A tiny institution, fetched by 4 workers so that the stop falls well before the end.
-    const running = startScript([
-      ...INSTITUTION,
-      '--concurrency',
-      '4',
-      '--progress-ms',
-      '50',
-      '--out',
-      out,
-    ]);
+    const running = startScript(
+      [...INSTITUTION, '--concurrency', '4', '--progress-ms', '50', '--out', out],
+      1,
+      'npm',
+    );
     await running.midRun;
     running.child.kill('SIGTERM');
+    // npm exits once its child has: the output closes only when no process holds it (an orphan
+    // would run on to a complete summary).
     const stopped = await running.exit;
     expect(stopped.code, stopped.stderr).toBe(143);
+    expect(stopped.stdout).not.toContain('again: exiting at once');
     // Output piped, so progress comes as plain lines.
     expect(stopped.stdout).toMatch(/^progress [\d.]+ s: /m);
     expect(stopped.stdout).toContain('SIGTERM: stopping after the tasks in hand');
