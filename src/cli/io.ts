@@ -36,6 +36,11 @@ export interface Io {
    * that run the job in-process use 0: the data, keys and counts are the same)
    */
   readonly simulatorLatencyMs?: number;
+  /**
+   * Runs the embedded simulator on the job's own thread rather than in a worker thread (tests
+   * that run the job in-process: a faster start). @defaultValue false
+   */
+  readonly simulatorInProcess?: boolean;
 }
 
 /**

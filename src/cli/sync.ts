@@ -47,7 +47,7 @@ import {
   SyncWorker,
   type TokenProvider,
 } from '../index.js';
-import { type CanvasSimulator, startCanvasSimulator } from '../testing/index.js';
+import { startCanvasSimulator } from '../testing/index.js';
 import { Backlog } from './backlog.js';
 import type { Io, Output } from './io.js';
 import { count, printSummary, startProgress } from './progress.js';
@@ -73,6 +73,11 @@ import {
   UsageError,
 } from './settings.js';
 import { exitCodeOf } from './signals.js';
+import {
+  type SimulatorThread,
+  type SimulatorThreadOptions,
+  startSimulatorThread,
+} from './simulator-thread.js';
 import { removeFileDurably, writeFileAtomic } from './state-file.js';
 import { packageVersion } from './version.js';
 import { KINDS, openWarehouse, outputIdentity, type Warehouse } from './warehouse.js';
@@ -85,7 +90,7 @@ interface Target {
   readonly scope: CourseScope;
   readonly sanitizer: FerpaSanitizer;
   /** The embedded simulator and its mean latency in ms; `undefined` against a real Canvas. */
-  readonly sim: { readonly canvas: CanvasSimulator; readonly meanLatencyMs: number } | undefined;
+  readonly sim: { readonly canvas: SimulatedCanvas; readonly meanLatencyMs: number } | undefined;
 }
 
 const SIMULATED_FAULTS = { serverErrorRate: 0.05, resetRate: 0.02, malformedJsonRate: 0.03 };
@@ -130,6 +135,38 @@ function realCanvas(source: Extract<Source, { kind: 'canvas' }>, io: Io): Target
   return { baseUrl, token, scope: { accountId, termId }, sanitizer, sim: undefined };
 }
 
+/** The embedded simulator, in its own thread or (tests) in this one. */
+type SimulatedCanvas = Pick<SimulatorThread, 'url' | 'token' | 'accountId' | 'bucket' | 'close'> & {
+  stats(): Promise<{ readonly level: number; readonly peakLevel: number }>;
+};
+
+/**
+ * Starts the simulator in a worker thread, so that it does not compete with the sync for the
+ * event loop (its figures then say what pacing achieves, not what one core can serve); in this
+ * thread when `io.simulatorInProcess` (tests: a faster start).
+ */
+async function startSimulated(io: Io, options: SimulatorThreadOptions): Promise<SimulatedCanvas> {
+  if (io.simulatorInProcess !== true) return startSimulatorThread(options);
+  const { latencyMs, ...rest } = options;
+  const canvas = await startCanvasSimulator({
+    ...rest,
+    ...(latencyMs !== undefined && {
+      latencyMs:
+        typeof latencyMs === 'number'
+          ? latencyMs
+          : (request) => latencyMs.min + (latencyMs.max - latencyMs.min) * request.random(),
+    }),
+  });
+  return {
+    url: canvas.url,
+    token: canvas.token,
+    accountId: canvas.data.account.id,
+    bucket: canvas.bucket,
+    stats: async () => canvas.stats(),
+    close: () => canvas.close(),
+  };
+}
+
 async function simulatedCanvas(
   settings: Settings,
   key: string | undefined,
@@ -140,11 +177,12 @@ async function simulatedCanvas(
   const perCourse = Math.min(75, students);
   // Simulated request latency: 30 to 50 ms, 40 ms on average, unless the caller sets one.
   const latency = io.simulatorLatencyMs;
-  const canvas = await startCanvasSimulator({
+  // Its page views end now, by the job's clock: the last days hold some.
+  const institution = { courses, students, studentsPerCourse: perCourse, pageViewsUntil: io.now() };
+  const canvas = await startSimulated(io, {
     seed,
-    latencyMs: latency ?? ((request) => 30 + 20 * request.random()),
-    // Its page views end now, by the job's clock: the last days hold some.
-    institution: { courses, students, studentsPerCourse: perCourse, pageViewsUntil: io.now() },
+    latencyMs: latency ?? { min: 30, max: 50 },
+    institution,
     ...(faults && { faults: SIMULATED_FAULTS }),
   });
   const say = (line: string): unknown => io.stdout.write(`${line}\n`);
@@ -161,7 +199,7 @@ async function simulatedCanvas(
   return {
     baseUrl: canvas.url,
     token: canvas.token,
-    scope: { accountId: canvas.data.account.id },
+    scope: { accountId: canvas.accountId },
     sanitizer,
     sim: { canvas, meanLatencyMs: latency ?? 40 },
   };
@@ -220,6 +258,8 @@ interface Report {
   readonly figures: ReturnType<ReportRecorder['figures']>;
   /** When the run started, epoch ms by the job's clock. */
   readonly startedAt: number;
+  /** The embedded simulator's bucket at the end, if simulated. */
+  readonly simBucket: { readonly level: number; readonly peakLevel: number } | undefined;
 }
 
 /**
@@ -411,6 +451,7 @@ async function sync(
     elapsedMs: performance.now() - started,
     figures: recorder.figures(),
     startedAt: recorder.startedAt,
+    simBucket: await target.sim?.canvas.stats(),
   };
 }
 
@@ -432,7 +473,7 @@ function throughput(report: Report, settings: Settings, sim: Target['sim']) {
   const { concurrency } = settings;
   if (concurrency < slots) lines.push(`(${concurrency} workers: at most ${concurrency} in flight)`);
   // Costs that outrun the leak raise the level, leaving room for fewer requests in flight.
-  const { level, peakLevel } = sim.canvas.stats();
+  const { level, peakLevel } = report.simBucket ?? { level: 0, peakLevel: 0 };
   const room = Math.max(0, Math.ceil((highWaterMark - level) / upFrontCost) - 1);
   lines.push(
     `peak bucket level ${peakLevel.toFixed(0)} of ${highWaterMark}; ` +

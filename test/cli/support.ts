@@ -105,6 +105,7 @@ export async function runExample(args: string[], options: RunOptions = {}): Prom
     },
     now: options.now ?? (() => NOW),
     simulatorLatencyMs: 0,
+    simulatorInProcess: true,
     ...(options.signal && { signal: options.signal }),
   };
   // No Canvas in the environment: the embedded simulator, as `npm run example` runs it.
