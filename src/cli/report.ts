@@ -255,3 +255,18 @@ export async function writeReports(paths: readonly string[], report: RunReport):
   }
   return [...paths];
 }
+
+/**
+ * The JSON Schema of {@link RunReport} (draft 2020-12), as shipped in
+ * `schema/run-report.schema.json`: generated from {@link runReportSchema}, so that no zod type
+ * enters the public API.
+ */
+export function reportJsonSchemaText(): string {
+  const schema = z.toJSONSchema(runReportSchema, { target: 'draft-2020-12' });
+  const described = {
+    $schema: schema.$schema,
+    title: 'canvas-sync run report',
+    ...schema,
+  };
+  return `${JSON.stringify(described, null, 2)}\n`;
+}
