@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import addFormats from 'ajv-formats';
+import formats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { reportJsonSchemaText } from '../../src/cli/report.js';
 import { startCanvasSimulator } from '../../src/testing/index.js';
@@ -30,8 +30,9 @@ const SCHEMA_FILE = new URL('../../schema/run-report.schema.json', import.meta.u
 async function validator() {
   const schema = JSON.parse(await readFile(SCHEMA_FILE, 'utf8')) as object;
   const ajv = new Ajv2020({ allErrors: true, strict: true });
-  // ajv-formats is CommonJS: its function is the default export's default.
-  (addFormats as unknown as { default: typeof addFormats }).default(ajv);
+  // ajv-formats is CommonJS: under Node's ESM its function is the default export's `default`.
+  const addFormats = (formats as unknown as { default: (ajv: Ajv2020) => void }).default;
+  addFormats(ajv);
   return ajv.compile(schema);
 }
 
