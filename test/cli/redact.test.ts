@@ -4,13 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Io } from '../../src/cli/io.js';
-import {
-  dbArgument,
-  redactingIo,
-  redactor,
-  redactUrl,
-  urlSecrets,
-} from '../../src/cli/redact.js';
+import { dbArgument, redactingIo, redactor, redactUrl, urlSecrets } from '../../src/cli/redact.js';
 
 describe('redactUrl', () => {
   it('masks the password of a URL and of a password parameter, keeping the rest', () => {
