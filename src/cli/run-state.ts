@@ -203,9 +203,11 @@ function checkedState(path: string, value: unknown): RunState {
 }
 
 /**
- * The page-view tasks among the dead letters of the last run (`dead-letters.jsonl`): their
- * window is behind the new run's, so no producer plans them again. Anything else in the file
- * (tasks the producers plan again, lines that are not dead letters) is left out.
+ * The tasks among the dead letters of the last run (`dead-letters.jsonl`) that the new run
+ * fetches again besides what its producers plan: the page-view tasks (their window is behind
+ * the new run's, so no producer plans them again) and every task marked by `canvas-sync
+ * dead-letters --replay`. Anything else in the file (tasks the producers plan again, lines that
+ * are not dead letters) is left out.
  */
 async function deadPageViewTasks(path: string): Promise<CreateTaskInput[]> {
   let text: string;
@@ -218,12 +220,19 @@ async function deadPageViewTasks(path: string): Promise<CreateTaskInput[]> {
   const tasks: CreateTaskInput[] = [];
   for (const line of text.split('\n')) {
     let task: Partial<CreateTaskInput> | undefined;
+    let replay = false;
     try {
-      task = (JSON.parse(line) as { record?: { task?: Partial<CreateTaskInput> } }).record?.task;
+      const parsed = JSON.parse(line) as {
+        record?: { task?: Partial<CreateTaskInput> };
+        replay?: unknown;
+      };
+      task = parsed.record?.task;
+      replay = parsed.replay === true;
     } catch {
       continue;
     }
-    if (task?.kind !== 'user.page_views' || typeof task.path !== 'string') continue;
+    if (!replay && task?.kind !== 'user.page_views') continue;
+    if (task?.kind === undefined || typeof task.path !== 'string') continue;
     const input: CreateTaskInput = {
       kind: task.kind,
       path: task.path,

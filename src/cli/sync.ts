@@ -322,8 +322,9 @@ interface Tally {
 }
 
 /**
- * Enqueues the run's retries of earlier page-view windows (those the interrupted run finished
- * aside); returns how many were enqueued.
+ * Enqueues the run's retries: the dead-lettered page-view tasks of earlier windows and the dead
+ * letters marked for replay (those the interrupted run finished aside); returns how many were
+ * enqueued.
  */
 async function enqueueEarlierWindows(
   queue: MemoryQueueAdapter,
@@ -333,8 +334,13 @@ async function enqueueEarlierWindows(
   const window = run.state.pageViews;
   const tasks = run.state.retry
     .map((input) => createTask(input))
-    // The producers plan the current window's: not twice.
-    .filter((task) => task.searchParams?.end_time !== window?.endTime)
+    // The producers plan the current window's page views: not twice.
+    .filter(
+      (task) =>
+        window === null ||
+        task.kind !== 'user.page_views' ||
+        task.searchParams?.end_time !== window.endTime,
+    )
     .filter((task) => {
       const done = run.journal.has(task.key);
       if (done) tally.skipped++;
