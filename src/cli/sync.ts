@@ -483,7 +483,7 @@ function throughput(report: Report, settings: Settings, sim: Target['sim']) {
   const room = Math.max(0, Math.ceil((highWaterMark - level) / upFrontCost) - 1);
   lines.push(
     `peak bucket level ${peakLevel.toFixed(0)} of ${highWaterMark}; ` +
-      `level now ${level.toFixed(0)}, room for ${room} in flight (see npm run bench pipeline)`,
+      `level now ${level.toFixed(0)}, room for ${room} in flight`,
   );
   return lines;
 }
