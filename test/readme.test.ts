@@ -331,7 +331,17 @@ async function run(block: Block): Promise<void> {
 }
 
 /** The labels of README blocks: ts is checked, the others are not TypeScript. */
-const KNOWN_LANGUAGES = new Set(['ts', 'typescript', 'sh', 'bash', 'sql', 'text', 'json', 'ini', '']);
+const KNOWN_LANGUAGES = new Set([
+  'ts',
+  'typescript',
+  'sh',
+  'bash',
+  'sql',
+  'text',
+  'json',
+  'ini',
+  '',
+]);
 const blocks = fencedBlocks(readFileSync(README, 'utf8'));
 const tsBlocks = blocks.filter((b) => /^(ts|typescript)(\s|$)/.test(b.info));
 const checkedBlocks = tsBlocks.filter((b) => !/\bfragment\b/.test(b.info));
