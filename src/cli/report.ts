@@ -10,12 +10,8 @@
  *
  * @module
  */
-import { mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { z } from 'zod';
 import type { CanvasSyncClient, ResponseEvent, ThrottledEvent } from '../index.js';
-import { renderReportHtml } from './report-html.js';
-import { writeFileAtomic } from './state-file.js';
 
 /** `inserted`, `updated`, `unchanged` and `deleted` records. */
 const recordCountsSchema = z.strictObject({
@@ -238,22 +234,6 @@ export class ReportRecorder {
       series: this.#samples.map((sample, t) => ({ t, ...sample })),
     };
   }
-}
-
-/**
- * Writes `report` to each path: `.json` as JSON, `.html` as a page (see `renderReportHtml`), each
- * atomically; resolves to the paths written.
- */
-export async function writeReports(paths: readonly string[], report: RunReport): Promise<string[]> {
-  const checked = runReportSchema.parse(report);
-  for (const path of paths) {
-    const text = path.toLowerCase().endsWith('.html')
-      ? renderReportHtml(checked)
-      : `${JSON.stringify(checked, null, 2)}\n`;
-    await mkdir(dirname(path), { recursive: true });
-    await writeFileAtomic(path, text);
-  }
-  return [...paths];
 }
 
 /**

@@ -52,7 +52,7 @@ import { Backlog } from './backlog.js';
 import type { Io, Output } from './io.js';
 import { count, printSummary, startProgress } from './progress.js';
 import { redactingIo } from './redact.js';
-import { ReportRecorder, type RunReport, writeReports } from './report.js';
+import { ReportRecorder, type RunReport } from './report.js';
 import {
   DEAD_LETTERS_FILE,
   describeWindow,
@@ -81,6 +81,7 @@ import {
 import { removeFileDurably, writeFileAtomic } from './state-file.js';
 import { packageVersion } from './version.js';
 import { KINDS, openWarehouse, outputIdentity, type Warehouse } from './warehouse.js';
+import { writeReports } from './write-reports.js';
 
 // --- Where the data comes from: the simulator or a real Canvas --------------------------------
 
