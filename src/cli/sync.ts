@@ -468,6 +468,12 @@ async function sync(
 function throughput(report: Report, settings: Settings, sim: Target['sim']) {
   const rate = report.client.requests / (report.elapsedMs / 1000);
   const lines = [`${count(rate)} req/s, ${count(report.client.throttled)} throttled`];
+  // What the bucket leaks is the sustained limit, whatever the latency (a real Canvas too).
+  const { costPerSecond, ratioToOutflow } = report.figures.throughput;
+  lines.push(
+    `= ${(100 * ratioToOutflow).toFixed(0)} % of the bucket's outflow ` +
+      `(${costPerSecond.toFixed(1)} of 10 units/s of request cost)`,
+  );
   // Without latency (as in tests), the in-flight bound is no bound.
   if (sim === undefined || sim.meanLatencyMs === 0) return lines;
   // Each request in flight holds Canvas's up-front cost: ceil(hwm / cost) - 1 fit at once.
