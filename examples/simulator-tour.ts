@@ -3,7 +3,7 @@
  * script that fires requests in parallel, and the same burst through
  * canvas-sync's paced client. Runs against the embedded Canvas simulator.
  *
- *   npm run example
+ *   npm run example:tour
  */
 import { CanvasSyncClient } from '../src/index.js';
 import { startCanvasSimulator } from '../src/testing/index.js';
