@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { parseOptions } from '../errors/index.js';
 import type { CreateTaskInput } from '../queue/task.js';
+import { scopeOf } from '../worker/record-keys.js';
 import { type CourseRef, type PlanContext, type Producer, planningWalk } from './producer.js';
 
 /**
@@ -116,7 +117,8 @@ export function gradeExporter(options: GradeExporterOptions = {}): Producer {
       for await (const assignment of planningWalk<AssignmentMeta>(context, `${base}/assignments`)) {
         if ((o.publishedOnly ?? true) && assignment.published === false) continue;
         const path = `${base}/assignments/${assignment.id}/submissions`;
-        const full = await state?.lastFinished(`assignment.submissions:${path}`, 'full');
+        const scope = scopeOf({ kind: 'assignment.submissions', path, searchParams: include });
+        const full = await state?.lastFinished(scope, 'full');
         if (full === undefined) {
           yield { kind: 'assignment.submissions', path, searchParams: include };
           continue;
@@ -127,9 +129,11 @@ export function gradeExporter(options: GradeExporterOptions = {}): Producer {
       if (state === undefined || oldest === undefined) return;
       // Each filtered read starts at its own watermark, or the oldest full read's if later.
       const path = `${base}/students/submissions`;
+      const everyone = { 'student_ids[]': ['all'], ...include };
+      const scope = scopeOf({ kind: 'course.submissions', path, searchParams: everyone });
       const marks: string[] = [];
       for (const [stream] of STREAMS) {
-        const last = await state.lastFinished(`course.submissions:${path}`, stream);
+        const last = await state.lastFinished(scope, stream);
         marks.push(last !== undefined && last.mark > oldest ? last.mark : oldest);
       }
       const since = marks.map((mark) =>
@@ -150,7 +154,7 @@ export function gradeExporter(options: GradeExporterOptions = {}): Producer {
         yield {
           kind: 'course.submissions',
           path,
-          searchParams: { 'student_ids[]': ['all'], ...include, [parameter]: since[i] ?? oldest },
+          searchParams: { ...everyone, [parameter]: since[i] ?? oldest },
         };
       }
     },

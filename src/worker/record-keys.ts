@@ -66,12 +66,28 @@ export function recordKey(task: SyncTask, record: unknown): string {
 }
 
 /**
+ * Query parameters that change how a collection is read, not which records it holds: left out
+ * of a scope (as the windows, in {@link FILTERS}, are).
+ */
+const NOT_MEMBERSHIP: ReadonlySet<string> = new Set(['include[]', 'per_page', 'page']);
+
+/**
  * The scope of a task: its kind and path (`course.enrollments:/api/v1/courses/42/enrollments`),
- * independent of its query (filters, windows, `per_page`).
+ * independent of its windows (`graded_since`, `start_time` …), `include[]` and paging; and of its
+ * other filters too, which choose the records a full read sees (`state[]`, `type[]` …): those
+ * follow the path, sorted (`…/enrollments?state[]=active`), so that a filtered full read
+ * retires only records that its own filters would list, never those of an unfiltered one.
  * @internal
  */
-export function scopeOf(task: SyncTask): string {
-  return `${task.kind}:${task.path}`;
+export function scopeOf(task: Pick<SyncTask, 'kind' | 'path' | 'searchParams'>): string {
+  const filters = Object.entries(task.searchParams ?? {})
+    .filter(([name]) => !FILTERS.has(name) && !NOT_MEMBERSHIP.has(name))
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .flatMap(([name, value]) =>
+      (Array.isArray(value) ? value : [value]).map((v) => `${name}=${encodeURIComponent(v)}`),
+    );
+  const query = filters.length === 0 ? '' : `?${filters.join('&')}`;
+  return `${task.kind}:${task.path}${query}`;
 }
 
 /**

@@ -32,8 +32,27 @@ describe('record keys, scopes and streams', () => {
     expect(recordKey(enrollments, { a: 2, b: 1 })).toBe(a);
   });
 
-  it('scopes a task by kind and path, and tells full passes from filtered reads', () => {
-    expect(scopeOf(enrollments)).toBe('course.enrollments:/api/v1/courses/42/enrollments');
+  it('scopes a task by kind, path and the filters that choose its records, and tells full passes from filtered reads', () => {
+    // A filter that chooses records is part of the scope: that pass retires only what it lists.
+    expect(scopeOf(enrollments)).toBe(
+      'course.enrollments:/api/v1/courses/42/enrollments?state[]=active',
+    );
+    const unfiltered = { kind: 'course.enrollments' as const, path: enrollments.path };
+    expect(scopeOf(unfiltered)).toBe('course.enrollments:/api/v1/courses/42/enrollments');
+    // Sorted by name, values in order; windows, include[] and paging left out.
+    const mixed = scopeOf({
+      ...unfiltered,
+      searchParams: {
+        'type[]': ['StudentEnrollment', 'TaEnrollment'],
+        'include[]': ['avatar_url'],
+        per_page: '100',
+        'state[]': 'active',
+        start_time: '2026-03-01T00:00:00Z',
+      },
+    });
+    expect(mixed).toBe(
+      'course.enrollments:/api/v1/courses/42/enrollments?state[]=active&type[]=StudentEnrollment&type[]=TaEnrollment',
+    );
     expect(streamOf(enrollments)).toEqual({ stream: 'full', windowEnd: undefined });
     const path = '/api/v1/courses/42/students/submissions';
     const graded = createTask({

@@ -146,6 +146,30 @@ describe('SyncWorker', () => {
     });
   });
 
+  it('retires with a filtered full read only what its filters list, never an unfiltered read’s records', async () => {
+    const sim = await startSim();
+    const course = sim.data.courses.at(0)?.id ?? 0;
+    const all = enrollmentTask(course);
+    const teachers = createTask({
+      kind: 'course.enrollments',
+      path: all.path,
+      searchParams: { 'type[]': ['TeacherEnrollment'] },
+    });
+    const sink = new MemorySink<unknown>();
+    const first = await run(sim, [all], { sink });
+    const stored = first.worker.stats().records.inserted;
+    expect(stored).toBeGreaterThan(1);
+    // The teachers alone, a full read of their own scope: the students stay live.
+    const second = await run(sim, [teachers], { sink });
+    expect(second.worker.stats().records).toMatchObject({ inserted: 0, deleted: 0 });
+    expect(second.worker.stats().records.unchanged).toBeGreaterThan(0);
+    expect(second.worker.stats().records.unchanged).toBeLessThan(stored);
+    expect(sink.records()).toHaveLength(stored);
+    // And the unfiltered read again: still nothing to retire.
+    const third = await run(sim, [enrollmentTask(course)], { sink });
+    expect(third.worker.stats().records).toMatchObject({ unchanged: stored, deleted: 0 });
+  });
+
   it('re-versions records when the pseudonym key rotates, never duplicating them', async () => {
     const sim = await startSim();
     const courseId = sim.data.courses.at(0)?.id ?? 0;
