@@ -153,6 +153,82 @@ describe.skipIf(url === undefined)(
       expect(counts.rows).toEqual([{ live: '130', gone: '0', scoped: '60' }]);
     });
 
+    it('marks seen a key another transaction inserted, with the same version, while the write ran', async () => {
+      // The write's statement does not see the other transaction's rows (not yet committed when
+      // it began): its INSERT waits for them, then replaces the one of another version and
+      // leaves the one of the same version alone, which a second statement marks seen.
+      let time = Date.parse('2026-03-02T08:00:00.000Z');
+      const schema = freshSchema();
+      const sink = await open(schema, () => new Date(time));
+      const pass = await sink.beginPass('users:all');
+      const other = await sql().connect();
+      try {
+        await other.query('BEGIN');
+        await other.query(
+          `INSERT INTO "${schema}".canvas_sync_records
+             (key, kind, version, record, first_seen_at, last_seen_at)
+           VALUES ('users:1', 'users', 'v1', '{"id": 1, "name": "other"}', $1, $1),
+                  ('users:2', 'users', 'v0', '{"id": 2, "name": "other"}', $1, $1)`,
+          ['2026-03-02T07:00:00.000Z'],
+        );
+        const otherPid = (await other.query<{ pid: number }>('SELECT pg_backend_pid() AS pid'))
+          .rows[0]?.pid;
+        time += 60_000;
+        const writing = sink.write(
+          [
+            { id: 1, name: 'a' },
+            { id: 2, name: 'b' },
+            { id: 3, name: 'c' },
+          ],
+          { ...byId, version: (row) => (row.id === 2 ? 'v2' : 'v1'), pass },
+        );
+        // Commit once the write waits for the other transaction.
+        for (;;) {
+          const blocked = await sql().query<{ n: number }>(
+            'SELECT count(*)::int AS n FROM pg_stat_activity WHERE $1 = ANY (pg_blocking_pids(pid))',
+            [otherPid],
+          );
+          if ((blocked.rows[0]?.n ?? 0) > 0) break;
+        }
+        await other.query('COMMIT');
+        expect(await writing).toEqual({ inserted: 1, updated: 1, unchanged: 1 });
+      } finally {
+        other.release();
+      }
+      expect(await sink.get('users:1')).toMatchObject({
+        version: 'v1',
+        record: { id: 1, name: 'other' },
+        firstSeenAt: '2026-03-02T07:00:00.000Z',
+        lastSeenAt: '2026-03-02T08:01:00.000Z',
+        scope: 'users:all',
+        pass: pass.id,
+      });
+      expect(await sink.get('users:2')).toMatchObject({
+        version: 'v2',
+        record: { id: 2, name: 'b' },
+        lastSeenAt: '2026-03-02T08:01:00.000Z',
+        pass: pass.id,
+      });
+      expect(await sink.completePass(pass)).toEqual({ deleted: 0 });
+    });
+
+    it('compresses the records it writes with lz4 when the server has it', async () => {
+      const schema = freshSchema();
+      const sink = await open<Record<string, unknown>>(schema);
+      // About 4 kB of JSON, over the 2 kB from which PostgreSQL compresses a row.
+      const text = Array.from({ length: 200 }, (_, index) => `word ${index % 7}`).join(' ');
+      await sink.write([{ id: 1, text, again: text }], { key: () => 'big:1', kind: 'big' });
+      const lz4 = await sql().query<{ lz4: boolean }>(
+        `SELECT EXISTS (SELECT FROM pg_settings
+           WHERE name = 'default_toast_compression' AND 'lz4' = ANY (enumvals)) AS lz4`,
+      );
+      const stored = await sql().query<{ method: string | null }>(
+        `SELECT pg_column_compression(record) AS method FROM "${schema}".canvas_sync_records`,
+      );
+      expect(stored.rows).toEqual([{ method: lz4.rows[0]?.lz4 === true ? 'lz4' : 'pglz' }]);
+      expect((await sink.get('big:1'))?.record).toEqual({ id: 1, text, again: text });
+    });
+
     it('round-trips records through jsonb, and they can be queried as jsonb', async () => {
       const schema = freshSchema();
       const sink = await open<Record<string, unknown>>(schema);

@@ -29,9 +29,12 @@ import {
   iso,
   RECORD_COLUMNS,
   type RecordRow,
+  serverFeatures,
   toJsonb,
   toStoredRecord,
+  type WriteStatements,
   writeBatch,
+  writeStatements,
 } from './postgres-statements.js';
 
 /**
@@ -145,7 +148,11 @@ function checkNoNul(path: string, ...values: readonly string[]): void {
  *   record seen again (`last_seen_at`, `pass`) can update it in place. `record` holds the record's JSON as `jsonb` stores it (key
  *   order and duplicate keys are not kept; `get` returns what `JSON.parse` would): a NUL
  *   character or a lone UTF-16 surrogate in a string, which `jsonb` cannot hold, is stored as
- *   U+FFFD (the record's version is computed on the record as given).
+ *   U+FFFD (the record's version is computed on the record as given). Records the sink writes
+ *   are compressed with lz4 when the server has it (PostgreSQL 14 or later built with lz4; it
+ *   sets `default_toast_compression` in its write transactions), else with the server's
+ *   default: a compression set on the column (`ALTER TABLE … ALTER COLUMN record SET
+ *   COMPRESSION pglz`) takes precedence.
  * - `canvas_sync_passes(scope PRIMARY KEY, id, started_at)`: the open passes.
  * - `canvas_sync_tasks(key PRIMARY KEY, kind, scope, stream, mark, finished_at)`: finished
  *   tasks (`mark` and `finished_at` as the text given), indexed on `(scope, stream, mark)`.
@@ -154,11 +161,17 @@ function checkNoNul(path: string, ...values: readonly string[]): void {
  *   (`SINK_SCHEMA`); two processes opening a new schema at once create it once (an advisory lock
  *   is held around the check).
  *
- * **Transactions.** Each `write` is one transaction of two multi-row statements (an
- * `INSERT … ON CONFLICT (key) DO UPDATE … WHERE` the version differs or the row is a tombstone,
- * then an `UPDATE` of the rows left alone), whatever the batch's size; its counts are exact, and
- * a batch is stored whole or not at all. `completePass` is one transaction too. Calls of one sink
- * run one at a time, in call order, on one connection at a time.
+ * **Transactions.** Each `write` is one transaction of one multi-row statement, whatever the
+ * batch's size: it locks the stored rows of the batch's keys in key order, marks those of the
+ * same version seen without rewriting them, and inserts or replaces the others
+ * (`INSERT … ON CONFLICT (key) DO UPDATE … WHERE` the version differs or the row is a
+ * tombstone), parsing the JSON of those only; its counts are exact, and a batch is stored whole
+ * or not at all (a second statement marks seen a key that another process inserted, with the
+ * same version, while the first ran). The batch is sent as parallel arrays (keys, versions,
+ * JSON texts), and the statement is a named prepared statement, planned once per connection
+ * (behind PgBouncer in transaction mode, set its `max_prepared_statements`, PgBouncer 1.21 or
+ * later). `completePass` is one transaction too. Calls of one sink run one at a time, in call
+ * order, on one connection at a time.
  *
  * **Several processes** may open the same schema and write the same scope: a write locks the
  * rows of its keys (in key order) until it commits, so counts stay exact and a key is stored
@@ -208,6 +221,8 @@ export class PostgresSink<T> implements Sink<T> {
   #queue: Promise<unknown> = Promise.resolve();
   #closing: Promise<void> | undefined;
   readonly #durable: boolean;
+  /** The statements of writes, made for the server by `open`. */
+  #write: WriteStatements;
 
   private constructor(init: {
     schema: string;
@@ -223,6 +238,8 @@ export class PostgresSink<T> implements Sink<T> {
     this.#now = init.now;
     const s = quoteIdentifier(init.schema);
     this.#records = `${s}.canvas_sync_records`;
+    // For any server until `open` learns which one it is.
+    this.#write = writeStatements(this.#records, { version: 0, lz4: false }, init.durable);
     this.#passes = `${s}.canvas_sync_passes`;
     this.#tasks = `${s}.canvas_sync_tasks`;
     this.#meta = `${s}.canvas_sync_meta`;
@@ -259,7 +276,11 @@ export class PostgresSink<T> implements Sink<T> {
       durable: parsed.durable ?? false,
     });
     try {
-      await sink.#transaction((client) => prepareSchema(client, SINK, schema));
+      const server = await sink.#transaction(async (client) => {
+        await prepareSchema(client, SINK, schema);
+        return serverFeatures(client);
+      });
+      sink.#write = writeStatements(sink.#records, server, sink.#durable);
     } catch (error) {
       if (ownsPool) await pool.end().catch(() => {});
       throw error;
@@ -297,11 +318,10 @@ export class PostgresSink<T> implements Sink<T> {
     return this.#run(() =>
       batch.records.length === 0
         ? { inserted: 0, updated: 0, unchanged: 0 }
-        : this.#transaction(async (client) => {
-            // A page needs no disk flush of its own: flush() and close() make it durable.
-            if (!this.#durable) await client.query('SET LOCAL synchronous_commit = off');
-            return writeBatch(client, this.#records, batch, json, at);
-          }),
+        : this.#transaction(
+            (client) => writeBatch(client, this.#write, batch, json, at),
+            this.#write.begin,
+          ),
     );
   }
 
@@ -476,12 +496,13 @@ export class PostgresSink<T> implements Sink<T> {
   }
 
   /**
-   * Runs `work` in a transaction on a connection of the pool, committed if it resolves, rolled
-   * back if it throws; run again (up to 5 times) when PostgreSQL aborted it as
-   * a deadlock victim or a serialization failure. A connection that cannot be rolled back (it
+   * Runs `work` in a transaction on a connection of the pool (opened by `begin`, one simple
+   * query: `BEGIN` and any `SET LOCAL`), committed if it resolves, rolled back if it throws; run
+   * again (up to 5 times) when PostgreSQL aborted it as a deadlock victim or a serialization
+   * failure. A connection that cannot be rolled back (it
    * broke) is destroyed rather than returned to the pool.
    */
-  async #transaction<R>(work: (client: pg.ClientBase) => Promise<R>): Promise<R> {
+  async #transaction<R>(work: (client: pg.ClientBase) => Promise<R>, begin = 'BEGIN'): Promise<R> {
     for (let attempt = 1; ; attempt++) {
       const client = await this.#pool.connect();
       // A connection that breaks between two statements emits 'error'; the next statement fails.
@@ -489,7 +510,7 @@ export class PostgresSink<T> implements Sink<T> {
       client.on('error', ignore);
       let broken = false;
       try {
-        await client.query('BEGIN');
+        await client.query(begin);
         const result = await work(client);
         await client.query('COMMIT');
         return result;
