@@ -3,7 +3,7 @@
  * rate Canvas's bucket lets one token fetch records. The target: every sink keeps up with three
  * times that rate, so storing never slows a sync down.
  *
- * The records are enrollments as the simulator serves them (about 0.8 KB of JSON each), written
+ * The records are enrollments as the simulator serves them (about 1.9 KB of JSON each, a nested user included), written
  * in pages of 100 as the worker does: a first run (every record inserted, within a pass), a
  * second run of the same data (every record unchanged: a version comparison and a "seen" mark),
  * and a run in which every record changed. PostgreSQL is measured when `CANVAS_SYNC_PG_URL` is
