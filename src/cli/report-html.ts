@@ -6,32 +6,12 @@
  *
  * @module
  */
-type N = number;
-type Counts = Record<'inserted' | 'updated' | 'unchanged' | 'deleted', N>;
-/** One second of a run: `ReportSample` of `./report.ts`. */
-export type Sample = { t: N; requests: N; throttled: N; level: N | null };
-/**
- * What the page shows of a run: `RunReport` of `./report.ts`, restated rather than imported, as
- * report.ts imports this module (no cycle); report.ts passing a `RunReport` checks they agree.
- */
-export type ReportFigures = Record<'startedAt' | 'endedAt' | 'output', string> &
-  Record<'exitCode' | 'elapsedMs' | 'courses', N> & {
-    status: 'done' | 'dead-letters' | 'failed' | 'interrupted';
-    interruptedBy: string | null;
-    resumed: boolean;
-    tool: { version: string };
-    source: { kind: string; origin: string };
-    pageViews: { startTime: string; endTime: string } | null;
-    tasks: Record<'planned' | 'skipped' | 'done' | 'deadLettered' | 'undone', N>;
-    submissionReads: { whole: N; since: N } | null;
-    records: { total: Counts; byKind: Record<string, Counts> };
-    deadLetters: { total: N; byReason: Record<string, N> };
-    requests: Record<'sent' | 'throttled' | 'retries' | 'failures', N>;
-    bucket: { highWaterMark: N; peakLevel: N | null; meanLevel: N | null };
-    throughput: Record<'requestsPerSecond' | 'costPerSecond' | 'ratioToOutflow', N> &
-      Record<'meanLatencyMs' | 'inFlightBound' | 'ratioToInFlightBound', N | null>;
-    series: readonly Sample[];
-  };
+import type { ReportSample, RunReport } from './report.js';
+
+/** One second of a run. */
+export type Sample = ReportSample;
+/** What the page shows of a run. */
+export type ReportFigures = RunReport;
 /** Most points a chart of the series draws: a longer run is downsampled, max per bucket. */
 export const MAX_CHART_POINTS = 600;
 /** A point of a time chart: the `width` seconds from `t`, with the highest figures among them. */
