@@ -14,197 +14,52 @@
  *   one, and nothing is stored twice (press Ctrl-C, then run it again);
  * - failures end as retries or dead letters, and every task is accounted for at the end.
  *
- * It runs against an embedded Canvas simulator (40 courses, 3,000 students):
+ * `canvas-sync sync --simulate` runs it against the embedded Canvas simulator (40 courses, 3,000
+ * students; `npm run example` does, and `npm run example -- --faults` adds server errors,
+ * connection resets and broken JSON). Against your own Canvas: `--base-url`, `--account-id`
+ * (or CANVAS_BASE_URL, CANVAS_ACCOUNT_ID), CANVAS_ACCESS_TOKEN and CANVAS_SYNC_HMAC_KEY, your
+ * secret pseudonym key (see {@link USAGE}).
  *
- *   npm run example
- *   npm run example -- --faults     # with server errors, connection resets and broken JSON
- *   npm run example -- --help       # every flag
- *
- * Against your own Canvas, set CANVAS_BASE_URL, CANVAS_ACCESS_TOKEN, CANVAS_ACCOUNT_ID
- * (optionally CANVAS_TERM_ID) and CANVAS_SYNC_HMAC_KEY, your secret pseudonym key.
- *
- * The job is {@link runSync}; run as a script, it gets the process's arguments, environment,
- * output, clock and signals (see the end of this file). Tests call it in-process with their own.
+ * The job is {@link runSync}: `src/cli/main.ts` gives it the process's arguments, environment,
+ * output, clock and signals; tests call it in-process with their own. Where the data comes
+ * from is in `canvas-target.ts`, the summary and the run report in `sync-summary.ts`.
  */
 import { join } from 'node:path';
 import {
   CanvasOptionsError,
   CanvasSyncClient,
-  type CourseScope,
   createTask,
   type DeadLetter,
   engagementCrawler,
-  FerpaSanitizer,
   gradeExporter,
   MemoryQueueAdapter,
   type ProducerProgress,
-  type RecordCounts,
-  refreshTokenProvider,
   rosterScanner,
   runProducers,
   type SyncState,
   type SyncTask,
   SyncWorker,
-  type TokenProvider,
 } from '../index.js';
-import { startCanvasSimulator } from '../testing/index.js';
 import { Backlog } from './backlog.js';
+import { realCanvas, simulatedCanvas, type Target } from './canvas-target.js';
 import type { Io, Output } from './io.js';
-import { count, printSummary, startProgress } from './progress.js';
+import { startProgress } from './progress.js';
 import { redactingIo } from './redact.js';
-import { ReportRecorder, type RunReport } from './report.js';
+import { ReportRecorder } from './report.js';
 import {
   DEAD_LETTERS_FILE,
   describeWindow,
   endRun,
   findRun,
-  JOURNAL_FILE,
-  RUN_FILE,
   type Run,
   type RunFound,
   startRun,
 } from './run-state.js';
-import {
-  parseEnvironment,
-  parseSettings,
-  type Settings,
-  type Source,
-  USAGE,
-  UsageError,
-} from './settings.js';
-import { exitCodeOf } from './signals.js';
-import {
-  type SimulatorThread,
-  type SimulatorThreadOptions,
-  startSimulatorThread,
-} from './simulator-thread.js';
+import { parseEnvironment, parseSettings, type Settings, USAGE, UsageError } from './settings.js';
 import { removeFileDurably, writeFileAtomic } from './state-file.js';
-import { packageVersion } from './version.js';
-import { KINDS, openWarehouse, outputIdentity, type Warehouse } from './warehouse.js';
+import { describeError, isComplete, type Report, runReport, summarize } from './sync-summary.js';
+import { openWarehouse, outputIdentity, type Warehouse } from './warehouse.js';
 import { writeReports } from './write-reports.js';
-
-// --- Where the data comes from: the simulator or a real Canvas --------------------------------
-
-interface Target {
-  readonly baseUrl: string;
-  readonly token: string | TokenProvider;
-  readonly scope: CourseScope;
-  readonly sanitizer: FerpaSanitizer;
-  /** The embedded simulator and its mean latency in ms; `undefined` against a real Canvas. */
-  readonly sim: { readonly canvas: SimulatedCanvas; readonly meanLatencyMs: number } | undefined;
-}
-
-const SIMULATED_FAULTS = { serverErrorRate: 0.05, resetRate: 0.02, malformedJsonRate: 0.03 };
-/** Pseudonym key of simulator runs: anyone can recompute these pseudonyms (fine for fake data). */
-const DEMO_KEY = 'canvas-sync demo key: NOT a secret';
-
-/**
- * Pseudonyms the sanitizer remembers (about 120 bytes each, so about 2.4 MB when full). A
- * student's identifiers come back within a course (its roster, submissions, summaries and page
- * views are fetched one after the other), so this holds the courses in hand many times over,
- * whatever the size of the institution; the library's default (200,000, about 24 MB) also hits
- * across courses, for a few µs of hashing saved per identifier.
- */
-const PSEUDONYM_CACHE = 20_000;
-
-function makeSanitizer(key: string, keyId?: string): FerpaSanitizer {
-  try {
-    // 'redact-all': discussion posts and comments can quote names, which no pattern catches.
-    return new FerpaSanitizer({
-      key,
-      freeText: 'redact-all',
-      cacheSize: PSEUDONYM_CACHE,
-      ...(keyId && { keyId }),
-    });
-  } catch (error) {
-    // The error names the problem (e.g. a key that is too short), never the key.
-    if (error instanceof CanvasOptionsError)
-      throw new UsageError(`CANVAS_SYNC_HMAC_KEY: ${error.message}`);
-    throw error;
-  }
-}
-
-function realCanvas(source: Extract<Source, { kind: 'canvas' }>, io: Io): Target {
-  const { baseUrl, accountId, termId, key } = source;
-  const sanitizer = makeSanitizer(key);
-  // An OAuth2 refresh token: a new access token each hour, redacted like the first.
-  const token =
-    typeof source.token === 'string'
-      ? source.token
-      : refreshTokenProvider({ baseUrl, ...source.token });
-  io.stdout.write(`Canvas: ${baseUrl}, account ${accountId}${termId ? `, term ${termId}` : ''}\n`);
-  return { baseUrl, token, scope: { accountId, termId }, sanitizer, sim: undefined };
-}
-
-/** The embedded simulator, in its own thread or (tests) in this one. */
-type SimulatedCanvas = Pick<SimulatorThread, 'url' | 'token' | 'accountId' | 'bucket' | 'close'> & {
-  stats(): Promise<{ readonly level: number; readonly peakLevel: number }>;
-};
-
-/**
- * Starts the simulator in a worker thread, so that it does not compete with the sync for the
- * event loop (its figures then say what pacing achieves, not what one core can serve); in this
- * thread when `io.simulatorInProcess` (tests: a faster start).
- */
-async function startSimulated(io: Io, options: SimulatorThreadOptions): Promise<SimulatedCanvas> {
-  if (io.simulatorInProcess !== true) return startSimulatorThread(options);
-  const { latencyMs, ...rest } = options;
-  const canvas = await startCanvasSimulator({
-    ...rest,
-    ...(latencyMs !== undefined && {
-      latencyMs:
-        typeof latencyMs === 'number'
-          ? latencyMs
-          : (request) => latencyMs.min + (latencyMs.max - latencyMs.min) * request.random(),
-    }),
-  });
-  return {
-    url: canvas.url,
-    token: canvas.token,
-    accountId: canvas.data.account.id,
-    bucket: canvas.bucket,
-    stats: async () => canvas.stats(),
-    close: () => canvas.close(),
-  };
-}
-
-async function simulatedCanvas(
-  settings: Settings,
-  key: string | undefined,
-  io: Io,
-): Promise<Target> {
-  const sanitizer = key ? makeSanitizer(key) : makeSanitizer(DEMO_KEY, 'demo');
-  const { courses, students, seed, faults } = settings;
-  const perCourse = Math.min(75, students);
-  // Simulated request latency: 30 to 50 ms, 40 ms on average, unless the caller sets one.
-  const latency = io.simulatorLatencyMs;
-  // Its page views end now, by the job's clock: the last days hold some.
-  const institution = { courses, students, studentsPerCourse: perCourse, pageViewsUntil: io.now() };
-  const canvas = await startSimulated(io, {
-    seed,
-    latencyMs: latency ?? { min: 30, max: 50 },
-    institution,
-    ...(faults && { faults: SIMULATED_FAULTS }),
-  });
-  const say = (line: string): unknown => io.stdout.write(`${line}\n`);
-  say(`Canvas simulator listening on ${canvas.url}`);
-  say(
-    `  ${count(courses)} courses, ${count(students)} students (${perCourse} per course), ` +
-      `latency ${latency ?? '30-50'} ms, seed ${seed}` +
-      (faults ? ', faults: 5 % 5xx, 2 % connection resets, 3 % malformed JSON' : ''),
-  );
-  if (!key) {
-    say('  pseudonyms use a fixed demo key, so they are not secret (fine for simulated');
-    say('  data); set CANVAS_SYNC_HMAC_KEY to use your own');
-  }
-  return {
-    baseUrl: canvas.url,
-    token: canvas.token,
-    scope: { accountId: canvas.accountId },
-    sanitizer,
-    sim: { canvas, meanLatencyMs: latency ?? 40 },
-  };
-}
 
 // --- Dead letters ---------------------------------------------------------------------------
 
@@ -235,33 +90,6 @@ async function saveDeadLetters(dir: string, letters: readonly DeadLetter[]): Pro
 }
 
 // --- The job --------------------------------------------------------------------------------
-
-/** What a run did, for the summary. */
-interface Report {
-  /** The signal that interrupted the run, e.g. `'SIGTERM'`. */
-  readonly interrupted: string | undefined;
-  /** The error that stopped planning (an authentication error, say). */
-  readonly failure: unknown;
-  /** The producers' counts; `undefined` when planning was stopped. */
-  readonly plan: ProducerProgress | undefined;
-  /** Tasks enqueued besides the producers': dead-lettered page views of earlier windows. */
-  readonly earlierWindows: number;
-  /** Courses planned, and tasks left out because the interrupted run did them. */
-  readonly courses: number;
-  readonly skipped: number;
-  readonly worker: ReturnType<SyncWorker['stats']>;
-  readonly client: ReturnType<CanvasSyncClient['stats']>;
-  /** Tasks enqueued but neither done nor dead-lettered. */
-  readonly undone: number;
-  readonly deadLetters: readonly DeadLetter[];
-  readonly elapsedMs: number;
-  /** The per-second figures of the run report, from the client's events. */
-  readonly figures: ReturnType<ReportRecorder['figures']>;
-  /** When the run started, epoch ms by the job's clock. */
-  readonly startedAt: number;
-  /** The embedded simulator's bucket at the end, if simulated. */
-  readonly simBucket: { readonly level: number; readonly peakLevel: number } | undefined;
-}
 
 /**
  * A signal that aborts when the run is asked to stop (`interrupt`: SIGINT or SIGTERM, say) or
@@ -460,216 +288,6 @@ async function sync(
     startedAt: recorder.startedAt,
     simBucket: await target.sim?.canvas.stats(),
   };
-}
-
-// --- The summary ----------------------------------------------------------------------------
-
-/** The throughput achieved and, against the simulator, the bound it is measured against. */
-function throughput(report: Report, settings: Settings, sim: Target['sim']) {
-  const rate = report.client.requests / (report.elapsedMs / 1000);
-  const lines = [`${count(rate)} req/s, ${count(report.client.throttled)} throttled`];
-  // What the bucket leaks is the sustained limit, whatever the latency (a real Canvas too).
-  const { costPerSecond, ratioToOutflow } = report.figures.throughput;
-  lines.push(
-    `= ${(100 * ratioToOutflow).toFixed(0)} % of the bucket's outflow ` +
-      `(${costPerSecond.toFixed(1)} of 10 units/s of request cost)`,
-  );
-  // Without latency (as in tests), the in-flight bound is no bound.
-  if (sim === undefined || sim.meanLatencyMs === 0) return lines;
-  // Each request in flight holds Canvas's up-front cost: ceil(hwm / cost) - 1 fit at once.
-  const { highWaterMark, upFrontCost } = sim.canvas.bucket;
-  const slots = Math.ceil(highWaterMark / upFrontCost) - 1;
-  const bound = slots / (sim.meanLatencyMs / 1000);
-  const share = ((100 * rate) / bound).toFixed(0);
-  const bounds = `${slots} in flight / ${sim.meanLatencyMs} ms mean latency`;
-  lines.push(`= ${share} % of ${count(bound)} req/s, the in-flight bound (${bounds})`);
-  const { concurrency } = settings;
-  if (concurrency < slots) lines.push(`(${concurrency} workers: at most ${concurrency} in flight)`);
-  // Costs that outrun the leak raise the level, leaving room for fewer requests in flight.
-  const { level, peakLevel } = report.simBucket ?? { level: 0, peakLevel: 0 };
-  const room = Math.max(0, Math.ceil((highWaterMark - level) / upFrontCost) - 1);
-  lines.push(
-    `peak bucket level ${peakLevel.toFixed(0)} of ${highWaterMark}; ` +
-      `level now ${level.toFixed(0)}, room for ${room} in flight`,
-  );
-  return lines;
-}
-
-/** The records counts of every kind the producers plan, in planning order (zeros included). */
-function byKind(report: Report): [string, RecordCounts][] {
-  const zero = { inserted: 0, updated: 0, unchanged: 0, deleted: 0 };
-  const counts = report.worker.byKind;
-  const kinds = [...KINDS, ...Object.keys(counts).filter((kind) => !KINDS.includes(kind as never))];
-  return kinds.map((kind) => [kind, counts[kind] ?? zero]);
-}
-
-/** What the run leaves in the output directory besides the records, for the summary. */
-interface Leftovers {
-  /** Tasks the journal holds, when the run was not complete (it stays, to resume). */
-  readonly journal: number | undefined;
-  readonly deadLetters: number;
-}
-
-/** Whether every task enqueued ended done or dead-lettered, undisturbed. */
-function isComplete(report: Report): boolean {
-  const { worker, interrupted, failure, plan } = report;
-  if (interrupted !== undefined || failure !== undefined || plan === undefined) return false;
-  return plan.enqueued + report.earlierWindows === worker.done + worker.deadLettered;
-}
-
-/** Tasks enqueued: planning stopped early, those finished and those left undone. */
-function enqueuedOf({ plan, worker, undone, earlierWindows }: Report): number {
-  return plan === undefined
-    ? worker.done + worker.deadLettered + undone
-    : plan.enqueued + earlierWindows;
-}
-
-/** Prints the summary; checks that every task is accounted for; returns the exit code. */
-function summarize(
-  report: Report,
-  settings: Settings,
-  target: Target,
-  warehouse: Warehouse,
-  run: Run,
-  left: Leftovers,
-  io: Io,
-): number {
-  const { plan, worker, client, interrupted, failure } = report;
-  const finished = worker.done + worker.deadLettered;
-  const enqueued = enqueuedOf(report);
-  const stopped = interrupted !== undefined || failure !== undefined;
-  const say = (line: string): unknown => io.stdout.write(`${line}\n`);
-  const state: string[] = [];
-  if (left.journal !== undefined) {
-    state.push(`${join(settings.out, JOURNAL_FILE)}: ${count(left.journal)} tasks done, skipped`);
-    state.push(`when the run is resumed (with ${RUN_FILE} beside it)`);
-  }
-  if (left.deadLetters > 0) {
-    state.push(`${join(settings.out, DEAD_LETTERS_FILE)}: ${count(left.deadLetters)} tasks`);
-  }
-  printSummary(io.stdout, {
-    title: interrupted ? `interrupted by ${interrupted}` : failure ? 'stopped by an error' : '',
-    output: warehouse.description,
-    pageViews: describeWindow(run.state.pageViews),
-    courses: report.courses,
-    tasks: {
-      planned: enqueued + report.skipped,
-      skipped: report.skipped,
-      done: worker.done,
-      deadLettered: worker.deadLettered,
-    },
-    submissionReads: plan && {
-      whole: plan.byKind['assignment.submissions'] ?? 0,
-      since: plan.byKind['course.submissions'] ?? 0,
-    },
-    records: worker.records,
-    byKind: byKind(report),
-    requests: { sent: client.requests, throttled: client.throttled, retries: client.retries },
-    deadLetterReasons: report.deadLetters.map((letter) => letter.reason),
-    planFailures: plan?.failures.length ?? 0,
-    elapsedMs: report.elapsedMs,
-    throughput: throughput(report, settings, target.sim),
-    state,
-  });
-  if (failure !== undefined) io.stderr.write(`\nsync stopped: ${describeError(failure)}\n`);
-  if (stopped) {
-    const planning = plan === undefined ? ' (planning stopped before the end)' : '';
-    const [what, advice] = interrupted
-      ? ['Interrupted', 'Run again to resume']
-      : ['Stopped', 'Fix the error and run again to resume'];
-    say(`\n${what}: ${count(report.undone)} planned tasks left undone${planning}.`);
-    say(`${advice}: finished tasks are skipped and stored records are never`);
-    say('written twice.');
-    return interrupted ? exitCodeOf(interrupted) : 1;
-  }
-  // The identity of a complete run: each task enqueued ended done or dead-lettered.
-  const holds = enqueued === finished;
-  const identity =
-    `${count(enqueued + report.skipped)} planned - ${count(report.skipped)} done earlier ` +
-    `${holds ? '=' : '!='} ${count(worker.done)} done + ${count(worker.deadLettered)} dead-lettered`;
-  if (holds) say(`\nevery task accounted for: ${identity}`);
-  else io.stderr.write(`\nTASKS NOT ACCOUNTED FOR: ${identity}\n`);
-  if (!holds) return 1;
-  if (worker.deadLettered > 0) {
-    say(`${count(worker.deadLettered)} dead-lettered: see canvas-sync dead-letters (exit code 3)`);
-    return 3;
-  }
-  return 0;
-}
-
-/** What {@link runReport} needs besides the run's figures. */
-interface ReportContext {
-  readonly settings: Settings;
-  readonly target: Target;
-  readonly warehouse: Warehouse;
-  readonly run: Run;
-  readonly code: number;
-  readonly now: () => number;
-}
-
-/** The run report of `--report`: the summary's figures, and the client's per second. */
-function runReport(report: Report, context: ReportContext): RunReport {
-  const { target, warehouse, run, code, now } = context;
-  const { plan, worker, client, interrupted } = report;
-  const status = interrupted
-    ? 'interrupted'
-    : code === 3
-      ? 'dead-letters'
-      : code === 0
-        ? 'done'
-        : 'failed';
-  const byReason: Record<string, number> = {};
-  for (const { reason } of report.deadLetters) byReason[reason] = (byReason[reason] ?? 0) + 1;
-  return {
-    reportVersion: 1,
-    tool: { name: 'canvas-sync', version: packageVersion() },
-    command: 'sync',
-    status,
-    exitCode: code,
-    interruptedBy: interrupted ?? null,
-    startedAt: new Date(report.startedAt).toISOString(),
-    endedAt: new Date(now()).toISOString(),
-    elapsedMs: report.elapsedMs,
-    source: {
-      kind: target.sim === undefined ? 'canvas' : 'simulator',
-      origin: new URL(target.baseUrl).origin,
-    },
-    output: warehouse.description,
-    resumed: run.resumed,
-    pageViews: run.state.pageViews,
-    courses: report.courses,
-    tasks: {
-      planned: enqueuedOf(report) + report.skipped,
-      skipped: report.skipped,
-      done: worker.done,
-      deadLettered: worker.deadLettered,
-      undone: report.undone,
-    },
-    submissionReads: plan
-      ? {
-          whole: plan.byKind['assignment.submissions'] ?? 0,
-          since: plan.byKind['course.submissions'] ?? 0,
-        }
-      : null,
-    records: {
-      total: worker.records,
-      byKind: Object.fromEntries(byKind(report)),
-    },
-    deadLetters: { total: report.deadLetters.length, byReason },
-    requests: {
-      sent: client.requests,
-      throttled: client.throttled,
-      retries: client.retries,
-      failures: client.failures,
-    },
-    ...report.figures,
-  };
-}
-
-function describeError(error: unknown): string {
-  // canvas-sync's errors never carry the token or response bodies: safe to print (a database
-  // password is scrubbed from all output, see redactingIo).
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
 /**
