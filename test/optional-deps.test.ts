@@ -50,10 +50,11 @@ async function importRefusingOptional(
 
 describe('optional integrations', () => {
   it('are not loaded by the root entry; each subpath trips the check with its library', async () => {
-    const [root, sqlite, postgres] = await Promise.all([
+    const [root, sqlite, postgres, bullmq] = await Promise.all([
       importRefusingOptional(join(REPO, 'src/index.ts')),
       importRefusingOptional(join(REPO, 'src/sink/sqlite/index.ts')),
       importRefusingOptional(join(REPO, 'src/sink/postgres/index.ts')),
+      importRefusingOptional(join(REPO, 'src/queue/bullmq/index.ts')),
     ]);
     expect(root.output).not.toContain('OPTIONAL_LOADED');
     expect(root).toMatchObject({ code: 0, output: expect.stringContaining('IMPORTED') });
@@ -61,5 +62,7 @@ describe('optional integrations', () => {
     expect(sqlite.output).toContain('OPTIONAL_LOADED @libsql/client');
     expect(postgres.code).not.toBe(0);
     expect(postgres.output).toContain('OPTIONAL_LOADED pg');
+    expect(bullmq.code).not.toBe(0);
+    expect(bullmq.output).toMatch(/OPTIONAL_LOADED (bullmq|ioredis)/);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as canvasSync from '../src/index.js';
+import * as bullmq from '../src/queue/bullmq/index.js';
 import * as queue from '../src/queue/index.js';
 import * as postgres from '../src/sink/postgres/index.js';
 import * as sqlite from '../src/sink/sqlite/index.js';
@@ -71,6 +72,7 @@ const pinned = {
     'formatRubyFloat',
     'startCanvasSimulator',
   ],
+  'canvas-sync/queue/bullmq': ['BullMQQueueAdapter'],
   'canvas-sync/testing/queue': ['runQueueAdapterConformance'],
   'canvas-sync/testing/sink': ['runSinkConformance'],
   'canvas-sync/sinks/sqlite': ['SqliteSink'],
@@ -80,6 +82,7 @@ const pinned = {
 const modules: Record<keyof typeof pinned, Record<string, unknown>> = {
   'canvas-sync': canvasSync,
   'canvas-sync/queue': queue,
+  'canvas-sync/queue/bullmq': bullmq,
   'canvas-sync/testing': testing,
   'canvas-sync/testing/queue': queueTesting,
   'canvas-sync/testing/sink': sinkTesting,
