@@ -7,6 +7,7 @@
 import { DelayedError, type Job, Queue, Worker } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
 import { CanvasOptionsError } from '../../errors/index.js';
+import { delay } from '../../retry/delay.js';
 import type {
   CloseOptions,
   ConsumeOptions,
@@ -194,7 +195,7 @@ export class BullMQQueueAdapter implements QueueAdapter {
       for (;;) {
         const counts = await this.#queue.getJobCounts('waiting', 'active', 'prioritized');
         if ((counts.waiting ?? 0) + (counts.active ?? 0) + (counts.prioritized ?? 0) === 0) break;
-        await new Promise((resolve) => setTimeout(resolve, 10));
+        await delay(10);
       }
     }
     await this.#worker?.close();
