@@ -4,6 +4,7 @@
  *
  * @module
  */
+
 import { z } from 'zod';
 import { CanvasOptionsError, parseOptions } from '../errors/index.js';
 import { MAX_TIMER_MS } from '../retry/retry-policy.js';
@@ -21,10 +22,10 @@ import type {
 import {
   DEFAULT_HANDLER_ERROR_DELAY_MS,
   rawForDeadLetter,
-  readHandlerResult,
   scrubDeadLetter,
   taskForRetry,
 } from './delivery.js';
+import { runHandler } from './run-handler.js';
 import { parseTask, type SyncTask } from './task.js';
 import { CanvasTaskValidationError } from './task-validation-error.js';
 
@@ -334,24 +335,15 @@ export class MemoryQueueAdapter implements QueueAdapter {
     }
   }
 
-  async #run(task: SyncTask, attempt: number): Promise<HandlerResult> {
-    let error: unknown;
-    try {
-      const handler = this.#handler;
-      if (handler === undefined) throw new Error('No consumer');
-      const value: unknown = await handler({ task, attempt });
-      const result = readHandlerResult(value);
-      if (result !== undefined) return result;
-      error = new TypeError('The task handler did not resolve to a HandlerResult');
-    } catch (thrown) {
-      error = thrown;
-    }
-    try {
-      this.#onHandlerError?.(error, task);
-    } catch {
-      // A failing error hook must not lose the task.
-    }
-    return { type: 'retry', delayMs: this.#handlerErrorDelayMs, countsAsFailure: true };
+  #run(task: SyncTask, attempt: number): Promise<HandlerResult> {
+    return runHandler(
+      this.#handler,
+      { task, attempt },
+      {
+        onHandlerError: this.#onHandlerError,
+        handlerErrorDelayMs: this.#handlerErrorDelayMs,
+      },
+    );
   }
 
   #settle(message: Message, task: SyncTask, result: HandlerResult): void {

@@ -4,6 +4,7 @@
  *
  * @module
  */
+
 import { DelayedError, type Job, Queue, Worker } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
 import { CanvasOptionsError } from '../../errors/index.js';
@@ -21,10 +22,10 @@ import type {
 import {
   DEFAULT_HANDLER_ERROR_DELAY_MS,
   rawForDeadLetter,
-  readHandlerResult,
   scrubDeadLetter,
   taskForRetry,
 } from '../delivery.js';
+import { runHandler } from '../run-handler.js';
 import { parseTask, type SyncTask } from '../task.js';
 import { CanvasTaskValidationError } from '../task-validation-error.js';
 
@@ -318,23 +319,15 @@ export class BullMQQueueAdapter implements QueueAdapter {
     await this.#dead.add('dead', scrubDeadLetter(letter), { removeOnComplete: true });
   }
 
-  async #run(task: SyncTask, attempt: number, job: Job<JobData>): Promise<HandlerResult> {
-    let error: unknown;
-    try {
-      const handler = this.#handler;
-      if (handler === undefined) throw new Error('No consumer');
-      const result = readHandlerResult(await handler({ task, attempt, raw: job }));
-      if (result !== undefined) return result;
-      error = new TypeError('The task handler did not resolve to a HandlerResult');
-    } catch (thrown) {
-      error = thrown;
-    }
-    try {
-      this.#onHandlerError?.(error, task);
-    } catch {
-      // A failing error hook must not lose the task.
-    }
-    return { type: 'retry', delayMs: this.#handlerErrorDelayMs, countsAsFailure: true };
+  #run(task: SyncTask, attempt: number, job: Job<JobData>): Promise<HandlerResult> {
+    return runHandler(
+      this.#handler,
+      { task, attempt, raw: job },
+      {
+        onHandlerError: this.#onHandlerError,
+        handlerErrorDelayMs: this.#handlerErrorDelayMs,
+      },
+    );
   }
 }
 
