@@ -59,6 +59,7 @@ const pinned = {
     'rawForDeadLetter',
     'readHandlerResult',
     'scrubDeadLetter',
+    'taskForReplay',
     'taskForRetry',
     'taskKinds',
   ],

@@ -49,6 +49,12 @@ export interface RetryResult {
    * that are not the task's fault, such as rate limits (`attempts.throttles + 1`), as in BullMQ.
    */
   countsAsFailure: boolean;
+  /**
+   * Where the next delivery resumes (the path and query of the next page to fetch; see
+   * {@link SyncTask.cursor}). Every adapter stores it with the retried task; a retry without one
+   * starts the task from its first page.
+   */
+  cursor?: string | undefined;
 }
 
 /**

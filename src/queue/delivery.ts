@@ -34,10 +34,16 @@ export function readHandlerResult(value: unknown): HandlerResult | undefined {
     case 'ack':
       return { type: 'ack' };
     case 'retry': {
-      const { delayMs, countsAsFailure } = result;
+      const { delayMs, countsAsFailure, cursor } = result;
       if (typeof delayMs !== 'number' || !Number.isFinite(delayMs) || delayMs < 0) return undefined;
       if (typeof countsAsFailure !== 'boolean') return undefined;
-      return { type: 'retry', delayMs, countsAsFailure };
+      if (cursor !== undefined && typeof cursor !== 'string') return undefined;
+      return {
+        type: 'retry',
+        delayMs,
+        countsAsFailure,
+        ...(cursor === undefined ? {} : { cursor }),
+      };
     }
     case 'dead-letter': {
       const { reason, code, detail } = result;
@@ -71,8 +77,9 @@ function readDetail(value: unknown): Record<string, string | number | undefined>
 
 /**
  * The task as it is redelivered after `result`: `retries.failures` (or, when the retry does not
- * count as a failure, `retries.throttles`) increased by one, and `notBefore` set to
- * `now + delayMs`.
+ * count as a failure, `retries.throttles`) increased by one, `notBefore` set to
+ * `now + delayMs`, and `cursor` set to the result's (or removed when it has none). Adapters store
+ * this task whole, so the cursor travels with it.
  *
  * @param task - The task that was delivered.
  * @param result - The retry decision.
@@ -80,14 +87,28 @@ function readDetail(value: unknown): Record<string, string | number | undefined>
  * @category Pipeline
  */
 export function taskForRetry(task: SyncTask, result: RetryResult, now: Date): SyncTask {
+  const { cursor: _previous, ...rest } = task;
   return {
-    ...task,
+    ...rest,
     retries: {
       failures: task.retries.failures + (result.countsAsFailure ? 1 : 0),
       throttles: task.retries.throttles + (result.countsAsFailure ? 0 : 1),
     },
     notBefore: new Date(now.getTime() + result.delayMs).toISOString(),
+    ...(result.cursor === undefined ? {} : { cursor: result.cursor }),
   };
+}
+
+/**
+ * The task as a replay of its dead letter enqueues it: retries reset to zero, `notBefore` and
+ * `cursor` removed (a replay starts from the first page).
+ *
+ * @param task - The dead-lettered task.
+ * @category Pipeline
+ */
+export function taskForReplay(task: SyncTask): SyncTask {
+  const { notBefore: _notBefore, cursor: _cursor, ...rest } = task;
+  return { ...rest, retries: { failures: 0, throttles: 0 } };
 }
 
 /** Text looked at before truncation, in UTF-16 code units: far more than is kept. */

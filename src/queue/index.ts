@@ -27,6 +27,7 @@ export {
   rawForDeadLetter,
   readHandlerResult,
   scrubDeadLetter,
+  taskForReplay,
   taskForRetry,
 } from './delivery.js';
 export type { SyncTask, TaskKind } from './task.js';

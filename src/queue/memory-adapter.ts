@@ -23,6 +23,7 @@ import {
   DEFAULT_HANDLER_ERROR_DELAY_MS,
   rawForDeadLetter,
   scrubDeadLetter,
+  taskForReplay,
   taskForRetry,
 } from './delivery.js';
 import { runHandler } from './run-handler.js';
@@ -254,7 +255,7 @@ export class MemoryQueueAdapter implements QueueAdapter {
 
   /**
    * Moves the dead letters holding a valid task back to the back of the queue, with `attempts`
-   * reset to zero and `notBefore` removed. Malformed payloads stay dead.
+   * reset to zero and `notBefore` and `cursor` removed ({@link taskForReplay}). Malformed payloads stay dead.
    *
    * @returns How many tasks were moved.
    */
@@ -266,13 +267,7 @@ export class MemoryQueueAdapter implements QueueAdapter {
       else replay.push(letter.task);
     }
     this.#dead.splice(0, this.#dead.length, ...keep);
-    for (const task of replay) {
-      const { notBefore: _notBefore, ...rest } = task;
-      this.#schedule(
-        { payload: { ...rest, retries: { failures: 0, throttles: 0 } }, deliveries: 0 },
-        0,
-      );
-    }
+    for (const task of replay) this.#schedule({ payload: taskForReplay(task), deliveries: 0 }, 0);
     return replay.length;
   }
 

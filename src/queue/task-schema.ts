@@ -60,6 +60,18 @@ const searchParamsSchema = z
     message: `Expected at most ${MAX_PARAM_VALUES} parameters`,
   });
 
+const MAX_CURSOR_LENGTH = 4096;
+
+const cursorSchema = z
+  .string()
+  .max(MAX_CURSOR_LENGTH, `Expected at most ${MAX_CURSOR_LENGTH} characters`)
+  .refine((cursor) => !/[#\s]/.test(cursor), 'Expected no fragment and no whitespace')
+  .refine((cursor) => !holdsCanvasToken(cursor), TOKEN_MESSAGE)
+  .refine(
+    (cursor) => ![...new URLSearchParams(cursor.split('?')[1] ?? '').keys()].some(isTokenParamName),
+    'The access token never goes in a task',
+  );
+
 const counterSchema = z.number().int('Expected an integer').min(0, 'Expected at least 0');
 
 const isoSchema = z.iso.datetime({ message: 'Expected an ISO 8601 UTC date-time' });
@@ -96,6 +108,11 @@ export const taskFields = z.strictObject({
   createdAt: isoSchema,
   /** Not to be delivered before this time, ISO 8601 UTC; set by adapters on delayed work. */
   notBefore: isoSchema.optional(),
+  /**
+   * Where a retry resumes: the path and query of the next page (the task's own path, `?`, a
+   * query without the token). Checked against the path by the schema.
+   */
+  cursor: cursorSchema.optional(),
 });
 
 /**
@@ -114,7 +131,14 @@ export const syncTaskSchema = taskFields.superRefine(
         path: ['path'],
         message: 'Expected a path a key can be made of',
       });
-    } else if (task.key !== expected) {
+    } else if (task.cursor !== undefined && !task.cursor.startsWith(`${task.path}?`)) {
+      context.addIssue({
+        code: 'custom',
+        path: ['cursor'],
+        message: "Expected the task's own path followed by a query (the next page to fetch)",
+      });
+    }
+    if (expected !== undefined && task.key !== expected) {
       context.addIssue({
         code: 'custom',
         path: ['key'],

@@ -72,6 +72,13 @@ export interface SyncTask {
   createdAt: string;
   /** Not to be delivered before this time, ISO 8601 UTC; set by adapters on delayed work. */
   notBefore?: string | undefined;
+  /**
+   * Where a retried task resumes: the path and query of the next page to fetch
+   * (`<path>?page=…&per_page=…`), set by the worker when a task failed part way through a long
+   * collection, so that the retry does not start again at page 1. Always the task's own `path`
+   * followed by a query; not part of the {@link SyncTask.key | key}; dropped by a replay.
+   */
+  cursor?: string | undefined;
 }
 
 /**

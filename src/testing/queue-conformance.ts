@@ -286,6 +286,33 @@ export function runQueueAdapterConformance(
       ]);
     });
 
+    it('stores a retry cursor with the task, and drops it on a retry without one', async () => {
+      const adapter = await make();
+      const [task] = makeTasks(1);
+      if (task === undefined) throw new Error('no task');
+      await adapter.enqueue(task);
+      const cursor = `${task.path}?page=bookmark:WzEwMF0&per_page=100`;
+      const seen: SyncTask[] = [];
+      await adapter.consume(
+        async ({ task: delivered }) => {
+          seen.push(delivered);
+          if (seen.length === 1) return { type: 'retry', delayMs: 0, countsAsFailure: true, cursor };
+          if (seen.length === 2) return { type: 'retry', delayMs: 0, countsAsFailure: false };
+          return { type: 'ack' };
+        },
+        { concurrency: 1 },
+      );
+      await until(() => seen.length === 3, 'the task delivered three times');
+      expect(seen.map((delivered) => delivered.cursor)).toEqual([undefined, cursor, undefined]);
+      // The cursor is not part of the task's identity.
+      expect(new Set(seen.map((delivered) => delivered.key))).toEqual(new Set([task.key]));
+      expect(seen.map((delivered) => delivered.retries)).toEqual([
+        { failures: 0, throttles: 0 },
+        { failures: 1, throttles: 0 },
+        { failures: 1, throttles: 1 },
+      ]);
+    });
+
     it('dead-letters a task with its reason and stops delivering it', async () => {
       const adapter = await make();
       const [task, other] = makeTasks(2);

@@ -327,3 +327,36 @@ describe('SyncTask', () => {
     expectTypeOf<SyncTask>().toEqualTypeOf<z.infer<typeof syncTaskSchema>>();
   });
 });
+
+describe('task cursors', () => {
+  const TOKEN = '1~abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcd';
+
+  it("accepts the task's own path with a query, and keeps the key", () => {
+    const task = valid();
+    const cursor = `${USERS}?page=bookmark:WzEwMF0&per_page=100`;
+    const parsed = parseTask({ ...task, cursor });
+    expect(parsed.cursor).toBe(cursor);
+    expect(parsed.key).toBe(task.key);
+  });
+
+  it('refuses another path, a bare path, a fragment, whitespace or the token', () => {
+    const task = valid();
+    const bad = [
+      '/api/v1/courses/43/users?page=2',
+      `${USERS}/../../accounts?page=2`,
+      USERS,
+      `${USERS}x?page=2`,
+      `${USERS}?page=2#top`,
+      `${USERS}?page= 2`,
+      `${USERS}?page=2&access_token=abc`,
+      `${USERS}?page=2&Access_Token=abc`,
+      `${USERS}?page=${TOKEN}`,
+      `${USERS}?${'p'.repeat(5000)}`,
+    ];
+    for (const cursor of bad) {
+      const error = issuesOf({ ...task, cursor });
+      expect(error.issues.map((issue) => issue.path)).toContain('cursor');
+      expect(error.message).not.toContain(TOKEN);
+    }
+  });
+});
