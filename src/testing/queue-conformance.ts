@@ -296,7 +296,8 @@ export function runQueueAdapterConformance(
       await adapter.consume(
         async ({ task: delivered }) => {
           seen.push(delivered);
-          if (seen.length === 1) return { type: 'retry', delayMs: 0, countsAsFailure: true, cursor };
+          if (seen.length === 1)
+            return { type: 'retry', delayMs: 0, countsAsFailure: true, cursor };
           if (seen.length === 2) return { type: 'retry', delayMs: 0, countsAsFailure: false };
           return { type: 'ack' };
         },
