@@ -12,6 +12,7 @@ import { MAX_TIMER_MS } from '../retry/retry-policy.js';
 import type { Sink } from '../sink/sink.js';
 import { defaultTaskRetryPolicy, resultOfFailure, type TaskRetryPolicy } from './outcome.js';
 import { recordKey, recordKindOf, scopeOf, streamOf } from './record-keys.js';
+import { cursorOf, resumeResult } from './resume-cursor.js';
 
 /**
  * Options of {@link SyncWorker}.
@@ -319,6 +320,8 @@ export class SyncWorker extends TypedEmitter<SyncWorkerEvents> {
     this.#active++;
     const counts = { ...emptyCounts() };
     let result: HandlerResult;
+    // The cursor of the first page not yet written: a retry resumes there.
+    let resumeAt = task.cursor;
     try {
       const sink = this.#sinkOf(task);
       this.#usedSinks.add(sink);
@@ -326,8 +329,14 @@ export class SyncWorker extends TypedEmitter<SyncWorkerEvents> {
       const scope = scopeOf(task);
       const { stream, windowEnd } = streamOf(task);
       const pass = stream === 'full' ? await sink.beginPass(scope) : undefined;
-      const pages = this.#client.pages(task.path, { searchParams: task.searchParams ?? {} });
+      // A retry with a cursor resumes at the page where the last delivery stopped, inside the
+      // same pass (`beginPass` returns the one still open), so no record is seen twice nor missed.
+      const pages =
+        task.cursor === undefined
+          ? this.#client.pages(task.path, { searchParams: task.searchParams ?? {} })
+          : this.#client.pages(task.cursor);
       for await (const page of pages) {
+        resumeAt = cursorOf(task, page.url) ?? resumeAt;
         const items =
           this.#sanitizer === undefined
             ? page.items
@@ -342,6 +351,8 @@ export class SyncWorker extends TypedEmitter<SyncWorkerEvents> {
         const delta = { ...written, deleted: 0 };
         this.#count(recordKindOf(task.kind), delta);
         Object.assign(counts, sum(counts, delta));
+        const next = page.links.next;
+        if (next !== undefined) resumeAt = cursorOf(task, new URL(next, page.url).toString());
       }
       if (pass !== undefined) {
         const delta = { inserted: 0, updated: 0, unchanged: 0, ...(await sink.completePass(pass)) };
@@ -361,9 +372,12 @@ export class SyncWorker extends TypedEmitter<SyncWorkerEvents> {
       result = { type: 'ack' };
       this.#stats.done++;
     } catch (error) {
-      result = scrubHandlerResult(resultOfFailure(task, error, this.#retry, this.#random), (text) =>
-        this.#client.redact(text),
+      const failed = resumeResult(
+        resultOfFailure(task, error, this.#retry, this.#random),
+        error,
+        resumeAt,
       );
+      result = scrubHandlerResult(failed, (text) => this.#client.redact(text));
       if (result.type === 'retry') this.#stats.retried++;
       else this.#stats.deadLettered++;
     } finally {
