@@ -4,10 +4,15 @@
  * Each adapter works on a fresh queue name, obliterated after the test.
  */
 import { randomUUID } from 'node:crypto';
+import { type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CanvasOptionsError } from '../../src/errors/index.js';
-import { BullMQQueueAdapter } from '../../src/queue/bullmq/index.js';
+import type { TaskDelivery } from '../../src/queue/adapter.js';
+import {
+  BullMQQueueAdapter,
+  type BullMQQueueAdapterOptions,
+} from '../../src/queue/bullmq/index.js';
 import { createTask, type SyncTask } from '../../src/queue/task.js';
 import { runQueueAdapterConformance } from '../../src/testing/queue-conformance.js';
 
@@ -29,6 +34,19 @@ describe('BullMQQueueAdapter options', () => {
     );
     expect(() => new BullMQQueueAdapter({ name: '', url: 'redis://127.0.0.1:1' })).toThrow(/name/);
     expect(() => new BullMQQueueAdapter({ name: 'q' })).toThrow(/url or connection/);
+    const url = 'redis://127.0.0.1:1';
+    expect(() => new BullMQQueueAdapter({ name: 'q', url, maxStalledCount: 1.5 })).toThrow(
+      /maxStalledCount/,
+    );
+    expect(() => new BullMQQueueAdapter({ name: 'q', url, stalledIntervalMs: 0 })).toThrow(
+      /stalledIntervalMs/,
+    );
+    expect(() => new BullMQQueueAdapter({ name: 'q', url, lockDurationMs: -1 })).toThrow(
+      /lockDurationMs/,
+    );
+    expect(
+      () => new BullMQQueueAdapter({ name: 'q', url, handlerErrorDelayMs: Number.NaN }),
+    ).toThrow(/handlerErrorDelayMs/);
   });
 });
 
@@ -63,12 +81,16 @@ describe.skipIf(url === undefined)(
 
     const names = new WeakMap<BullMQQueueAdapter, string>();
     const nameOf = (adapter: BullMQQueueAdapter): string => names.get(adapter) ?? '';
-    const tracked = (extra: { connection?: Redis } = {}): BullMQQueueAdapter => {
+    const tracked = (
+      extra: { connection?: Redis } & Partial<BullMQQueueAdapterOptions> = {},
+    ): BullMQQueueAdapter => {
       const name = `cs-test-${randomUUID()}`;
+      const { connection, ...rest } = extra;
       const adapter = new BullMQQueueAdapter({
-        name,
-        ...(extra.connection === undefined ? { url: url ?? '' } : { connection: extra.connection }),
         handlerErrorDelayMs: 20,
+        ...rest,
+        name,
+        ...(connection === undefined ? { url: url ?? '' } : { connection }),
       });
       names.set(adapter, name);
       made.push(adapter);
@@ -129,6 +151,184 @@ describe.skipIf(url === undefined)(
       expect(JSON.stringify(letters)).not.toContain(secret);
       expect(letters.map((letter) => letter.reason)).toEqual(['invalid-task', 'invalid-task']);
       expect(letters[0]?.raw).toContain('[REDACTED]');
+    });
+
+    /** A plain BullMQ queue on the adapter's queue name, to look at (or set up) what it hides. */
+    const peek = (adapter: BullMQQueueAdapter): Queue => {
+      const queue = new Queue(nameOf(adapter), { connection: { url: url ?? '' } });
+      opened.push(queue);
+      return queue;
+    };
+    const opened: { close(): Promise<void> }[] = [];
+    afterEach(async () => {
+      for (const item of opened.splice(0)) await item.close();
+    });
+
+    /** Makes the adapter's own `moveToDelayed` call on this delivery's job fail, as a crash would. */
+    const breakRetry = (delivery: TaskDelivery): void => {
+      (delivery.raw as Job).moveToDelayed = async () => {
+        throw new Error('simulated failure between updateData and moveToDelayed');
+      };
+    };
+
+    it('runs again a delivery whose retry could not be stored, and keeps its delay (no failed job)', async () => {
+      const adapter = tracked();
+      const [task] = tasks(1) as [SyncTask];
+      await adapter.enqueue(task);
+      const seen: { at: number; task: SyncTask }[] = [];
+      await adapter.consume(
+        async (delivery) => {
+          seen.push({ at: performance.now(), task: delivery.task });
+          if (seen.length > 1) return { type: 'ack' };
+          breakRetry(delivery);
+          return { type: 'retry', delayMs: 300, countsAsFailure: true };
+        },
+        { concurrency: 1 },
+      );
+      await until(() => seen.length === 2, 'the task delivered again');
+      expect((seen[1]?.at ?? 0) - (seen[0]?.at ?? 0)).toBeGreaterThanOrEqual(295);
+      expect(seen[1]?.task.retries).toEqual({ failures: 1, throttles: 0 });
+      await until(async () => (await adapter.stats()).inFlight === 0, 'acked');
+      expect(await peek(adapter).getFailedCount()).toBe(0);
+      expect(await adapter.deadLetters()).toEqual([]);
+    });
+
+    it('delays a delivered task whose notBefore is still ahead (a retry stored, then a crash)', async () => {
+      const adapter = tracked();
+      const [task] = tasks(1) as [SyncTask];
+      const notBefore = Date.now() + 300;
+      // What the stalled checker hands back after a worker died between updateData and moveToDelayed.
+      await adapter.enqueueRaw({
+        ...task,
+        retries: { failures: 1, throttles: 0 },
+        notBefore: new Date(notBefore).toISOString(),
+      });
+      const at: number[] = [];
+      await adapter.consume(
+        async () => {
+          at.push(Date.now());
+          return { type: 'ack' };
+        },
+        { concurrency: 1 },
+      );
+      await until(() => at.length === 1, 'the delayed delivery');
+      expect(at[0]).toBeGreaterThanOrEqual(notBefore);
+    });
+
+    it('dead-letters a task whose processing keeps failing outside the handler, then takes it again', async () => {
+      const adapter = tracked();
+      const [task] = tasks(1) as [SyncTask];
+      await adapter.enqueue(task);
+      let broken = true;
+      let handled = 0;
+      await adapter.consume(
+        async (delivery) => {
+          handled++;
+          if (!broken) return { type: 'ack' };
+          breakRetry(delivery);
+          return { type: 'retry', delayMs: 0, countsAsFailure: true };
+        },
+        { concurrency: 1 },
+      );
+      await until(async () => (await adapter.deadLetters()).length === 1, 'a dead letter');
+      const [letter] = await adapter.deadLetters();
+      expect(letter).toMatchObject({
+        reason: 'processor-error',
+        code: 'BULLMQ_FAILED',
+        attempts: 5,
+        task: { id: task.id },
+      });
+      expect(letter?.detail?.failedReason).toContain('simulated failure');
+      expect(handled).toBe(5);
+      expect(await peek(adapter).getFailedCount()).toBe(0);
+      broken = false;
+      await adapter.enqueue(task);
+      await until(() => handled === 6, 'the task taken again');
+    });
+
+    it('dead-letters a task stalled more than maxStalledCount times, then takes it again', async () => {
+      const adapter = tracked({ maxStalledCount: 0, stalledIntervalMs: 50 });
+      const [task] = tasks(1) as [SyncTask];
+      await adapter.enqueue(task);
+      // A worker that takes the task and dies: its lock is never renewed and expires.
+      let taken = false;
+      const dying = new Worker(
+        nameOf(adapter),
+        async () => {
+          taken = true;
+          await new Promise(() => {});
+        },
+        // Its stalled check sets the queue's check interval too: the same as the adapter's.
+        { connection: { url: url ?? '' }, lockDuration: 100, stalledInterval: 50 },
+      );
+      await until(() => taken, 'the task taken by the dying worker');
+      await dying.close(true);
+      const seen: string[] = [];
+      await adapter.consume(
+        async (delivery) => {
+          seen.push(delivery.task.id);
+          return { type: 'ack' };
+        },
+        { concurrency: 1 },
+      );
+      await until(async () => (await adapter.deadLetters()).length === 1, 'a dead letter');
+      const [letter] = await adapter.deadLetters();
+      expect(letter).toMatchObject({
+        reason: 'stalled',
+        code: 'BULLMQ_STALLED',
+        task: { id: task.id },
+        detail: { stalls: 1 },
+      });
+      expect(seen).toEqual([]);
+      await adapter.enqueue(task);
+      await until(() => seen.length === 1, 'the task taken again');
+      expect(await peek(adapter).getFailedCount()).toBe(0);
+    });
+
+    it('never lets a failed job block a later enqueue of its task', async () => {
+      const adapter = tracked();
+      const [task] = tasks(1) as [SyncTask];
+      await adapter.enqueue(task);
+      // Another process's worker fails the job for good: it lands in BullMQ's failed set.
+      const failing = new Worker(
+        nameOf(adapter),
+        async () => {
+          throw new UnrecoverableError('failed elsewhere');
+        },
+        { connection: { url: url ?? '' } },
+      );
+      opened.push(failing);
+      const queue = peek(adapter);
+      await until(async () => (await queue.getFailedCount()) === 1, 'a failed job');
+      await failing.close();
+      await adapter.enqueue(task);
+      expect(await adapter.stats()).toMatchObject({ queued: 1, deadLetters: 1 });
+      expect(await queue.getFailedCount()).toBe(0);
+      const [letter] = await adapter.deadLetters();
+      expect(letter).toMatchObject({
+        reason: 'processor-error',
+        task: { id: task.id },
+        detail: { failedReason: 'failed elsewhere' },
+      });
+      // The sweep is idempotent: nothing left to do, nothing stored twice.
+      await adapter.enqueue(task);
+      expect((await adapter.deadLetters()).length).toBe(1);
+    });
+
+    it('drains 30 tasks at concurrency 4 on close({ drain: true })', async () => {
+      const adapter = tracked();
+      await adapter.enqueue(tasks(30));
+      let handled = 0;
+      await adapter.consume(
+        async () => {
+          handled++;
+          return { type: 'ack' };
+        },
+        { concurrency: 4 },
+      );
+      await adapter.close({ drain: true });
+      expect(handled).toBe(30);
+      expect(await adapter.stats()).toMatchObject({ queued: 0, inFlight: 0 });
     });
 
     it('does not close a connection it was given', async () => {
