@@ -16,7 +16,7 @@ import type { MemoryQueueAdapter, QueueAdapter, QueueStats, SyncTask } from '../
  * call {@link Backlog.feed} whenever a task ends, and await {@link Backlog.drained} once the
  * producers are done, before waiting for the worker to be idle.
  */
-export class Backlog {
+export class Backlog implements TaskFeed {
   readonly #queue: MemoryQueueAdapter;
   readonly #ahead: number;
   /** The JSON of each held task, oldest first from `#next`. */
@@ -107,4 +107,37 @@ export class Backlog {
   #wake(): void {
     for (const wake of [...this.#waiters]) wake();
   }
+}
+
+/** What the job needs of the tasks it plans: {@link Backlog}, or a broker's queue as it is. */
+export interface TaskFeed {
+  /** The queue as the producers see it. */
+  readonly producerQueue: QueueAdapter;
+  /** Called whenever a task ends. */
+  feed(): Promise<void>;
+  /** Resolves once every planned task is in the queue. */
+  drained(signal?: AbortSignal): Promise<void>;
+  /** The queue's counts, held-back tasks counted as queued. */
+  stats(): Promise<QueueStats>;
+}
+
+/**
+ * A broker's queue as a {@link TaskFeed}: the broker holds the planned tasks (on its disk or in
+ * Redis, not in this process), so nothing is held back. The producers cannot close it.
+ */
+export function brokerFeed(queue: QueueAdapter): TaskFeed {
+  const stats = queue.stats?.bind(queue);
+  if (stats === undefined) throw new TypeError('the broker adapter has no stats()');
+  return {
+    producerQueue: {
+      enqueue: (tasks, options) => queue.enqueue(tasks, options),
+      consume: async () => {
+        throw new Error('the producers only enqueue');
+      },
+      close: async () => {},
+    },
+    feed: async () => {},
+    drained: async () => {},
+    stats,
+  };
 }

@@ -74,17 +74,28 @@ export function redactor(
   };
 }
 
+/** The flags whose URL may hold a password: the database and the broker. */
+const URL_FLAGS = ['--db', '--queue'] as const;
+
 /**
- * The value of `--db` in a command line, if any (`--db URL` or `--db=URL`), read before the
+ * The value of `flag` in a command line, if any (`--db URL` or `--db=URL`), read before the
  * flags are parsed, so that even a message about the flags cannot show its password.
  */
-export function dbArgument(args: readonly string[]): string | undefined {
+export function urlArgument(
+  args: readonly string[],
+  flag: (typeof URL_FLAGS)[number] = '--db',
+): string | undefined {
   let value: string | undefined;
   for (const [i, arg] of args.entries()) {
-    if (arg === '--db') value = args[i + 1] ?? value;
-    else if (arg.startsWith('--db=')) value = arg.slice('--db='.length);
+    if (arg === flag) value = args[i + 1] ?? value;
+    else if (arg.startsWith(`${flag}=`)) value = arg.slice(flag.length + 1);
   }
   return value;
+}
+
+/** The value of `--db` in a command line (see {@link urlArgument}). */
+export function dbArgument(args: readonly string[]): string | undefined {
+  return urlArgument(args, '--db');
 }
 
 function scrubbed(output: Output, redact: (text: string) => string): Output {
@@ -96,11 +107,14 @@ function scrubbed(output: Output, redact: (text: string) => string): Output {
 }
 
 /**
- * `io` with stdout and stderr scrubbed of the password of the `--db` URL in `args`, so that no
- * message, from this job or a library, prints it.
+ * `io` with stdout and stderr scrubbed of the passwords of the `--db` and `--queue` URLs in
+ * `args`, so that no message, from this job or a library, prints them.
  */
 export function redactingIo(io: Io, args: readonly string[]): Io {
-  const url = dbArgument(args);
-  const redact = redactor(url === undefined ? [] : urlSecrets(url));
+  const secrets = URL_FLAGS.flatMap((flag) => {
+    const url = urlArgument(args, flag);
+    return url === undefined ? [] : urlSecrets(url);
+  }).sort((a, b) => b.text.length - a.text.length);
+  const redact = redactor(secrets);
   return { ...io, stdout: scrubbed(io.stdout, redact), stderr: scrubbed(io.stderr, redact) };
 }

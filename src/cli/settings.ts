@@ -5,7 +5,9 @@
  */
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { parseQueueChoice, QUEUE_FORMS, type QueueChoice } from './queue-target.js';
 import { redactUrl } from './redact.js';
+import { UsageError } from './settings-error.js';
 
 export const USAGE = `Usage: canvas-sync sync [options]
 
@@ -36,6 +38,17 @@ Output:
   --quiet            no progress updates
   --help             this text
 
+Fleet (planner and workers on a broker; see canvas-sync plan --help and canvas-sync worker --help):
+  --queue URL        put the tasks on a broker instead of an in-process queue, so that workers
+                     on other machines (canvas-sync worker) share the run: redis://host:6379
+                     (BullMQ), amqp://user:password@host/vhost (RabbitMQ) or
+                     sqs://sqs.REGION.amazonaws.com/ACCOUNT/QUEUE (Amazon SQS)
+  --queue-name NAME  the queue on Redis or RabbitMQ (default: canvas-sync)
+  --lease-ms N       how long a task is held before another worker may take it if this one
+                     dies (BullMQ lock, SQS visibility timeout; default 30000)
+  --single-host      allow a file output (SQLite) with --queue: every process of the fleet runs
+                     on this machine and shares --out (otherwise the fleet writes to --db)
+
 With --simulate:
   --courses N        courses (default: 40)
   --students N       students (default: 3000; at most 75 per course)
@@ -50,8 +63,7 @@ Exit codes: 0 done, 1 failed, 2 usage, 3 finished with dead letters, 130 stopped
 143 stopped by SIGTERM.
 `;
 
-/** A mistake in the flags or the environment: reported without a stack, exit code 2. */
-export class UsageError extends Error {}
+export { UsageError };
 
 /** Where the records go. */
 export type OutputChoice =
@@ -91,7 +103,22 @@ export interface Settings {
   };
   /** Run reports to write (`--report`), absolute paths ending `.json` or `.html`. */
   readonly reports: readonly string[];
+  /** `--queue`: the broker of a fleet, or `undefined` for the in-process queue. */
+  readonly queue: QueueChoice | undefined;
+  /** `--lease-ms`: how long a delivery is held by a worker that may have died. */
+  readonly leaseMs: number | undefined;
+  /** `--single-host`: a file output is allowed in a fleet (every process on this machine). */
+  readonly singleHost: boolean;
+  /** `canvas-sync worker --exit-when-idle`: exit once the broker has had nothing for `idleMs`. */
+  readonly exitWhenIdle: boolean;
+  /** `--idle-ms`: how long the broker must have had nothing for a worker to exit. */
+  readonly idleMs: number;
+  /** `--verbose`: a line per task outcome (canvas-sync worker). */
+  readonly verbose: boolean;
 }
+
+/** The commands that read these settings. */
+export type SettingsCommand = 'sync' | 'plan' | 'worker';
 
 const FLAGS = {
   out: { type: 'string', default: 'out' },
@@ -112,7 +139,39 @@ const FLAGS = {
   'account-id': { type: 'string' },
   'term-id': { type: 'string' },
   report: { type: 'string', multiple: true },
+  queue: { type: 'string' },
+  'queue-name': { type: 'string' },
+  'lease-ms': { type: 'string' },
+  'single-host': { type: 'boolean', default: false },
+  'exit-when-idle': { type: 'boolean', default: false },
+  'idle-ms': { type: 'string' },
+  verbose: { type: 'boolean', default: false },
 } as const;
+
+/** The flags a command does not take. */
+const NOT_FOR: Readonly<Record<SettingsCommand, readonly (keyof typeof FLAGS)[]>> = {
+  sync: ['exit-when-idle', 'idle-ms', 'verbose'],
+  plan: [
+    'concurrency',
+    'progress-ms',
+    'quiet',
+    'report',
+    'lease-ms',
+    'exit-when-idle',
+    'idle-ms',
+    'verbose',
+    ...(['simulate', 'courses', 'students', 'seed', 'faults'] as const),
+  ],
+  worker: [
+    'full',
+    'progress-ms',
+    'quiet',
+    'report',
+    'account-id',
+    'term-id',
+    ...(['simulate', 'courses', 'students', 'seed', 'faults'] as const),
+  ],
+};
 const SIMULATOR_FLAGS = ['courses', 'students', 'seed', 'faults'] as const;
 
 function readFlags(args: string[]) {
@@ -144,9 +203,36 @@ function integer(flag: string, value: string | undefined, range: IntegerFlag): n
  * Parses the command line; `undefined` when it asks for `--help` ({@link USAGE}). `terminal`:
  * whether stdout is a terminal (it sets the default time between progress updates).
  */
-export function parseSettings(args: string[], terminal: boolean): Settings | undefined {
+export function parseSettings(
+  args: string[],
+  terminal: boolean,
+  command: SettingsCommand = 'sync',
+): Settings | undefined {
   const flags = readFlags(args);
   if (flags.help) return undefined;
+  for (const name of NOT_FOR[command]) {
+    if (args.some((arg) => arg === `--${name}` || arg.startsWith(`--${name}=`))) {
+      throw new UsageError(
+        name === 'simulate' || SIMULATOR_FLAGS.includes(name as never)
+          ? `--${name}: not with canvas-sync ${command}, whose processes must all reach one Canvas: start \`canvas-sync simulator\` and give its CANVAS_ variables to every process`
+          : `--${name}: not a flag of canvas-sync ${command}`,
+      );
+    }
+  }
+  const queue =
+    flags.queue === undefined ? undefined : parseQueueChoice(flags.queue, flags['queue-name']);
+  if (queue === undefined) {
+    if (command !== 'sync') {
+      throw new UsageError(
+        `--queue is required: canvas-sync ${command} works on a broker, ${QUEUE_FORMS}`,
+      );
+    }
+    for (const name of ['queue-name', 'lease-ms', 'single-host'] as const) {
+      if (flags[name] !== undefined && flags[name] !== false) {
+        throw new UsageError(`--${name}: only with --queue`);
+      }
+    }
+  }
   // By default, a bar redrawn 10 times a second on a terminal, or a line every 2 s in a log.
   const progressMs = integer('progress-ms', flags['progress-ms'], {
     min: 50,
@@ -154,9 +240,14 @@ export function parseSettings(args: string[], terminal: boolean): Settings | und
     fallback: terminal ? 100 : 2_000,
   });
   const out = resolve(flags.out);
+  const output = outputChoice(out, flags.format, flags.db, flags['db-schema']);
+  if (queue !== undefined) checkFleetOutput(output, flags['single-host']);
+  if (flags['idle-ms'] !== undefined && !flags['exit-when-idle']) {
+    throw new UsageError('--idle-ms: only with --exit-when-idle');
+  }
   return {
     out,
-    output: outputChoice(out, flags.format, flags.db, flags['db-schema']),
+    output,
     concurrency: integer('concurrency', flags.concurrency, { min: 1, max: 64, fallback: 16 }),
     full: flags.full,
     progressMs: flags.quiet ? undefined : progressMs,
@@ -172,7 +263,37 @@ export function parseSettings(args: string[], terminal: boolean): Settings | und
       termId: flags['term-id'],
     },
     reports: (flags.report ?? []).map(reportPath),
+    queue,
+    leaseMs:
+      flags['lease-ms'] === undefined
+        ? undefined
+        : integer('lease-ms', flags['lease-ms'], { min: 1_000, max: 43_200_000, fallback: 0 }),
+    singleHost: flags['single-host'],
+    exitWhenIdle: flags['exit-when-idle'],
+    idleMs: integer('idle-ms', flags['idle-ms'], { min: 100, max: 3_600_000, fallback: 2_000 }),
+    verbose: flags.verbose,
   };
+}
+
+/**
+ * A fleet's workers run on several machines: they need an output they all reach (PostgreSQL).
+ * SQLite is allowed with `--single-host` (every process on this machine, sharing `--out`);
+ * JSON Lines change logs never (each process would append its own view of what changed).
+ */
+function checkFleetOutput(output: OutputChoice, singleHost: boolean): void {
+  if (output.format === 'jsonl') {
+    throw new UsageError(
+      '--format jsonl and --queue: change logs are written by one process; a fleet writes to ' +
+        '--db postgres://… (or SQLite with --single-host)',
+    );
+  }
+  if (output.format === 'sqlite' && !singleHost) {
+    throw new UsageError(
+      '--queue with the SQLite output: workers on other machines cannot reach the file; write ' +
+        'to --db postgres://…, or add --single-host if every process runs on this machine and ' +
+        'shares --out',
+    );
+  }
 }
 
 const FORMATS = ['sqlite', 'jsonl'] as const;
@@ -261,6 +382,7 @@ const REFRESH_VARIABLES = [
 export function parseEnvironment(
   env: Readonly<Record<string, string | undefined>>,
   settings: Pick<Settings, 'simulatorFlags' | 'simulate' | 'canvas'>,
+  command: SettingsCommand = 'sync',
 ): Source {
   const key = env.CANVAS_SYNC_HMAC_KEY || undefined;
   if (settings.simulate) return { kind: 'simulator', key };
@@ -272,7 +394,10 @@ export function parseEnvironment(
   const termId = settings.canvas.termId ?? (env.CANVAS_TERM_ID || undefined);
   const missing = [
     ...(baseUrl === undefined ? ['CANVAS_BASE_URL (or --base-url)'] : []),
-    ...(accountId === undefined ? ['CANVAS_ACCOUNT_ID (or --account-id)'] : []),
+    // A worker fetches the tasks it is given: it plans nothing, so it needs no account.
+    ...(accountId === undefined && command !== 'worker'
+      ? ['CANVAS_ACCOUNT_ID (or --account-id)']
+      : []),
   ];
   const token = env.CANVAS_ACCESS_TOKEN || undefined;
   const refresh = REFRESH_VARIABLES.filter((name) => env[name]);

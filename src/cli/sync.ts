@@ -28,7 +28,6 @@ import { join } from 'node:path';
 import {
   CanvasOptionsError,
   CanvasSyncClient,
-  createTask,
   type DeadLetter,
   engagementCrawler,
   gradeExporter,
@@ -36,14 +35,16 @@ import {
   type ProducerProgress,
   rosterScanner,
   runProducers,
-  type SyncState,
   type SyncTask,
   SyncWorker,
 } from '../index.js';
-import { Backlog } from './backlog.js';
+import { scrubDeadLetter } from '../queue/index.js';
+import { Backlog, brokerFeed, type TaskFeed } from './backlog.js';
 import { realCanvas, simulatedCanvas, type Target } from './canvas-target.js';
 import type { Io, Output } from './io.js';
+import { enqueueEarlierWindows, plannedAsOf, type Tally } from './planning.js';
 import { startProgress } from './progress.js';
+import { type Broker, openBroker } from './queue-target.js';
 import { redactingIo } from './redact.js';
 import { ReportRecorder } from './report.js';
 import {
@@ -113,18 +114,28 @@ function watchStop(interrupt: AbortSignal | undefined, stdout: Output) {
 }
 
 /**
- * The client, the in-process queue (with the backlog of planned tasks that wait for room in it)
- * and the worker pool that fills the warehouse.
+ * The client, the queue (in process, with the backlog of planned tasks that wait for room in it;
+ * or the broker's) and the worker pool that fills the warehouse.
  */
-function pipeline(settings: Settings, target: Target, warehouse: Warehouse, run: Run, io: Io) {
+function pipeline(
+  settings: Settings,
+  target: Target,
+  warehouse: Warehouse,
+  run: Run,
+  io: Io,
+  broker: Broker | undefined,
+) {
   const client = new CanvasSyncClient({ baseUrl: target.baseUrl, token: target.token });
   const recorder = new ReportRecorder(client, io.now);
-  const queue = new MemoryQueueAdapter();
-  // Sixteen ready tasks per worker (256 for the default 16 workers).
-  const backlog = new Backlog(queue, 16 * settings.concurrency);
+  const memory = broker === undefined ? new MemoryQueueAdapter() : undefined;
+  // Sixteen ready tasks per worker (256 for the default 16 workers); a broker holds them all.
+  const backlog: TaskFeed =
+    memory === undefined
+      ? brokerFeed((broker as Broker).admin)
+      : new Backlog(memory, 16 * settings.concurrency);
   const worker = new SyncWorker({
     client,
-    queue,
+    queue: memory ?? (broker as Broker).consumer,
     sink: (task) => warehouse.sinkOf(task),
     sanitizer: target.sanitizer,
     concurrency: settings.concurrency,
@@ -139,59 +150,19 @@ function pipeline(settings: Settings, target: Target, warehouse: Warehouse, run:
     // entry only means that a resumed run fetches the task again (and stores nothing twice).
     run.journal.record(task.key, entry).catch(() => {});
   });
-  return { client, recorder, queue, backlog, worker };
-}
-
-/** Counts that the producers' own result does not give when planning is stopped. */
-interface Tally {
-  courses: number;
-  skipped: number;
-  /** Tasks enqueued in all, once planning is over (for the progress display). */
-  total: number | undefined;
-}
-
-/**
- * Enqueues the run's retries: the dead-lettered page-view tasks of earlier windows and the dead
- * letters marked for replay (those the interrupted run finished aside); returns how many were
- * enqueued.
- */
-async function enqueueEarlierWindows(
-  queue: MemoryQueueAdapter,
-  run: Run,
-  tally: Tally,
-): Promise<number> {
-  const window = run.state.pageViews;
-  const tasks = run.state.retry
-    .map((input) => createTask(input))
-    // The producers plan the current window's page views: not twice.
-    .filter(
-      (task) =>
-        window === null ||
-        task.kind !== 'user.page_views' ||
-        task.searchParams?.end_time !== window.endTime,
-    )
-    .filter((task) => {
-      const done = run.journal.has(task.key);
-      if (done) tally.skipped++;
-      return !done;
-    });
-  if (tasks.length > 0) await queue.enqueue(tasks);
-  return tasks.length;
-}
-
-/**
- * The sync state the producers plan from. A resumed run plans as the interrupted one did, from
- * the state before it started: a task the interrupted run finished replaced the earlier record of
- * its key, so it is hidden (planned whole, it is the same task, skipped by the journal).
- */
-function plannedAsOf(state: SyncState, run: Run): SyncState {
-  if (!run.resumed) return state;
-  const { startedAt } = run.state;
+  /** The dead letters, from the queue (in process: once the worker is closed, it still has them). */
+  const deadLetters = async (): Promise<DeadLetter[]> => {
+    if (broker === undefined) return worker.deadLetters();
+    const letters = (await broker.admin.deadLetters?.()) ?? [];
+    return letters.map((letter) => scrubDeadLetter(letter, (text) => client.redact(text)));
+  };
   return {
-    lastFinished: async (scope, stream) => {
-      const finished = await state.lastFinished(scope, stream);
-      return finished !== undefined && finished.finishedAt < startedAt ? finished : undefined;
-    },
+    client,
+    recorder,
+    queue: memory ?? (broker as Broker).admin,
+    backlog,
+    worker,
+    deadLetters,
   };
 }
 
@@ -202,14 +173,16 @@ async function sync(
   warehouse: Warehouse,
   run: Run,
   io: Io,
+  broker: Broker | undefined,
 ): Promise<Report> {
   const { stop, interrupted, dispose } = watchStop(io.signal, io.stdout);
-  const { client, recorder, queue, backlog, worker } = pipeline(
+  const { client, recorder, queue, backlog, worker, deadLetters } = pipeline(
     settings,
     target,
     warehouse,
     run,
     io,
+    broker,
   );
   const tally: Tally = { courses: 0, skipped: 0, total: undefined };
   // What makes resuming cheap: a task in the journal was done by the interrupted run.
@@ -282,7 +255,7 @@ async function sync(
     worker: worker.stats(),
     client: client.stats(),
     undone: queued + inFlight + delayed,
-    deadLetters: await worker.deadLetters(),
+    deadLetters: await deadLetters(),
     elapsedMs: performance.now() - started,
     figures: recorder.figures(),
     startedAt: recorder.startedAt,
@@ -300,6 +273,7 @@ async function runInto(
   settings: Settings,
   target: Target,
   io: Io,
+  broker: Broker | undefined,
 ): Promise<number> {
   let run: Run;
   try {
@@ -315,7 +289,7 @@ async function runInto(
   let deadLetters: number;
   let complete = false;
   try {
-    report = await sync(settings, target, warehouse, run, io);
+    report = await sync(settings, target, warehouse, run, io, broker);
     deadLetters = await saveDeadLetters(settings.out, report.deadLetters);
     complete = isComplete(report);
     // Where the next run's page views start: recorded in the warehouse, with its records.
@@ -352,11 +326,15 @@ async function main(args: string[], io: Io): Promise<number> {
     source.kind === 'canvas'
       ? realCanvas(source, io)
       : await simulatedCanvas(settings, source.key, io);
+  let broker: Broker | undefined;
   try {
+    broker = settings.queue === undefined ? undefined : await openBroker(settings, io);
     const now = () => new Date(io.now());
     const warehouse = await openWarehouse(settings.output, now, io.stderr);
-    return await runInto(warehouse, found, settings, target, io);
+    return await runInto(warehouse, found, settings, target, io, broker);
   } finally {
+    await broker?.consumer.close();
+    await broker?.admin.close();
     await target.sim?.canvas.close();
   }
 }

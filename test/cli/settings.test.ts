@@ -48,6 +48,12 @@ describe('parseSettings', () => {
       simulate: false,
       canvas: { baseUrl: undefined, accountId: undefined, termId: undefined },
       reports: [],
+      queue: undefined,
+      leaseMs: undefined,
+      singleHost: false,
+      exitWhenIdle: false,
+      idleMs: 2_000,
+      verbose: false,
     };
     expect(parseSettings([], false)).toEqual(expected);
     expect(parseSettings([], true)).toEqual({ ...expected, progressMs: 100 });

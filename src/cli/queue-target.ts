@@ -1,0 +1,178 @@
+/**
+ * The broker of a fleet (`--queue`): which adapter a URL names, and opening it. The adapters'
+ * client libraries (bullmq, amqplib, @aws-sdk/client-sqs) are optional peers: each is loaded
+ * only when its URL is given, with a clear message when it is not installed.
+ */
+import type { QueueAdapter } from '../index.js';
+import type { Io } from './io.js';
+import { redactUrl } from './redact.js';
+import type { Settings } from './settings.js';
+import { UsageError } from './settings-error.js';
+
+/** The brokers `--queue` can name. */
+export type BrokerKind = 'bullmq' | 'rabbitmq' | 'sqs';
+
+/** A broker named by `--queue`, checked but not yet opened. */
+export interface QueueChoice {
+  readonly kind: BrokerKind;
+  /** The URL as given (it may hold a password: never print it unredacted). */
+  readonly url: string;
+  /** The queue's name (`--queue-name`); SQS takes it from the URL. */
+  readonly name: string;
+}
+
+// TODO(lead): typed imports once the adapters land.
+const RABBITMQ_MODULE: string = '../queue/rabbitmq/index.js';
+const SQS_MODULE: string = '../queue/sqs/index.js';
+
+/** The default `--queue-name`. */
+export const DEFAULT_QUEUE_NAME = 'canvas-sync';
+
+const SCHEMES: Readonly<Record<string, BrokerKind>> = {
+  'redis:': 'bullmq',
+  'rediss:': 'bullmq',
+  'amqp:': 'rabbitmq',
+  'amqps:': 'rabbitmq',
+  'sqs:': 'sqs',
+};
+
+/** The usage line of the `--queue` forms. */
+export const QUEUE_FORMS =
+  'redis://host:6379 (BullMQ), amqp://user:password@host:5672/vhost (RabbitMQ) or ' +
+  'sqs://sqs.REGION.amazonaws.com/ACCOUNT/QUEUE (Amazon SQS)';
+
+/**
+ * Reads `--queue` and `--queue-name`.
+ * @throws UsageError for a URL that names no broker, or a bad name (never quoting a password).
+ */
+export function parseQueueChoice(url: string, name: string | undefined): QueueChoice {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new UsageError(`--queue must be a URL: ${QUEUE_FORMS}`);
+  }
+  const kind = SCHEMES[parsed.protocol];
+  if (kind === undefined) {
+    throw new UsageError(`--queue ${redactUrl(url)}: expected ${QUEUE_FORMS}`);
+  }
+  if (kind === 'sqs' && name !== undefined) {
+    throw new UsageError('--queue-name: an SQS queue is named by its URL (sqs://…/ACCOUNT/QUEUE)');
+  }
+  const queueName = name ?? DEFAULT_QUEUE_NAME;
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/.test(queueName)) {
+    throw new UsageError(
+      `--queue-name must be letters, digits, _ . and -, from a letter or digit, at most 100, not "${queueName}"`,
+    );
+  }
+  return { kind, url, name: queueName };
+}
+
+/** How the command line opens a broker. */
+export interface OpenQueueOptions {
+  /**
+   * How long a delivery is held before the broker gives it to another worker if this one dies
+   * (BullMQ's lock, SQS's visibility timeout), in ms; the adapter's default when `undefined`.
+   * RabbitMQ redelivers when the connection drops, whatever this says.
+   */
+  readonly leaseMs?: number | undefined;
+  /** Told of an adapter's own events worth a log line (reconnecting, an ack timeout …). */
+  readonly onNotice?: ((text: string) => void) | undefined;
+}
+
+/** Loads an adapter's module, turning a missing peer dependency into a usage error. */
+async function load<T>(choice: QueueChoice, module: () => Promise<T>, peer: string): Promise<T> {
+  try {
+    return await module();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException | undefined)?.code;
+    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
+      throw new UsageError(
+        `--queue ${redactUrl(choice.url)} needs ${peer}: npm install ${peer} (an optional peer dependency of canvas-sync)`,
+      );
+    }
+    throw error;
+  }
+}
+
+/** Opens the broker `choice` names; the caller closes it. */
+export async function openQueue(
+  choice: QueueChoice,
+  options: OpenQueueOptions = {},
+): Promise<QueueAdapter> {
+  const { leaseMs, onNotice } = options;
+  switch (choice.kind) {
+    case 'bullmq': {
+      const { BullMQQueueAdapter } = await load(
+        choice,
+        () => import('../queue/bullmq/index.js'),
+        'bullmq ioredis',
+      );
+      return new BullMQQueueAdapter({
+        name: choice.name,
+        url: choice.url,
+        ...(leaseMs === undefined ? {} : { lockDurationMs: leaseMs }),
+      });
+    }
+    case 'rabbitmq': {
+      const { RabbitMQQueueAdapter } = await load(
+        choice,
+        () => import(RABBITMQ_MODULE) as Promise<any>,
+        'amqplib',
+      );
+      return new RabbitMQQueueAdapter({
+        name: choice.name,
+        url: choice.url,
+        ...(onNotice === undefined
+          ? {}
+          : { onEvent: (event: unknown) => onNotice(describe(event)) }),
+      });
+    }
+    case 'sqs': {
+      const { SqsQueueAdapter, parseSqsQueueTarget } = await load(
+        choice,
+        () => import(SQS_MODULE) as Promise<any>,
+        '@aws-sdk/client-sqs',
+      );
+      const target = parseSqsQueueTarget(choice.url);
+      return new SqsQueueAdapter({
+        ...target,
+        ...(leaseMs === undefined
+          ? {}
+          : { visibilityTimeoutSeconds: Math.max(1, Math.ceil(leaseMs / 1000)) }),
+      });
+    }
+  }
+}
+
+/** One line for an adapter's event object (its `type` and a message, never a URL's password). */
+function describe(event: unknown): string {
+  if (typeof event !== 'object' || event === null) return String(event);
+  const { type, message } = event as { type?: unknown; message?: unknown };
+  return [type, message].filter((part) => typeof part === 'string').join(': ');
+}
+
+/**
+ * The broker of a fleet (`--queue`): one connection consumes (the worker's, closed with it), the
+ * other enqueues and counts (the producers' and the summary's, closed last).
+ */
+export interface Broker {
+  readonly consumer: QueueAdapter;
+  readonly admin: QueueAdapter;
+}
+
+/** The two connections of a fleet's broker (see {@link Broker}); notices go to stderr. */
+export async function openBroker(settings: Settings, io: Io): Promise<Broker> {
+  const choice = settings.queue as QueueChoice;
+  const options = {
+    leaseMs: settings.leaseMs,
+    onNotice: (text: string) => io.stderr.write(`queue: ${text}\n`),
+  };
+  const admin = await openQueue(choice, options);
+  try {
+    return { admin, consumer: await openQueue(choice, options) };
+  } catch (error) {
+    await admin.close();
+    throw error;
+  }
+}
