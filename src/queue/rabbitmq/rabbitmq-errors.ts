@@ -1,0 +1,70 @@
+/**
+ * The error and the events of {@link RabbitMQQueueAdapter}.
+ *
+ * @module
+ */
+
+/**
+ * The machine-readable kind of a {@link RabbitMQQueueError}:
+ *
+ * - `AMQP_ACK_TIMEOUT`: the broker closed the consumer channel because a delivery was not acked
+ *   within its `consumer_timeout`; the adapter reopened the channel and the broker delivers the
+ *   task again (given to `onHandlerError`, once per task that was in flight on that channel);
+ * - `AMQP_UNAVAILABLE`: no connection to RabbitMQ within `unavailableTimeoutMs` (an outage, a
+ *   wrong URL), or the connection passed in closed (the adapter cannot reopen it);
+ * - `AMQP_PUBLISH_NACKED`: the broker refused (nacked) a published message;
+ * - `AMQP_CHANNEL_CLOSED`: the channel closed before the broker confirmed every message of an
+ *   `enqueue` (some may be enqueued: enqueueing again is safe, a duplicate is harmless);
+ * - `AMQP_CLOSED`: the adapter was closed.
+ * @category Pipeline
+ */
+export type RabbitMQQueueErrorCode =
+  | 'AMQP_ACK_TIMEOUT'
+  | 'AMQP_UNAVAILABLE'
+  | 'AMQP_PUBLISH_NACKED'
+  | 'AMQP_CHANNEL_CLOSED'
+  | 'AMQP_CLOSED';
+
+/**
+ * An error of {@link RabbitMQQueueAdapter}. Its message never holds the connection URL (nor its
+ * password).
+ * @category Pipeline
+ */
+export class RabbitMQQueueError extends Error {
+  override readonly name = 'RabbitMQQueueError';
+  /** What went wrong, see {@link RabbitMQQueueErrorCode}. */
+  readonly code: RabbitMQQueueErrorCode;
+
+  /**
+   * @param code - What went wrong.
+   * @param message - A short message, without the connection URL.
+   */
+  constructor(code: RabbitMQQueueErrorCode, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+/**
+ * Something about the RabbitMQ connection that users should log, from the adapter's `onEvent`:
+ *
+ * - `disconnected`: the connection dropped (e.g. a broker restart); the adapter reconnects
+ *   (when it made the connection from `url`);
+ * - `reconnecting`: a connection attempt failed; the next one in `delayMs`;
+ * - `reconnected`: connected again after `attempts` failed attempts; the queues are asserted
+ *   again and consuming resumes;
+ * - `ack-timeout`: the broker closed the consumer channel because a delivery stayed unacked
+ *   longer than its `consumer_timeout`; `tasks` handlers were running on it (their tasks are
+ *   delivered again); the channel is reopened;
+ * - `channel-closed`: another channel closed by the broker (`which` says which), reopened;
+ * - `stale-delivery`: a handler finished after the channel of its delivery closed: its result
+ *   (ack, retry or dead letter) is dropped, since the broker delivers the task again.
+ * @category Pipeline
+ */
+export type RabbitMQQueueEvent =
+  | { type: 'disconnected'; message: string }
+  | { type: 'reconnecting'; attempt: number; delayMs: number; message: string }
+  | { type: 'reconnected'; attempts: number }
+  | { type: 'ack-timeout'; tasks: number; message: string }
+  | { type: 'channel-closed'; which: 'consumer' | 'publisher'; message: string }
+  | { type: 'stale-delivery'; key: string; result: 'ack' | 'retry' | 'dead-letter' };
