@@ -137,8 +137,13 @@ const RELEASE_LOCK = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis
  * `appendonly yes`; `appendfsync always` loses nothing, `everysec` up to a second; RDB snapshots
  * lose what came after the last one). Without it a restarted Redis comes back empty. While Redis
  * is unreachable, ioredis reconnects and the adapter's commands wait (no error reaches the
- * handlers); deliveries in flight finish once it is back, or, if their locks expired meanwhile,
- * are delivered again (at least once: count on duplicates).
+ * handlers; `onError` hears of the failed connection attempts); deliveries in flight finish once
+ * it is back, or, if their locks expired meanwhile, are delivered again (at least once: count on
+ * duplicates). A command Redis ran but whose reply was lost as it went down is sent again by
+ * ioredis: a job already completed then fails to complete twice (BullMQ's "Missing key" error,
+ * harmless, reported to `onError`), and a job that Redis had just moved to active for this worker
+ * is held by a lock nobody renews: it is delivered again once that lock expires, within
+ * `lockDurationMs` plus two `stalledIntervalMs`.
  * @category Pipeline
  */
 export class BullMQQueueAdapter implements QueueAdapter {
