@@ -65,7 +65,8 @@ export function realCanvas(source: Extract<Source, { kind: 'canvas' }>, io: Io):
     typeof source.token === 'string'
       ? source.token
       : refreshTokenProvider({ baseUrl, ...source.token });
-  io.stdout.write(`Canvas: ${baseUrl}, account ${accountId}${termId ? `, term ${termId}` : ''}\n`);
+  const account = accountId ? `, account ${accountId}` : '';
+  io.stdout.write(`Canvas: ${baseUrl}${account}${termId ? `, term ${termId}` : ''}\n`);
   return { baseUrl, token, scope: { accountId, termId }, sanitizer, sim: undefined };
 }
 

@@ -7,6 +7,7 @@
  * @module
  */
 import { runDeadLetters } from './dead-letters.js';
+import { runPlan, runWorker } from './fleet.js';
 import { type Io, isMainModule, processIo } from './io.js';
 import { runSimulatorCommand } from './simulator-command.js';
 import { runSync } from './sync.js';
@@ -22,6 +23,14 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   sync: {
     summary: 'sync rosters, gradebooks and engagement data into a warehouse kept current',
     run: runSync,
+  },
+  plan: {
+    summary: 'plan a sync onto a broker (--queue), for workers on any number of machines',
+    run: runPlan,
+  },
+  worker: {
+    summary: "fetch a broker's tasks into the warehouse (one of a fleet's workers)",
+    run: runWorker,
   },
   'dead-letters': {
     summary: "list the last run's dead letters, or mark them for the next run (--replay)",

@@ -2,8 +2,30 @@
  * Planning a run, shared by `canvas-sync sync` and `canvas-sync plan`: the tasks of earlier
  * windows to retry, and the sync state the producers plan from.
  */
-import { createTask, type QueueAdapter, type SyncState } from '../index.js';
+import {
+  createTask,
+  engagementCrawler,
+  gradeExporter,
+  type PageViewWindow,
+  type Producer,
+  type QueueAdapter,
+  rosterScanner,
+  type SyncState,
+} from '../index.js';
 import type { Run } from './run-state.js';
+import type { Settings } from './settings.js';
+
+/** The job's producers: rosters, gradebooks (incremental unless `--full`) and engagement. */
+export function producersFor(
+  settings: Pick<Settings, 'full'>,
+  pageViews: PageViewWindow | false,
+): Producer[] {
+  return [
+    rosterScanner(),
+    gradeExporter({ incremental: !settings.full }),
+    engagementCrawler({ pageViews }),
+  ];
+}
 
 /** Counts that the producers' own result does not give when planning is stopped. */
 export interface Tally {

@@ -29,11 +29,8 @@ import {
   CanvasOptionsError,
   CanvasSyncClient,
   type DeadLetter,
-  engagementCrawler,
-  gradeExporter,
   MemoryQueueAdapter,
   type ProducerProgress,
-  rosterScanner,
   runProducers,
   type SyncTask,
   SyncWorker,
@@ -42,7 +39,7 @@ import { scrubDeadLetter } from '../queue/index.js';
 import { Backlog, brokerFeed, type TaskFeed } from './backlog.js';
 import { realCanvas, simulatedCanvas, type Target } from './canvas-target.js';
 import type { Io, Output } from './io.js';
-import { enqueueEarlierWindows, plannedAsOf, type Tally } from './planning.js';
+import { enqueueEarlierWindows, plannedAsOf, producersFor, type Tally } from './planning.js';
 import { startProgress } from './progress.js';
 import { type Broker, openBroker } from './queue-target.js';
 import { redactingIo } from './redact.js';
@@ -211,11 +208,7 @@ async function sync(
       client,
       queue: backlog.producerQueue,
       scope: target.scope,
-      producers: [
-        rosterScanner(),
-        gradeExporter({ incremental: !settings.full }),
-        engagementCrawler({ pageViews }),
-      ],
+      producers: producersFor(settings, pageViews),
       state: plannedAsOf(warehouse.state, run),
       skip: doneEarlier,
       onCourse: (progress) => {
