@@ -6,6 +6,7 @@ import { benchInstitution } from './institution.js';
 import { benchPacing } from './pacing.js';
 import { benchPipeline } from './pipeline.js';
 import { benchQueueStall } from './queue-stall.js';
+import { benchQueues } from './queues.js';
 import { benchSanitize } from './sanitize.js';
 import { benchSimulator } from './simulator.js';
 import { benchSinks } from './sinks.js';
@@ -19,6 +20,7 @@ const benches: Record<string, () => Promise<void>> = {
   stream: benchStream,
   pipeline: benchPipeline,
   queue: benchQueueStall,
+  queues: benchQueues,
   sinks: benchSinks,
 };
 
