@@ -380,7 +380,10 @@ export class RabbitMQQueueAdapter implements QueueAdapter {
       for (;;) {
         try {
           // Twice in a row, so that a delivery still on its way from the broker is counted.
-          if ((await this.#drained()) && (await delay(20), await this.#drained())) break;
+          if (await this.#drained()) {
+            await delay(20);
+            if (await this.#drained()) break;
+          }
         } catch (error) {
           if (error instanceof RabbitMQQueueError && error.code !== 'AMQP_UNAVAILABLE') throw error;
         }
@@ -561,7 +564,12 @@ export class RabbitMQQueueAdapter implements QueueAdapter {
           return;
         }
         this.#model = model;
-        if (this.#connectedOnce) this.#emit({ type: 'reconnected', attempts: attempt });
+        if (this.#connectedOnce)
+          this.#emit({
+            type: 'reconnected',
+            attempts: attempt,
+            message: `reconnected to RabbitMQ after ${attempt} failed attempt(s); consuming resumes`,
+          });
         this.#connectedOnce = true;
         for (const wake of this.#modelWaiters) wake();
         this.#ensureConsumer();
@@ -895,7 +903,7 @@ export class RabbitMQQueueAdapter implements QueueAdapter {
     entry.task = task;
     const result = await this.#run(task, attempt, message);
     if (!consumer.alive) {
-      this.#emit({ type: 'stale-delivery', key: task.key, result: result.type });
+      this.#staleDelivery(task, result.type);
       return;
     }
     switch (result.type) {
@@ -936,7 +944,16 @@ export class RabbitMQQueueAdapter implements QueueAdapter {
         // Closed meanwhile: reported below.
       }
     }
-    if (task !== undefined) this.#emit({ type: 'stale-delivery', key: task.key, result });
+    if (task !== undefined) this.#staleDelivery(task, result);
+  }
+
+  #staleDelivery(task: SyncTask, result: HandlerResult['type']): void {
+    this.#emit({
+      type: 'stale-delivery',
+      key: task.key,
+      result,
+      message: `a handler finished (${result}) after the channel of its delivery closed; RabbitMQ delivers the task again`,
+    });
   }
 
   #publishDeadLetter(letter: DeadLetter): Promise<void> {

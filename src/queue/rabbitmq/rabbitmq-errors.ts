@@ -46,7 +46,8 @@ export class RabbitMQQueueError extends Error {
 }
 
 /**
- * Something about the RabbitMQ connection that users should log, from the adapter's `onEvent`:
+ * Something about the RabbitMQ connection that users should log, from the adapter's `onEvent`;
+ * each has a `type` and a one-line `message` (never the URL):
  *
  * - `disconnected`: the connection dropped (e.g. a broker restart); the adapter reconnects
  *   (when it made the connection from `url`);
@@ -64,7 +65,12 @@ export class RabbitMQQueueError extends Error {
 export type RabbitMQQueueEvent =
   | { type: 'disconnected'; message: string }
   | { type: 'reconnecting'; attempt: number; delayMs: number; message: string }
-  | { type: 'reconnected'; attempts: number }
+  | { type: 'reconnected'; attempts: number; message: string }
   | { type: 'ack-timeout'; tasks: number; message: string }
   | { type: 'channel-closed'; which: 'consumer' | 'publisher'; message: string }
-  | { type: 'stale-delivery'; key: string; result: 'ack' | 'retry' | 'dead-letter' };
+  | {
+      type: 'stale-delivery';
+      key: string;
+      result: 'ack' | 'retry' | 'dead-letter';
+      message: string;
+    };
