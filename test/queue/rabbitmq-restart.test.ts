@@ -206,4 +206,34 @@ describe.skipIf(!installed)('RabbitMQQueueAdapter on a private RabbitMQ node', (
     await adapter.close();
     await adapter.deleteQueues();
   }, 60_000);
+
+  it('rejects enqueue with AMQP_PUBLISH_NACKED when the broker refuses a message', async () => {
+    const node = server as RabbitMQServer;
+    // A policy the adapter does not know about: one message at most, refuse the next ones.
+    await node.ctl(
+      'set_policy',
+      'one-message',
+      '^nacked$',
+      '{"max-length":1,"overflow":"reject-publish"}',
+      '--apply-to',
+      'queues',
+    );
+    const adapter = open('nacked', []);
+    await adapter.stats();
+    await until(async () => (await adapter.stats()).queued === 0, 'the queue declared');
+    const error = await adapter.enqueue(tasks(2)).then(
+      () => undefined,
+      (thrown: unknown) => thrown,
+    );
+    expect(error).toBeInstanceOf(RabbitMQQueueError);
+    expect(error).toMatchObject({ code: 'AMQP_PUBLISH_NACKED' });
+    expect((await adapter.stats()).queued).toBe(1);
+    // The channel stays usable once the queue has room again.
+    await adapter.consume(async () => ({ type: 'ack' }), { concurrency: 1 });
+    await until(async () => (await adapter.stats()).queued === 0, 'the queue emptied');
+    await until(async () => (await adapter.stats()).inFlight === 0, 'idle');
+    await adapter.close();
+    await adapter.deleteQueues();
+    await node.ctl('clear_policy', 'one-message');
+  }, 60_000);
 });

@@ -142,10 +142,13 @@ interface Outgoing {
  * - **Dead letters:** the queue `<name>.dead`. The main queue dead-letters what is rejected
  *   without requeue (by another client, say) there through `x-dead-letter-exchange`; the
  *   contract's own dead letters (a `dead-letter` result, an `invalid-task` payload) are
- *   published there as JSON {@link DeadLetter}s, scrubbed. {@link RabbitMQQueueAdapter.deadLetters}
- *   reads them all (without losing them: taken, then put back) and turns a message dead-lettered
- *   by RabbitMQ into a `DeadLetter` with reason `rabbitmq-<x-death reason>` (e.g.
- *   `rabbitmq-rejected`).
+ *   published there as JSON {@link DeadLetter}s, scrubbed. A delivery whose retry or dead letter
+ *   cannot be published is put back once, and rejected without requeue (so dead-lettered by
+ *   RabbitMQ, a poison message) when that fails again on its redelivery.
+ *   {@link RabbitMQQueueAdapter.deadLetters} reads them all (without losing them: taken, then
+ *   put back) and turns a message dead-lettered by RabbitMQ into a `DeadLetter` with reason
+ *   `rabbitmq-<x-death reason>` (e.g. `rabbitmq-rejected`). A crash between publishing a dead
+ *   letter and acking its delivery leaves the task dead and delivered again.
  * - **Ack timeout:** RabbitMQ closes a channel whose delivery stays unacked longer than its
  *   `consumer_timeout` (30 minutes by default, broker-wide, unreadable by a client) with
  *   `PRECONDITION_FAILED - delivery acknowledgement on channel N timed out`. The adapter reports
@@ -862,11 +865,12 @@ export class RabbitMQQueueAdapter implements QueueAdapter {
       if (!consumer.alive) return;
       await this.#handle(consumer, message, entry);
     } catch (error) {
-      // Publishing the retry or the dead letter failed: leave the delivery to the broker.
+      // Publishing the retry or the dead letter failed: put the delivery back once; a
+      // redelivery that fails again is rejected, so the DLX moves it to <name>.dead (poison).
       this.#lastError = messageOf(error);
       if (consumer.alive) {
         try {
-          consumer.channel.nack(message, false, true);
+          consumer.channel.nack(message, false, !message.fields.redelivered);
         } catch {
           // The channel closed meanwhile: the broker delivers the task again anyway.
         }

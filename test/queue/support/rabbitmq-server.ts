@@ -45,6 +45,8 @@ export interface RabbitMQServer {
   stopNode(): Promise<void>;
   /** Starts the node again on the same port and data (durable queues survive). */
   startNode(): Promise<void>;
+  /** Runs `rabbitmqctl -n <node> …args` against the node; resolves with its output. */
+  ctl(...args: string[]): Promise<string>;
   /** Stops the node and epmd and removes the temp folder. Idempotent. */
   dispose(): Promise<void>;
 }
@@ -183,7 +185,15 @@ export async function startRabbitMQ(options: RabbitMQServerOptions = {}): Promis
     await dispose();
     throw error;
   }
-  return { url: `amqp://guest:guest@127.0.0.1:${port}`, port, dir, stopNode, startNode, dispose };
+  return {
+    url: `amqp://guest:guest@127.0.0.1:${port}`,
+    port,
+    dir,
+    stopNode,
+    startNode,
+    ctl,
+    dispose,
+  };
 }
 
 function sleep(ms: number): Promise<void> {
