@@ -165,6 +165,7 @@ export class BullMQQueueAdapter implements QueueAdapter {
   #closing: Promise<void> | undefined;
   #sweeping: Promise<void> | undefined;
   #sweepAgain = false;
+  #sweepWait = false;
   readonly #wakers = new Set<() => void>();
 
   /** Opens the queues (the worker starts in {@link BullMQQueueAdapter.consume}). */
@@ -507,16 +508,19 @@ export class BullMQQueueAdapter implements QueueAdapter {
   /**
    * Dead-letters and removes the jobs of the failed set, oldest first, until it is empty. One
    * sweep runs at a time in a process (a request during a sweep makes it go round once more);
-   * across processes, a lock in Redis. When another process holds it, `wait` waits for the set
-   * to empty (for `enqueue`), else this returns.
+   * across processes, a lock in Redis. When another process holds it, `wait` (asked by
+   * `enqueue`, for any round of a sweep under way) waits for the set to empty, else this returns.
    */
   #sweep(wait: boolean): Promise<void> {
     this.#sweepAgain = true;
+    if (wait) this.#sweepWait = true;
     this.#sweeping ??= (async () => {
       try {
         while (this.#sweepAgain) {
           this.#sweepAgain = false;
-          await this.#sweepLocked(wait);
+          const waitNow = this.#sweepWait;
+          this.#sweepWait = false;
+          await this.#sweepLocked(waitNow);
         }
       } finally {
         this.#sweeping = undefined;
