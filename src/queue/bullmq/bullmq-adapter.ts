@@ -76,7 +76,9 @@ export interface BullMQQueueAdapterOptions {
   /**
    * How often the worker looks for deliveries whose lock expired, in milliseconds (BullMQ's
    * `stalledInterval`): such a task is delivered again between one and two intervals after its
-   * lock expired. Minimum: 1. @defaultValue 30000
+   * lock expired. The check is shared by the queue's workers (the first to run it sets when the
+   * next may run), so give every worker of a queue the same value. Minimum: 1.
+   * @defaultValue 30000
    */
   stalledIntervalMs?: number | undefined;
 }
@@ -131,7 +133,9 @@ const RELEASE_LOCK = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis
  * the job active with the updated task; its lock expires, BullMQ delivers it again, and the
  * adapter, seeing the task's `notBefore` still ahead, moves it to the delayed set until then
  * without calling the handler. So the retry is counted once and its delay honoured, only later
- * (by the lock's expiry) and with one more stall and delivery counted.
+ * (by the lock's expiry) and with one more stall and delivery counted. If `moveToDelayed` fails
+ * instead (the process lives on), BullMQ runs the job again after `handlerErrorDelayMs`, with the
+ * same outcome.
  *
  * **Durability.** Tasks live in Redis: they survive a Redis restart only with persistence (AOF,
  * `appendonly yes`; `appendfsync always` loses nothing, `everysec` up to a second; RDB snapshots
