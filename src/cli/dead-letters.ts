@@ -12,10 +12,13 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { DeadLetter } from '../index.js';
+import type { DeadLetter, QueueAdapter } from '../index.js';
 import type { Io } from './io.js';
 import { count } from './progress.js';
+import { openQueue, parseQueueChoice } from './queue-target.js';
+import { redactingIo, redactUrl } from './redact.js';
 import { DEAD_LETTERS_FILE } from './run-state.js';
+import { UsageError } from './settings-error.js';
 import { writeFileAtomic } from './state-file.js';
 
 /** The usage text of `canvas-sync dead-letters`. */
@@ -24,10 +27,13 @@ export const DEAD_LETTERS_USAGE = `Usage: canvas-sync dead-letters [options]
 Lists the dead letters of the last run into an output directory: the tasks that ran out of
 attempts or failed for good, with the reason, the error code, the attempts and safe details.
 
-  --out DIR    the output directory of the runs (default: out)
-  --json       one JSON object per line, as stored, instead of a table
-  --replay     mark them all: the next canvas-sync sync fetches each of them again
-  --help       this text
+  --out DIR          the output directory of the runs (default: out)
+  --json             one JSON object per line, as stored, instead of a table
+  --replay           mark them all: the next canvas-sync sync fetches each of them again
+  --queue URL        a fleet's dead letters, on its broker (redis://, amqp://, sqs://): with
+                     --replay, they go back to the queue at once, for the workers to fetch
+  --queue-name NAME  the queue on Redis or RabbitMQ (default: canvas-sync)
+  --help             this text
 
 Exit codes: 0 listed (or none), 1 failed, 2 usage.
 `;
@@ -87,8 +93,16 @@ function row(line: DeadLetterLine): string {
 }
 
 /** Runs `canvas-sync dead-letters`; resolves to the exit code. */
-export async function runDeadLetters(args: string[], io: Io): Promise<number> {
-  let flags: { out: string; json: boolean; replay: boolean; help: boolean };
+export async function runDeadLetters(args: string[], given: Io): Promise<number> {
+  const io = redactingIo(given, args);
+  let flags: {
+    out: string;
+    json: boolean;
+    replay: boolean;
+    help: boolean;
+    queue?: string | undefined;
+    'queue-name'?: string | undefined;
+  };
   try {
     flags = parseArgs({
       args,
@@ -99,8 +113,13 @@ export async function runDeadLetters(args: string[], io: Io): Promise<number> {
         json: { type: 'boolean', default: false },
         replay: { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
+        queue: { type: 'string' },
+        'queue-name': { type: 'string' },
       },
     }).values;
+    if (flags['queue-name'] !== undefined && flags.queue === undefined) {
+      throw new Error('--queue-name: only with --queue');
+    }
   } catch (error) {
     io.stderr.write(`${(error as Error).message}\nSee --help for usage.\n`);
     return 2;
@@ -109,6 +128,7 @@ export async function runDeadLetters(args: string[], io: Io): Promise<number> {
     io.stdout.write(DEAD_LETTERS_USAGE);
     return 0;
   }
+  if (flags.queue !== undefined) return fromBroker(flags.queue, flags['queue-name'], flags, io);
   const dir = resolve(flags.out);
   try {
     const { lines, damaged } = await readDeadLetters(dir);
@@ -145,5 +165,50 @@ export async function runDeadLetters(args: string[], io: Io): Promise<number> {
   } catch (error) {
     io.stderr.write(`dead-letters failed: ${(error as Error).message}\n`);
     return 1;
+  }
+}
+
+/** Lists (and with `replay`, moves back to the queue) the dead letters on a fleet's broker. */
+async function fromBroker(
+  url: string,
+  name: string | undefined,
+  flags: { json: boolean; replay: boolean },
+  io: Io,
+): Promise<number> {
+  let queue: QueueAdapter | undefined;
+  try {
+    const choice = parseQueueChoice(url, name);
+    queue = await openQueue(choice);
+    if (queue.deadLetters === undefined)
+      throw new Error('this broker adapter lists no dead letters');
+    const letters = await queue.deadLetters();
+    const lines: DeadLetterLine[] = letters.map((record, index) => ({
+      key: record.task?.key ?? `raw:${index}`,
+      record,
+    }));
+    if (flags.json) {
+      for (const line of lines) io.stdout.write(`${JSON.stringify(line)}\n`);
+    } else if (lines.length === 0) {
+      io.stdout.write(`No dead letters on ${redactUrl(url)}.\n`);
+    } else {
+      io.stdout.write(`${lines.map(row).join('\n\n')}\n\n${count(lines.length)} dead letters\n`);
+    }
+    if (flags.replay && lines.length > 0) {
+      if (queue.replayDeadLetters === undefined) {
+        throw new Error('this broker adapter cannot replay dead letters');
+      }
+      const moved = await queue.replayDeadLetters();
+      io.stderr.write(`${count(moved)} moved back to the queue: the workers fetch them again\n`);
+    }
+    return 0;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr.write(`${error.message}\nSee --help for usage.\n`);
+      return 2;
+    }
+    io.stderr.write(`dead-letters failed: ${(error as Error).message}\n`);
+    return 1;
+  } finally {
+    await queue?.close();
   }
 }

@@ -4,9 +4,7 @@
  * only when its URL is given, with a clear message when it is not installed.
  */
 import type { QueueAdapter } from '../index.js';
-import type { Io } from './io.js';
 import { redactUrl } from './redact.js';
-import type { Settings } from './settings.js';
 import { UsageError } from './settings-error.js';
 
 /** The brokers `--queue` can name. */
@@ -20,10 +18,6 @@ export interface QueueChoice {
   /** The queue's name (`--queue-name`); SQS takes it from the URL. */
   readonly name: string;
 }
-
-// TODO(lead): typed imports once the adapters land.
-const RABBITMQ_MODULE: string = '../queue/rabbitmq/index.js';
-const SQS_MODULE: string = '../queue/sqs/index.js';
 
 /** The default `--queue-name`. */
 export const DEFAULT_QUEUE_NAME = 'canvas-sync';
@@ -112,12 +106,13 @@ export async function openQueue(
         name: choice.name,
         url: choice.url,
         ...(leaseMs === undefined ? {} : { lockDurationMs: leaseMs }),
+        ...(onNotice === undefined ? {} : { onError: (error) => onNotice(messageOf(error)) }),
       });
     }
     case 'rabbitmq': {
       const { RabbitMQQueueAdapter } = await load(
         choice,
-        () => import(RABBITMQ_MODULE) as Promise<any>,
+        () => import('../queue/rabbitmq/index.js'),
         'amqplib',
       );
       return new RabbitMQQueueAdapter({
@@ -125,13 +120,13 @@ export async function openQueue(
         url: choice.url,
         ...(onNotice === undefined
           ? {}
-          : { onEvent: (event: unknown) => onNotice(describe(event)) }),
+          : { onEvent: (event) => onNotice(`${event.type}: ${event.message}`) }),
       });
     }
     case 'sqs': {
       const { SqsQueueAdapter, parseSqsQueueTarget } = await load(
         choice,
-        () => import(SQS_MODULE) as Promise<any>,
+        () => import('../queue/sqs/index.js'),
         '@aws-sdk/client-sqs',
       );
       const target = parseSqsQueueTarget(choice.url);
@@ -140,39 +135,15 @@ export async function openQueue(
         ...(leaseMs === undefined
           ? {}
           : { visibilityTimeoutSeconds: Math.max(1, Math.ceil(leaseMs / 1000)) }),
+        ...(onNotice === undefined
+          ? {}
+          : { onError: (error, operation) => onNotice(`${operation}: ${messageOf(error)}`) }),
       });
     }
   }
 }
 
-/** One line for an adapter's event object (its `type` and a message, never a URL's password). */
-function describe(event: unknown): string {
-  if (typeof event !== 'object' || event === null) return String(event);
-  const { type, message } = event as { type?: unknown; message?: unknown };
-  return [type, message].filter((part) => typeof part === 'string').join(': ');
-}
-
-/**
- * The broker of a fleet (`--queue`): one connection consumes (the worker's, closed with it), the
- * other enqueues and counts (the producers' and the summary's, closed last).
- */
-export interface Broker {
-  readonly consumer: QueueAdapter;
-  readonly admin: QueueAdapter;
-}
-
-/** The two connections of a fleet's broker (see {@link Broker}); notices go to stderr. */
-export async function openBroker(settings: Settings, io: Io): Promise<Broker> {
-  const choice = settings.queue as QueueChoice;
-  const options = {
-    leaseMs: settings.leaseMs,
-    onNotice: (text: string) => io.stderr.write(`queue: ${text}\n`),
-  };
-  const admin = await openQueue(choice, options);
-  try {
-    return { admin, consumer: await openQueue(choice, options) };
-  } catch (error) {
-    await admin.close();
-    throw error;
-  }
+/** An error's message, for a notice line. */
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

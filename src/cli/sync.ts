@@ -37,11 +37,11 @@ import {
 } from '../index.js';
 import { scrubDeadLetter } from '../queue/index.js';
 import { Backlog, brokerFeed, type TaskFeed } from './backlog.js';
+import { type Broker, openBroker } from './broker.js';
 import { realCanvas, simulatedCanvas, type Target } from './canvas-target.js';
 import type { Io, Output } from './io.js';
 import { enqueueEarlierWindows, plannedAsOf, producersFor, type Tally } from './planning.js';
 import { startProgress } from './progress.js';
-import { type Broker, openBroker } from './queue-target.js';
 import { redactingIo } from './redact.js';
 import { ReportRecorder } from './report.js';
 import {
