@@ -50,11 +50,13 @@ async function importRefusingOptional(
 
 describe('optional integrations', () => {
   it('are not loaded by the root entry; each subpath trips the check with its library', async () => {
-    const [root, sqlite, postgres, bullmq] = await Promise.all([
+    const [root, sqlite, postgres, bullmq, rabbitmq, sqs] = await Promise.all([
       importRefusingOptional(join(REPO, 'src/index.ts')),
       importRefusingOptional(join(REPO, 'src/sink/sqlite/index.ts')),
       importRefusingOptional(join(REPO, 'src/sink/postgres/index.ts')),
       importRefusingOptional(join(REPO, 'src/queue/bullmq/index.ts')),
+      importRefusingOptional(join(REPO, 'src/queue/rabbitmq/index.ts')),
+      importRefusingOptional(join(REPO, 'src/queue/sqs/index.ts')),
     ]);
     expect(root.output).not.toContain('OPTIONAL_LOADED');
     expect(root).toMatchObject({ code: 0, output: expect.stringContaining('IMPORTED') });
@@ -64,5 +66,9 @@ describe('optional integrations', () => {
     expect(postgres.output).toContain('OPTIONAL_LOADED pg');
     expect(bullmq.code).not.toBe(0);
     expect(bullmq.output).toMatch(/OPTIONAL_LOADED (bullmq|ioredis)/);
+    expect(rabbitmq.code).not.toBe(0);
+    expect(rabbitmq.output).toContain('OPTIONAL_LOADED amqplib');
+    expect(sqs.code).not.toBe(0);
+    expect(sqs.output).toContain('OPTIONAL_LOADED @aws-sdk/client-sqs');
   });
 });

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import * as canvasSync from '../src/index.js';
 import * as bullmq from '../src/queue/bullmq/index.js';
 import * as queue from '../src/queue/index.js';
+import * as rabbitmq from '../src/queue/rabbitmq/index.js';
+import * as sqs from '../src/queue/sqs/index.js';
 import * as postgres from '../src/sink/postgres/index.js';
 import * as sqlite from '../src/sink/sqlite/index.js';
 import * as testing from '../src/testing/index.js';
@@ -74,6 +76,8 @@ const pinned = {
     'startCanvasSimulator',
   ],
   'canvas-sync/queue/bullmq': ['BullMQQueueAdapter'],
+  'canvas-sync/queue/rabbitmq': ['RabbitMQQueueAdapter', 'RabbitMQQueueError', 'retryBucketMs'],
+  'canvas-sync/queue/sqs': ['SqsEnqueueError', 'SqsQueueAdapter', 'parseSqsQueueTarget'],
   'canvas-sync/testing/queue': ['runQueueAdapterConformance'],
   'canvas-sync/testing/sink': ['runSinkConformance'],
   'canvas-sync/sinks/sqlite': ['SqliteSink'],
@@ -84,6 +88,8 @@ const modules: Record<keyof typeof pinned, Record<string, unknown>> = {
   'canvas-sync': canvasSync,
   'canvas-sync/queue': queue,
   'canvas-sync/queue/bullmq': bullmq,
+  'canvas-sync/queue/rabbitmq': rabbitmq,
+  'canvas-sync/queue/sqs': sqs,
   'canvas-sync/testing': testing,
   'canvas-sync/testing/queue': queueTesting,
   'canvas-sync/testing/sink': sinkTesting,
