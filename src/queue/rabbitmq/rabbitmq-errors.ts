@@ -31,6 +31,7 @@ export type RabbitMQQueueErrorCode =
  * @category Pipeline
  */
 export class RabbitMQQueueError extends Error {
+  /** The class's name, for logs and serialized errors. */
   override readonly name = 'RabbitMQQueueError';
   /** What went wrong, see {@link RabbitMQQueueErrorCode}. */
   readonly code: RabbitMQQueueErrorCode;
@@ -63,14 +64,53 @@ export class RabbitMQQueueError extends Error {
  * @category Pipeline
  */
 export type RabbitMQQueueEvent =
-  | { type: 'disconnected'; message: string }
-  | { type: 'reconnecting'; attempt: number; delayMs: number; message: string }
-  | { type: 'reconnected'; attempts: number; message: string }
-  | { type: 'ack-timeout'; tasks: number; message: string }
-  | { type: 'channel-closed'; which: 'consumer' | 'publisher'; message: string }
   | {
+      /** The connection dropped. */
+      type: 'disconnected';
+      /** A one-line description, never the URL. */
+      message: string;
+    }
+  | {
+      /** A connection attempt failed. */
+      type: 'reconnecting';
+      /** The attempts that failed so far. */
+      attempt: number;
+      /** The wait before the next attempt, in milliseconds. */
+      delayMs: number;
+      /** A one-line description, never the URL. */
+      message: string;
+    }
+  | {
+      /** Connected again. */
+      type: 'reconnected';
+      /** The attempts that failed before this one. */
+      attempts: number;
+      /** A one-line description, never the URL. */
+      message: string;
+    }
+  | {
+      /** The broker closed the consumer channel for a delivery unacked past `consumer_timeout`. */
+      type: 'ack-timeout';
+      /** The handlers that were running on that channel. */
+      tasks: number;
+      /** A one-line description, never the URL. */
+      message: string;
+    }
+  | {
+      /** Another channel was closed by the broker, and reopened. */
+      type: 'channel-closed';
+      /** Which channel. */
+      which: 'consumer' | 'publisher';
+      /** A one-line description, never the URL. */
+      message: string;
+    }
+  | {
+      /** A handler finished after the channel of its delivery closed. */
       type: 'stale-delivery';
+      /** The task's key. */
       key: string;
+      /** The dropped result. */
       result: 'ack' | 'retry' | 'dead-letter';
+      /** A one-line description, never the URL. */
       message: string;
     };

@@ -154,6 +154,7 @@ const DEAD_LETTER_ATTRIBUTE = 'CanvasSyncDeadLetter';
  * @category Errors
  */
 export class SqsEnqueueError extends Error {
+  /** The class's name, for logs and serialized errors. */
   override readonly name = 'SqsEnqueueError';
   /** How many tasks of the call were not sent. */
   readonly failed: number;
