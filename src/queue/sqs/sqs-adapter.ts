@@ -323,8 +323,8 @@ export class SqsQueueAdapter implements QueueAdapter {
   /**
    * Creates both queues if they are missing (named after the last segment of their URLs, in the
    * client's region) and sets the main queue's redrive policy to the dead-letter queue, with
-   * `maxReceiveCount`. Opt-in, for tests and first runs (the command line never calls it); in production the
-   * queues are usually made by infrastructure code. The queue URLs of the options must be the
+   * `maxReceiveCount`. Opt-in, for tests and first runs (the command line never calls it); in
+   * production the queues are usually made by infrastructure code. The queue URLs of the options must be the
    * ones SQS gives the created queues.
    *
    * @param options - `maxReceiveCount`: deliveries before SQS moves a message to the
