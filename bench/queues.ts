@@ -8,12 +8,18 @@
  * adapter works on a fresh queue. Columns: the enqueue rate, the consume rate (from `consume()`
  * to the last handler call), and the rate through (tasks over both phases).
  *
- * Adapters are a list of `{ name, needs, make }`: `make` returns a fresh, empty adapter, or
- * `undefined` when its broker is not configured (the row then says "skipped"). A broker is
- * added with one entry (see the end of {@link ADAPTERS}).
- */
+ * Adapters are a list of `{ name, needs, make, dispose }`: `make` returns a fresh, empty adapter,
+ * or `undefined` when its broker is not configured (the row then says "skipped"); `dispose`
+ * removes what the run left in the broker once the adapter is closed. The entries: the
+ * in-process `MemoryQueueAdapter`; BullMQ on `CANVAS_SYNC_REDIS_URL` (the queue obliterated
+ * after); RabbitMQ on `CANVAS_SYNC_AMQP_URL` (`<name>` and `<name>.dead` deleted after); SQS on
+ * fauxqs, an emulator this benchmark starts in process on 127.0.0.1 for each run (queues created
+ * with `ensureQueues`, deleted, then the server stopped), so it is never skipped. fauxqs shares
+ * this process's event loop and has no network latency: its row is not a measure of Amazon SQS.
+ * A broker is added with one entry in {@link ADAPTERS}. */
 import { randomUUID } from 'node:crypto';
 import { createTask, MemoryQueueAdapter, type QueueAdapter, type SyncTask } from '../src/index.js';
+import type { FauxqsServer } from '../test/queue/support/fauxqs-server.js';
 import { formatTable } from './table.js';
 
 const TASKS = 10_000;
@@ -51,6 +57,12 @@ function env(name: string): string | undefined {
 
 const bullmqNames = new WeakMap<QueueAdapter, string>();
 
+/** The fauxqs server (started in process on 127.0.0.1 by `make`) and queues of an SQS run. */
+const sqsRuns = new WeakMap<
+  QueueAdapter,
+  { server: FauxqsServer; queueUrl: string; deadLetterQueueUrl: string }
+>();
+
 const ADAPTERS: readonly BenchAdapter[] = [
   { name: 'MemoryQueueAdapter', make: async () => new MemoryQueueAdapter() },
   {
@@ -75,18 +87,63 @@ const ADAPTERS: readonly BenchAdapter[] = [
       await cleaner.close();
     },
   },
-  // RabbitMQ and SQS, once their adapters exist, one entry each, e.g.:
-  // {
-  //   name: 'RabbitMQQueueAdapter',
-  //   needs: 'CANVAS_SYNC_AMQP_URL',
-  //   make: async () => {
-  //     const url = env('CANVAS_SYNC_AMQP_URL');
-  //     if (url === undefined) return undefined;
-  //     const { RabbitMQQueueAdapter } = await import('../src/queue/rabbitmq/index.js');
-  //     return new RabbitMQQueueAdapter({ name: `cs-bench-${randomUUID()}`, url });
-  //   },
-  // },
-  // and `SqsQueueAdapter` (src/queue/sqs/index.js) against fauxqs the same way.
+  {
+    name: 'RabbitMQQueueAdapter',
+    needs: 'CANVAS_SYNC_AMQP_URL',
+    make: async () => {
+      const url = env('CANVAS_SYNC_AMQP_URL');
+      if (url === undefined) return undefined;
+      const { RabbitMQQueueAdapter } = await import('../src/queue/rabbitmq/index.js');
+      return new RabbitMQQueueAdapter({ name: `cs-bench-${randomUUID()}`, url });
+    },
+    dispose: async (adapter) => {
+      const { RabbitMQQueueAdapter } = await import('../src/queue/rabbitmq/index.js');
+      // `<name>`, `<name>.dead` (and retry queues, none here); works once the adapter is closed.
+      if (adapter instanceof RabbitMQQueueAdapter) await adapter.deleteQueues();
+    },
+  },
+  {
+    name: 'SqsQueueAdapter (fauxqs)',
+    make: async () => {
+      const { startFauxqsServer, FAUXQS_CREDENTIALS, FAUXQS_REGION } = await import(
+        '../test/queue/support/fauxqs-server.js'
+      );
+      const { SqsQueueAdapter } = await import('../src/queue/sqs/index.js');
+      const server = await startFauxqsServer();
+      const name = `cs-bench-${randomUUID()}`;
+      const queues = {
+        queueUrl: server.queueUrl(name),
+        deadLetterQueueUrl: server.queueUrl(`${name}-dead`),
+      };
+      try {
+        const adapter = new SqsQueueAdapter({
+          ...queues,
+          region: FAUXQS_REGION,
+          endpoint: server.endpoint,
+          credentials: FAUXQS_CREDENTIALS,
+        });
+        await adapter.ensureQueues();
+        sqsRuns.set(adapter, { ...queues, server });
+        return adapter;
+      } catch (error) {
+        await server.stop();
+        throw error;
+      }
+    },
+    dispose: async (adapter) => {
+      const run = sqsRuns.get(adapter);
+      if (run === undefined) return;
+      const { DeleteQueueCommand } = await import('@aws-sdk/client-sqs');
+      const client = run.server.client();
+      try {
+        await client.send(new DeleteQueueCommand({ QueueUrl: run.queueUrl }));
+        await client.send(new DeleteQueueCommand({ QueueUrl: run.deadLetterQueueUrl }));
+      } finally {
+        client.destroy();
+        await run.server.stop();
+      }
+    },
+  },
 ];
 
 interface Rates {
@@ -164,8 +221,12 @@ export async function benchQueues(): Promise<void> {
           cell(rates.through),
         ]);
       } finally {
-        await adapter.close();
-        await entry.dispose?.(adapter);
+        try {
+          await adapter.close();
+        } finally {
+          // Even when close fails: the broker's queues (and fauxqs) must not outlive the run.
+          await entry.dispose?.(adapter);
+        }
       }
     }
     if (Number.isFinite(slowest)) {
