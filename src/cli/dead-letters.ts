@@ -12,6 +12,7 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { CanvasOptionsError } from '../errors/index.js';
 import type { DeadLetter, QueueAdapter } from '../index.js';
 import type { Io } from './io.js';
 import { count } from './progress.js';
@@ -120,6 +121,14 @@ export async function runDeadLetters(args: string[], given: Io): Promise<number>
     if (flags['queue-name'] !== undefined && flags.queue === undefined) {
       throw new Error('--queue-name: only with --queue');
     }
+    if (
+      flags.queue !== undefined &&
+      args.some((arg) => arg === '--out' || arg.startsWith('--out='))
+    ) {
+      throw new Error(
+        '--out and --queue: a fleet keeps its dead letters on the broker, not in a directory',
+      );
+    }
   } catch (error) {
     io.stderr.write(`${(error as Error).message}\nSee --help for usage.\n`);
     return 2;
@@ -202,7 +211,8 @@ async function fromBroker(
     }
     return 0;
   } catch (error) {
-    if (error instanceof UsageError) {
+    // An option the broker's adapter refuses (before connecting) is a usage error too.
+    if (error instanceof UsageError || error instanceof CanvasOptionsError) {
       io.stderr.write(`${error.message}\nSee --help for usage.\n`);
       return 2;
     }

@@ -3,7 +3,9 @@
  * client libraries (bullmq, amqplib, @aws-sdk/client-sqs) are optional peers: each is loaded
  * only when its URL is given, with a clear message when it is not installed.
  */
+import { CanvasOptionsError } from '../errors/index.js';
 import type { QueueAdapter } from '../index.js';
+import { parseSqsQueueTarget } from '../queue/sqs/sqs-target.js';
 import { redactUrl } from './redact.js';
 import { UsageError } from './settings-error.js';
 
@@ -37,7 +39,8 @@ export const QUEUE_FORMS =
 
 /**
  * Reads `--queue` and `--queue-name`.
- * @throws UsageError for a URL that names no broker, or a bad name (never quoting a password).
+ * @throws UsageError for a URL that names no broker, an SQS target that is not one (checked here,
+ *   before anything is opened), or a bad name (never quoting a password).
  */
 export function parseQueueChoice(url: string, name: string | undefined): QueueChoice {
   let parsed: URL;
@@ -50,13 +53,29 @@ export function parseQueueChoice(url: string, name: string | undefined): QueueCh
   if (kind === undefined) {
     throw new UsageError(`--queue ${redactUrl(url)}: expected ${QUEUE_FORMS}`);
   }
-  if (kind === 'sqs' && name !== undefined) {
-    throw new UsageError('--queue-name: an SQS queue is named by its URL (sqs://…/ACCOUNT/QUEUE)');
+  if (kind === 'sqs') {
+    if (name !== undefined) {
+      throw new UsageError(
+        '--queue-name: an SQS queue is named by its URL (sqs://…/ACCOUNT/QUEUE)',
+      );
+    }
+    try {
+      parseSqsQueueTarget(url);
+    } catch (error) {
+      // Its message names what is wrong, never quoting the text (which may hold a credential).
+      if (error instanceof CanvasOptionsError) throw new UsageError(`--queue: ${error.message}`);
+      throw error;
+    }
   }
   const queueName = name ?? DEFAULT_QUEUE_NAME;
   if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/.test(queueName)) {
     throw new UsageError(
       `--queue-name must be letters, digits, _ . and -, from a letter or digit, at most 100, not "${queueName}"`,
+    );
+  }
+  if (kind === 'rabbitmq' && queueName.startsWith('amq.')) {
+    throw new UsageError(
+      `--queue-name must not start with "amq." on RabbitMQ (reserved by the broker), not "${queueName}"`,
     );
   }
   return { kind, url, name: queueName };

@@ -9,6 +9,7 @@ import {
   parseEnvironment,
   parseSettings,
   type Settings,
+  type SettingsCommand,
   USAGE,
   UsageError,
 } from '../../src/cli/settings.js';
@@ -269,5 +270,312 @@ describe('parseEnvironment', () => {
       expect(error.message).not.toContain(TOKEN);
       expect(error.message).not.toContain(KEY);
     }
+  });
+});
+
+describe('parseSettings: the fleet flags', () => {
+  const PG = 'postgres://canvas:pg-pass-1@db.example.edu/warehouse';
+  const AMQP = 'amqp://canvas:hunter22-amqp@mq.example.edu:5672/prod';
+  const SQS = 'sqs://sqs.eu-west-1.amazonaws.com/123456789012/canvas-sync';
+  /** Parses a command line of `command` that writes to PostgreSQL (the fleet's usual output). */
+  const fleet = (command: SettingsCommand, args: string[]) =>
+    parseSettings([...args, '--db', PG], false, command);
+  const refusal = (command: SettingsCommand, args: string[]) =>
+    usageError(() => parseSettings(args, false, command)).message;
+
+  it('reads each --queue form: the broker kind, the URL as given, and the queue name', () => {
+    const forms: [string, string][] = [
+      ['redis://127.0.0.1:6379', 'bullmq'],
+      ['rediss://:redis-pass@cache.example.edu:6380/2', 'bullmq'],
+      [AMQP, 'rabbitmq'],
+      ['amqps://mq.example.edu/vhost', 'rabbitmq'],
+    ];
+    for (const command of ['sync', 'plan', 'worker'] as const) {
+      for (const [url, kind] of forms) {
+        expect(fleet(command, ['--queue', url])?.queue, `${command} ${url}`).toEqual({
+          kind,
+          url,
+          name: 'canvas-sync',
+        });
+        expect(fleet(command, [`--queue=${url}`, '--queue-name', 'jobs_2026.v2'])?.queue).toEqual({
+          kind,
+          url,
+          name: 'jobs_2026.v2',
+        });
+      }
+      const sqs = fleet(command, ['--queue', SQS])?.queue;
+      expect(sqs).toMatchObject({ kind: 'sqs', url: SQS });
+      const local = `sqs://localhost/000000000000/jobs?region=us-east-1&endpoint=http://127.0.0.1:4566&dlq=jobs_dlq`;
+      expect(fleet(command, ['--queue', local])?.queue).toMatchObject({ kind: 'sqs', url: local });
+    }
+    // Without --queue, the in-process queue, and no fleet flag set.
+    expect(parseSettings([], false)).toMatchObject({
+      queue: undefined,
+      leaseMs: undefined,
+      singleHost: false,
+    });
+  });
+
+  it('reads --lease-ms (sync, worker) from 1000 to 43200000 ms, unset by default', () => {
+    for (const command of ['sync', 'worker'] as const) {
+      const queue = ['--queue', 'redis://127.0.0.1:6379'];
+      expect(fleet(command, queue)?.leaseMs).toBeUndefined();
+      expect(fleet(command, [...queue, '--lease-ms', '1000'])?.leaseMs).toBe(1_000);
+      expect(fleet(command, [...queue, '--lease-ms=43200000'])?.leaseMs).toBe(43_200_000);
+      for (const bad of ['999', '43200001', '1.5', '30s', '-1000']) {
+        expect(usageError(() => fleet(command, [...queue, `--lease-ms=${bad}`])).message).toBe(
+          `--lease-ms must be an integer from 1000 to 43200000, not "${bad}"`,
+        );
+      }
+    }
+  });
+
+  it('allows the SQLite output with --queue only with --single-host, and change logs never', () => {
+    const out = ['--out', '/srv/out'];
+    for (const command of ['sync', 'plan', 'worker'] as const) {
+      const settings = parseSettings(['--queue', AMQP, '--single-host', ...out], false, command);
+      expect(settings).toMatchObject({
+        singleHost: true,
+        output: { format: 'sqlite', path: '/srv/out/canvas-sync.db' },
+        queue: { kind: 'rabbitmq', url: AMQP },
+      });
+      expect(fleet(command, ['--queue', AMQP])).toMatchObject({
+        singleHost: false,
+        output: { format: 'postgres', url: PG },
+      });
+      const sqlite = refusal(command, ['--queue', AMQP, ...out]);
+      expect(sqlite).toBe(
+        '--queue with the SQLite output: workers on other machines cannot reach the file; write ' +
+          'to --db postgres://…, or add --single-host if every process runs on this machine and ' +
+          'shares --out',
+      );
+      expect(refusal(command, ['--queue', AMQP, '--format', 'sqlite', ...out])).toBe(sqlite);
+      const jsonl =
+        '--format jsonl and --queue: change logs are written by one process; a fleet writes to ' +
+        '--db postgres://… (or SQLite with --single-host)';
+      expect(refusal(command, ['--queue', AMQP, '--format', 'jsonl', ...out])).toBe(jsonl);
+      expect(refusal(command, ['--queue', AMQP, '--format=jsonl', '--single-host'])).toBe(jsonl);
+    }
+    // The in-process queue writes change logs as before.
+    expect(parseSettings(['--format', 'jsonl', ...out], false)?.output).toEqual({
+      format: 'jsonl',
+      dir: '/srv/out',
+    });
+  });
+
+  it('refuses --queue-name, --lease-ms and --single-host without --queue (sync)', () => {
+    expect(refusal('sync', ['--queue-name', 'jobs'])).toBe('--queue-name: only with --queue');
+    expect(refusal('sync', ['--lease-ms', '5000'])).toBe('--lease-ms: only with --queue');
+    expect(refusal('sync', ['--lease-ms', 'soon'])).toBe('--lease-ms: only with --queue');
+    expect(refusal('sync', ['--single-host'])).toBe('--single-host: only with --queue');
+  });
+
+  it('requires --queue of plan and worker', () => {
+    for (const command of ['plan', 'worker'] as const) {
+      const message = `--queue is required: canvas-sync ${command} works on a broker, redis://host:6379 (BullMQ), amqp://user:password@host:5672/vhost (RabbitMQ) or sqs://sqs.REGION.amazonaws.com/ACCOUNT/QUEUE (Amazon SQS)`;
+      expect(refusal(command, [])).toBe(message);
+      expect(refusal(command, ['--db', PG, '--queue-name', 'jobs'])).toBe(message);
+      expect(refusal(command, ['--single-host'])).toBe(message);
+      expect(parseSettings(['--help'], false, command)).toBeUndefined();
+    }
+  });
+
+  it('reads --exit-when-idle, --idle-ms (100 to 3600000, default 2000) and --verbose of worker', () => {
+    const queue = ['--queue', 'redis://127.0.0.1:6379'];
+    expect(fleet('worker', queue)).toMatchObject({
+      exitWhenIdle: false,
+      idleMs: 2_000,
+      verbose: false,
+    });
+    expect(fleet('worker', [...queue, '--exit-when-idle', '--verbose'])).toMatchObject({
+      exitWhenIdle: true,
+      idleMs: 2_000,
+      verbose: true,
+    });
+    const idle = (ms: string) => fleet('worker', [...queue, '--exit-when-idle', `--idle-ms=${ms}`]);
+    expect(idle('100')?.idleMs).toBe(100);
+    expect(idle('3600000')?.idleMs).toBe(3_600_000);
+    for (const bad of ['99', '3600001', '0.5', 'never', '-100']) {
+      expect(usageError(() => idle(bad)).message).toBe(
+        `--idle-ms must be an integer from 100 to 3600000, not "${bad}"`,
+      );
+    }
+    expect(usageError(() => fleet('worker', [...queue, '--idle-ms', '500'])).message).toBe(
+      '--idle-ms: only with --exit-when-idle',
+    );
+    // The rest of a worker's flags: its concurrency, --single-host, the Canvas base URL.
+    expect(
+      parseSettings(
+        [...queue, '--concurrency', '4', '--single-host', '--base-url', 'https://c.example.edu'],
+        false,
+        'worker',
+      ),
+    ).toMatchObject({
+      concurrency: 4,
+      singleHost: true,
+      canvas: { baseUrl: 'https://c.example.edu' },
+    });
+  });
+
+  it('reads the flags of plan: the Canvas, --full, the broker and the output', () => {
+    const settings = parseSettings(
+      [
+        '--queue',
+        AMQP,
+        '--queue-name',
+        'term-2026',
+        '--account-id',
+        '3',
+        '--term-id=9',
+        '--full',
+        '--db',
+        PG,
+        '--db-schema',
+        'fleet',
+      ],
+      false,
+      'plan',
+    );
+    expect(settings).toMatchObject({
+      queue: { kind: 'rabbitmq', url: AMQP, name: 'term-2026' },
+      canvas: { accountId: '3', termId: '9' },
+      full: true,
+      output: { format: 'postgres', url: PG, schema: 'fleet' },
+      leaseMs: undefined,
+      exitWhenIdle: false,
+      verbose: false,
+    });
+  });
+
+  it("refuses each flag a command does not take, and the simulator's in plan and worker", () => {
+    const queue = ['--queue', 'redis://127.0.0.1:6379', '--db', PG];
+    const notFor: Record<SettingsCommand, string[][]> = {
+      sync: [['--exit-when-idle'], ['--idle-ms', '500'], ['--verbose']],
+      plan: [
+        ['--concurrency', '4'],
+        ['--progress-ms', '500'],
+        ['--quiet'],
+        ['--report', 'run.json'],
+        ['--lease-ms', '5000'],
+        ['--exit-when-idle'],
+        ['--idle-ms=500'],
+        ['--verbose'],
+      ],
+      worker: [
+        ['--full'],
+        ['--progress-ms', '500'],
+        ['--quiet'],
+        ['--report=run.html'],
+        ['--account-id', '1'],
+        ['--term-id', '2'],
+      ],
+    };
+    for (const [command, cases] of Object.entries(notFor) as [SettingsCommand, string[][]][]) {
+      for (const flag of cases) {
+        const name = (flag[0] ?? '').replace(/=.*/, '');
+        expect(refusal(command, [...queue, ...flag]), `${command} ${flag[0]}`).toBe(
+          `${name}: not a flag of canvas-sync ${command}`,
+        );
+      }
+    }
+    for (const command of ['plan', 'worker'] as const) {
+      for (const flag of [['--simulate'], ['--courses', '2'], ['--students=20'], ['--seed', '3']]) {
+        const name = (flag[0] ?? '').replace(/=.*/, '');
+        expect(refusal(command, [...queue, ...flag]), `${command} ${flag[0]}`).toBe(
+          `${name}: not with canvas-sync ${command}, whose processes must all reach one Canvas: start \`canvas-sync simulator\` and give its CANVAS_ variables to every process`,
+        );
+      }
+      // Refused before --queue is missed: the simulator is the mistake to name.
+      expect(refusal(command, ['--faults'])).toMatch(/^--faults: not with canvas-sync/);
+    }
+  });
+
+  it('refuses a --queue that names no broker, a bad --queue-name, and --queue-name for SQS', () => {
+    expect(refusal('sync', ['--queue', 'localhost:6379', '--db', PG])).toBe(
+      '--queue localhost:6379: expected redis://host:6379 (BullMQ), amqp://user:password@host:5672/vhost (RabbitMQ) or sqs://sqs.REGION.amazonaws.com/ACCOUNT/QUEUE (Amazon SQS)',
+    );
+    expect(refusal('worker', ['--queue', 'not a url'])).toBe(
+      '--queue must be a URL: redis://host:6379 (BullMQ), amqp://user:password@host:5672/vhost (RabbitMQ) or sqs://sqs.REGION.amazonaws.com/ACCOUNT/QUEUE (Amazon SQS)',
+    );
+    expect(refusal('plan', ['--queue', 'https://mq.example.edu/', '--db', PG])).toMatch(
+      /^--queue https:\/\/mq\.example\.edu\/: expected redis:\/\//,
+    );
+    for (const name of ['a b', '.hidden', '-x', 'q:1', 'x'.repeat(101)]) {
+      expect(refusal('sync', ['--queue', AMQP, `--queue-name=${name}`, '--db', PG])).toBe(
+        `--queue-name must be letters, digits, _ . and -, from a letter or digit, at most 100, not "${name}"`,
+      );
+    }
+    expect(
+      fleet('sync', ['--queue', AMQP, '--queue-name', 'x'.repeat(100)])?.queue?.name,
+    ).toHaveLength(100);
+    // RabbitMQ reserves the names from amq.; Redis does not.
+    expect(refusal('plan', ['--queue', AMQP, '--queue-name', 'amq.jobs', '--db', PG])).toBe(
+      '--queue-name must not start with "amq." on RabbitMQ (reserved by the broker), not "amq.jobs"',
+    );
+    const redis = ['--queue', 'redis://127.0.0.1:6379', '--queue-name', 'amq.jobs'];
+    expect(fleet('plan', redis)?.queue?.name).toBe('amq.jobs');
+    expect(refusal('worker', ['--queue', SQS, '--queue-name', 'jobs', '--db', PG])).toBe(
+      '--queue-name: an SQS queue is named by its URL (sqs://…/ACCOUNT/QUEUE)',
+    );
+  });
+
+  it('refuses a malformed SQS target at once, with what is wrong', () => {
+    const cases: [string, RegExp][] = [
+      [
+        'sqs://sqs.us-east-1.amazonaws.com/123456789012',
+        /path: Expected \/<account-id>\/<queue-name>/,
+      ],
+      ['sqs://sqs.us-east-1.amazonaws.com/12345/q', /account-id: Expected 12 digits/],
+      ['sqs://sqs.us-east-1.amazonaws.com/123456789012/q.fifo', /FIFO/],
+      ['sqs://localhost:4566/000000000000/q', /region: Required/],
+      ['sqs://sqs.us-east-1.amazonaws.com/123456789012/q?endpoint=ftp://x', /endpoint/],
+      ['sqs://sqs.us-east-1.amazonaws.com/123456789012/q?dlq=q', /differ/],
+      ['sqs://sqs.us-east-1.amazonaws.com/123456789012/q?queue=x', /Unknown parameter/],
+    ];
+    for (const command of ['sync', 'plan', 'worker'] as const) {
+      for (const [url, message] of cases) {
+        const text = refusal(command, ['--queue', url, '--db', PG]);
+        expect(text, url).toMatch(/^--queue: Invalid SQS queue target: /);
+        expect(text, url).toMatch(message);
+      }
+    }
+  });
+
+  it('never quotes a password of --queue (or --db) in an error', () => {
+    const secrets = ['hunter22-amqp', 'redis-pass', 's3cr3t-aws', 'pg-pass-1'];
+    const amqp = ['--queue', AMQP];
+    const refusals: [SettingsCommand, string[]][] = [
+      ['sync', [...amqp, '--out', '/srv/out']],
+      ['plan', [...amqp, '--format', 'jsonl']],
+      ['worker', [...amqp, '--queue-name', 'bad name', '--db', PG]],
+      ['worker', [...amqp, '--lease-ms', '1', '--db', PG]],
+      ['worker', [...amqp, '--idle-ms', '500', '--db', PG]],
+      ['plan', [...amqp, '--verbose', '--db', PG]],
+      ['sync', ['--queue', 'http://canvas:hunter22-amqp@mq.example.edu/', '--db', PG]],
+      ['sync', ['--queue', 'amqp://canvas:hunter22-amqp@mq.example.edu:notaport/', '--db', PG]],
+      ['sync', ['--queue', 'rediss://:redis-pass@cache.example.edu', '--db', PG, '--format=x']],
+      [
+        'sync',
+        ['--queue', 'rediss://:redis-pass@cache.example.edu', '--db', 'mysql://u:pg-pass-1@h/d'],
+      ],
+      [
+        'worker',
+        [
+          '--queue',
+          'sqs://AKIAEXAMPLE:s3cr3t-aws@sqs.us-east-1.amazonaws.com/123456789012/q',
+          '--db',
+          PG,
+        ],
+      ],
+      ['worker', [...amqp, '--unknown-flag']],
+      ['worker', [...amqp, 'positional']],
+    ];
+    for (const [command, args] of refusals) {
+      const message = refusal(command, args);
+      for (const secret of secrets) expect(message, args.join(' ')).not.toContain(secret);
+    }
+    expect(refusal('sync', ['--queue', 'http://canvas:hunter22-amqp@mq.example.edu/'])).toMatch(
+      /^--queue http:\/\/canvas:\*\*\*@mq\.example\.edu\/: expected /,
+    );
   });
 });
