@@ -85,8 +85,10 @@ export function parseQueueChoice(url: string, name: string | undefined): QueueCh
 export interface OpenQueueOptions {
   /**
    * How long a delivery is held before the broker gives it to another worker if this one dies
-   * (BullMQ's lock, SQS's visibility timeout), in ms; the adapter's default when `undefined`.
-   * RabbitMQ redelivers when the connection drops, whatever this says.
+   * (SQS's visibility timeout; BullMQ's lock, and how often its workers look for expired locks:
+   * a live worker takes a dead one's task one to two leases after its lock expired), in ms; the
+   * adapter's default when `undefined`. RabbitMQ redelivers when the connection drops, whatever
+   * this says.
    */
   readonly leaseMs?: number | undefined;
   /** Told of an adapter's own events worth a log line (reconnecting, an ack timeout …). */
@@ -124,7 +126,9 @@ export async function openQueue(
       return new BullMQQueueAdapter({
         name: choice.name,
         url: choice.url,
-        ...(leaseMs === undefined ? {} : { lockDurationMs: leaseMs }),
+        // BullMQ's check for expired locks runs every stalledIntervalMs (30 s by default): with
+        // the lock alone, a dead worker's tasks would wait for it, up to two intervals.
+        ...(leaseMs === undefined ? {} : { lockDurationMs: leaseMs, stalledIntervalMs: leaseMs }),
         ...(onNotice === undefined ? {} : { onError: (error) => onNotice(messageOf(error)) }),
       });
     }
