@@ -11,6 +11,7 @@ import { CanvasOptionsError } from '../../src/errors/index.js';
 import {
   RabbitMQQueueAdapter,
   type RabbitMQQueueAdapterOptions,
+  RabbitMQQueueError,
   type RabbitMQQueueEvent,
   retryBucketMs,
 } from '../../src/queue/rabbitmq/index.js';
@@ -141,6 +142,40 @@ describe.skipIf(url === undefined)(
     };
 
     runQueueAdapterConformance('rabbitmq', async () => tracked());
+
+    it('fails at once, without the password, when the broker refuses the login or the virtual host', async () => {
+      const wrongPassword = new URL(url ?? '');
+      wrongPassword.password = 'not-the-password-8d1f';
+      const noVhost = new URL(url ?? '');
+      noVhost.pathname = `/no-such-vhost-${randomUUID()}`;
+      for (const [target, pattern] of [
+        [wrongPassword, /refused the login/],
+        [noVhost, /virtual host/],
+      ] as const) {
+        const events: RabbitMQQueueEvent[] = [];
+        // An outage would wait 10 minutes before AMQP_UNAVAILABLE: a refusal is not one.
+        const adapter = new RabbitMQQueueAdapter({
+          name: `cs-test-${randomUUID()}`,
+          url: target.href,
+          unavailableTimeoutMs: 600_000,
+          onEvent: (event) => events.push(event),
+        });
+        try {
+          const error = await adapter.enqueue(tasks(1)).catch((caught: unknown) => caught);
+          expect(error).toBeInstanceOf(RabbitMQQueueError);
+          expect(error).toMatchObject({
+            code: 'AMQP_ACCESS_REFUSED',
+            message: expect.stringMatching(pattern),
+          });
+          expect(String((error as Error).message)).not.toContain('not-the-password-8d1f');
+          // Every later operation gets the same refusal; nothing was retried.
+          await expect(adapter.stats()).rejects.toMatchObject({ code: 'AMQP_ACCESS_REFUSED' });
+          expect(events.filter((event) => event.type === 'reconnecting')).toEqual([]);
+        } finally {
+          await adapter.close();
+        }
+      }
+    });
 
     it('resolves enqueue once the broker holds every message', async () => {
       const adapter = tracked();

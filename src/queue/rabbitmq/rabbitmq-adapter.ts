@@ -162,7 +162,9 @@ interface Outgoing {
  *   `reconnectMaxDelayMs`), asserts its queues again and resumes consuming. Nothing unacked is
  *   lost (the broker delivers it again); a handler whose delivery's channel died never acks on
  *   the new one. Operations during the outage wait for the reconnect up to
- *   `unavailableTimeoutMs`, then reject with `AMQP_UNAVAILABLE`.
+ *   `unavailableTimeoutMs`, then reject with `AMQP_UNAVAILABLE`. A first connection the broker
+ *   refuses (a wrong password, an unknown virtual host) is not retried: every operation rejects
+ *   at once with `AMQP_ACCESS_REFUSED`.
  * - **Delivery count:** `attempt` counts the retries, plus one when RabbitMQ flags the message
  *   as redelivered (classic queues do not count redeliveries, so several redeliveries count as
  *   one).
@@ -588,6 +590,12 @@ export class RabbitMQQueueAdapter implements QueueAdapter {
           return;
         }
         if (model !== undefined) await model.close().catch(() => undefined);
+        const refused = this.#connectedOnce ? undefined : refusalOf(error);
+        if (refused !== undefined) {
+          this.#fatal = new RabbitMQQueueError('AMQP_ACCESS_REFUSED', refused);
+          for (const wake of this.#modelWaiters) wake();
+          return;
+        }
         attempt++;
         const base = Math.min(this.#maxDelayMs, this.#minDelayMs * 2 ** Math.min(attempt - 1, 30));
         const delayMs = Math.round(base * (0.8 + Math.random() * 0.2));
@@ -1101,6 +1109,22 @@ function isDeadLetter(value: unknown): value is DeadLetter {
 function messageOf(error: unknown): string {
   if (error instanceof Error) return error.message;
   return String(error);
+}
+
+/**
+ * What the broker's refusal of a connection says, if `error` is one: a login refused
+ * (`ACCESS_REFUSED`), or the connection closed while opening it (a virtual host that does not
+ * exist or is not the user's). Never holds the URL: amqplib's messages do not quote it.
+ */
+function refusalOf(error: unknown): string | undefined {
+  const message = messageOf(error);
+  if (/ACCESS.REFUSED/.test(message)) {
+    return `RabbitMQ refused the login (check the user and password of the URL): ${message}`;
+  }
+  if (/Expected ConnectionOpenOk; got <ConnectionClose/.test(message)) {
+    return 'RabbitMQ closed the connection while opening it: the virtual host of the URL does not exist, or its user may not use it';
+  }
+  return undefined;
 }
 
 function publishError(error: unknown): RabbitMQQueueError {

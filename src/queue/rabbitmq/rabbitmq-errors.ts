@@ -11,7 +11,10 @@
  *   within its `consumer_timeout`; the adapter reopened the channel and the broker delivers the
  *   task again (given to `onHandlerError`, once per task that was in flight on that channel);
  * - `AMQP_UNAVAILABLE`: no connection to RabbitMQ within `unavailableTimeoutMs` (an outage, a
- *   wrong URL), or the connection passed in closed (the adapter cannot reopen it);
+ *   wrong host or port), or the connection passed in closed (the adapter cannot reopen it);
+ * - `AMQP_ACCESS_REFUSED`: the broker refused the adapter's first connection (a wrong user or
+ *   password, a virtual host that does not exist or that the user may not use): at once, not
+ *   retried, since waiting would not fix it;
  * - `AMQP_PUBLISH_NACKED`: the broker refused (nacked) a published message;
  * - `AMQP_CHANNEL_CLOSED`: the channel closed before the broker confirmed every message of an
  *   `enqueue` (some may be enqueued: enqueueing again is safe, a duplicate is harmless);
@@ -21,6 +24,7 @@
 export type RabbitMQQueueErrorCode =
   | 'AMQP_ACK_TIMEOUT'
   | 'AMQP_UNAVAILABLE'
+  | 'AMQP_ACCESS_REFUSED'
   | 'AMQP_PUBLISH_NACKED'
   | 'AMQP_CHANNEL_CLOSED'
   | 'AMQP_CLOSED';

@@ -49,9 +49,11 @@ const PARAMETERS = new Set(['region', 'endpoint', 'dlq']);
  *   `https://sqs.<region>.amazonaws.com/<account-id>/<queue-name>` (requests go to AWS's
  *   regional endpoint, as the SDK resolves it).
  * - `region=<region>` overrides the host's region; it is required for any other host.
- * - `endpoint=<http(s) origin>` sends the requests to a local or private server (LocalStack,
- *   ElasticMQ, fauxqs on `http://127.0.0.1:4566` …): the queue URLs are then built on the
- *   endpoint, `<endpoint>/<account-id>/<queue-name>`, whatever the host of the `sqs://` text.
+ * - `endpoint=<http(s) origin>` sends the requests to a local or private server (LocalStack or
+ *   ElasticMQ on `http://127.0.0.1:4566` …): the queue URLs are then built on the endpoint,
+ *   `<endpoint>/<account-id>/<queue-name>`, whatever the host of the `sqs://` text. A server
+ *   that knows a queue only by the exact URL it gave it (fauxqs names its queues
+ *   `http://sqs.<region>.localhost:<port>/…`) needs that origin as the endpoint, resolving to it.
  *   Without it, a host other than `sqs.<region>.amazonaws.com` (a VPC endpoint, say) is used as
  *   `https://<host>`, both as the endpoint and for the queue URLs.
  * - `dlq=<queue-name>`: the dead-letter queue, in the same account. @defaultValue `<queue-name>-dead`
