@@ -12,19 +12,19 @@ import { randomUUID } from 'node:crypto';
 import { DeleteQueueCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { interceptLocalhostDns } from 'fauxqs';
 import { afterAll, beforeAll, describe, expect, it, type OnTestFinishedHandler, vi } from 'vitest';
-import { runDeadLetters } from '../../src/cli/dead-letters.js';
-import type { Io } from '../../src/cli/io.js';
 import type { DeadLetter, QueueAdapter, QueueStats } from '../../src/queue/adapter.js';
 import { BullMQQueueAdapter } from '../../src/queue/bullmq/index.js';
 import { RabbitMQQueueAdapter } from '../../src/queue/rabbitmq/index.js';
 import { parseSqsQueueTarget, SqsQueueAdapter } from '../../src/queue/sqs/index.js';
-import { createTask, type SyncTask } from '../../src/queue/task.js';
+import type { SyncTask } from '../../src/queue/task.js';
 import {
   FAUXQS_CREDENTIALS,
   FAUXQS_REGION,
   type FauxqsServer,
   startFauxqsServer,
 } from '../queue/support/fauxqs-server.js';
+import { freshTasks, until } from '../queue/support/tasks.js';
+import { runDeadLettersCommand } from './support.js';
 
 const redisUrl = process.env.CANVAS_SYNC_REDIS_URL || undefined;
 const amqpUrl = process.env.CANVAS_SYNC_AMQP_URL || undefined;
@@ -43,39 +43,11 @@ describe.runIf(process.env.CI === 'true' && (redisUrl === undefined || amqpUrl =
 /** A Canvas token, as a handler could carry into a dead letter's details by mistake. */
 const TOKEN = `7~${'Zq'.repeat(32)}`;
 
-/** Runs `canvas-sync dead-letters …args` in process. */
-async function deadLetters(args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const io: Io = {
-    env: {},
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
-    now: () => 0,
-  };
-  const code = await runDeadLetters(args, io);
-  return { code, stdout, stderr };
-}
+/** Waits for `done` (`until` of support/tasks.ts), at most 8000 ms by default. */
+const waitFor = (done: () => boolean | Promise<boolean>, what: string, timeoutMs = 8000) =>
+  until(done, what, timeoutMs);
 
-/** Polls `done` every 10 ms until it holds, failing after `timeoutMs`. */
-async function until(done: () => boolean | Promise<boolean>, what: string, timeoutMs = 8000) {
-  const deadline = performance.now() + timeoutMs;
-  while (!(await done())) {
-    if (performance.now() > deadline) throw new Error(`Timed out waiting for: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
-let sequence = 0;
-function tasks(count: number): SyncTask[] {
-  return Array.from({ length: count }, () => {
-    sequence++;
-    return createTask({
-      kind: 'course.enrollments',
-      path: `/api/v1/courses/${sequence}/enrollments`,
-    });
-  });
-}
+const tasks = (count: number): SyncTask[] => freshTasks(count);
 
 /** The adapters' API beyond the contract that these tests use. */
 type Adapter = QueueAdapter &
@@ -209,7 +181,10 @@ async function poison(fixture: Fixture, poisoned: SyncTask[], raw: unknown[] = [
     { concurrency: 2 },
   );
   const total = poisoned.length + raw.length;
-  await until(async () => (await consumer.stats()).deadLetters === total, `${total} dead letters`);
+  await waitFor(
+    async () => (await consumer.stats()).deadLetters === total,
+    `${total} dead letters`,
+  );
   await consumer.close();
 }
 
@@ -232,7 +207,7 @@ async function drain(fixture: Fixture, count: number): Promise<SyncTask[]> {
     },
     { concurrency: 1 },
   );
-  await until(() => seen.length >= count, `${count} tasks delivered`);
+  await waitFor(() => seen.length >= count, `${count} tasks delivered`);
   await consumer.close();
   return seen;
 }
@@ -251,7 +226,7 @@ function deadLetterSuite(fixture: (onTestFinished: Tracker) => Fixture): void {
     const stats = (): Promise<QueueStats> => admin.stats();
     expect(await stats()).toMatchObject({ queued: 0, deadLetters: 3 });
 
-    const listed = await deadLetters(queue.args);
+    const listed = await runDeadLettersCommand(queue.args);
     expect(listed.code, listed.stderr).toBe(0);
     expect(listed.stderr).toBe('');
     for (const task of poisoned) {
@@ -265,7 +240,7 @@ function deadLetterSuite(fixture: (onTestFinished: Tracker) => Fixture): void {
     expect(listed.stdout).toContain('access_token=[REDACTED]');
     expect(listed.stdout).toMatch(/\n\n3 dead letters\n$/);
 
-    const json = await deadLetters([...queue.args, '--json']);
+    const json = await runDeadLettersCommand([...queue.args, '--json']);
     expect(json.code, json.stderr).toBe(0);
     const lines = jsonLines(json.stdout).sort(byKey);
     expect(lines.map((line) => line.key)).toEqual(poisoned.map((task) => task.key).sort());
@@ -286,12 +261,12 @@ function deadLetterSuite(fixture: (onTestFinished: Tracker) => Fixture): void {
     // Listing takes nothing away.
     expect(await stats()).toMatchObject({ queued: 0, deadLetters: 3 });
 
-    const replay = await deadLetters([...queue.args, '--replay']);
+    const replay = await runDeadLettersCommand([...queue.args, '--replay']);
     expect(replay.code, replay.stderr).toBe(0);
     expect(replay.stdout).toMatch(/\n\n3 dead letters\n$/);
     expect(replay.stderr).toBe('3 moved back to the queue: the workers fetch them again\n');
     expect(await stats()).toMatchObject({ queued: 3, deadLetters: 0, delayed: 0 });
-    const none = await deadLetters(queue.args);
+    const none = await runDeadLettersCommand(queue.args);
     expect(none.code, none.stderr).toBe(0);
     expect(none.stderr).toBe('');
     // The URL without its password (with the password masked wherever it shows, even as the
@@ -310,7 +285,7 @@ function deadLetterSuite(fixture: (onTestFinished: Tracker) => Fixture): void {
       expect(task).toMatchObject({ kind: original?.kind, path: original?.path });
       expect(task.retries).toEqual({ failures: 0, throttles: 0 });
     }
-    await until(async () => {
+    await waitFor(async () => {
       const { queued, inFlight, deadLetters: dead } = await stats();
       return queued + inFlight + dead === 0;
     }, 'an empty queue');
@@ -324,7 +299,7 @@ function deadLetterSuite(fixture: (onTestFinished: Tracker) => Fixture): void {
     await poison(queue, [task], [{ kind: 'course.enrollments', path: 42, access_token: TOKEN }]);
     const admin = await queue.open();
 
-    const json = await deadLetters([...queue.args, '--json']);
+    const json = await runDeadLettersCommand([...queue.args, '--json']);
     expect(json.code, json.stderr).toBe(0);
     const lines = jsonLines(json.stdout);
     expect(lines).toHaveLength(2);
@@ -333,7 +308,7 @@ function deadLetterSuite(fixture: (onTestFinished: Tracker) => Fixture): void {
     expect(invalid?.record).toMatchObject({ reason: 'invalid-task', code: 'TASK_VALIDATION' });
     expect(lines.find((line) => line.key === task.key)?.record.reason).toBe('http-404');
 
-    const replay = await deadLetters([...queue.args, '--replay']);
+    const replay = await runDeadLettersCommand([...queue.args, '--replay']);
     expect(replay.code, replay.stderr).toBe(0);
     expect(replay.stdout).toContain('invalid-task (TASK_VALIDATION)\n  task      (not a task)\n');
     expect(replay.stdout).toContain(
@@ -343,7 +318,7 @@ function deadLetterSuite(fixture: (onTestFinished: Tracker) => Fixture): void {
     expect(replay.stderr).toBe('1 moved back to the queue: the workers fetch them again\n');
     for (const output of [json.stdout, replay.stdout]) expect(output).not.toContain(TOKEN);
     expect(await admin.stats()).toMatchObject({ queued: 1, deadLetters: 1 });
-    const left = jsonLines((await deadLetters([...queue.args, '--json'])).stdout);
+    const left = jsonLines((await runDeadLettersCommand([...queue.args, '--json'])).stdout);
     expect(left.map((line) => line.record.reason)).toEqual(['invalid-task']);
   });
 }
@@ -388,42 +363,45 @@ describe('canvas-sync dead-letters --queue sqs://… (fauxqs in process, 127.0.0
 
 describe('canvas-sync dead-letters --queue: usage', () => {
   it('refuses --queue-name without --queue, and a --queue that names no broker, never quoting a password', async () => {
-    const alone = await deadLetters(['--queue-name', 'jobs']);
+    const alone = await runDeadLettersCommand(['--queue-name', 'jobs']);
     expect(alone).toEqual({
       code: 2,
       stdout: '',
       stderr: '--queue-name: only with --queue\nSee --help for usage.\n',
     });
-    const http = await deadLetters(['--queue', 'http://canvas:hunter22-mq@mq.example.edu/']);
+    const http = await runDeadLettersCommand([
+      '--queue',
+      'http://canvas:hunter22-mq@mq.example.edu/',
+    ]);
     expect(http.code).toBe(2);
     expect(http.stderr).toMatch(
       /^--queue http:\/\/canvas:\*\*\*@mq\.example\.edu\/: expected redis:\/\/host:6379 \(BullMQ\)/,
     );
-    const name = await deadLetters([
+    const name = await runDeadLettersCommand([
       '--queue=amqp://canvas:hunter22-mq@mq.example.edu/',
       '--queue-name',
       'bad name',
     ]);
     expect(name.code).toBe(2);
     expect(name.stderr).toMatch(/^--queue-name must be letters, digits/);
-    const sqs = await deadLetters([
+    const sqs = await runDeadLettersCommand([
       '--queue',
       'sqs://AKIAEXAMPLE:hunter22-mq@sqs.us-east-1.amazonaws.com/123456789012/q',
     ]);
     expect(sqs.code).toBe(2);
     expect(sqs.stderr).toMatch(/^--queue: Invalid SQS queue target: credentials: /);
-    const fifo = await deadLetters([
+    const fifo = await runDeadLettersCommand([
       '--queue',
       'sqs://sqs.us-east-1.amazonaws.com/123456789012/q.fifo',
     ]);
     expect(fifo.code).toBe(2);
     expect(fifo.stderr).toMatch(/^--queue: Invalid SQS queue target: queue-name: FIFO queues/);
-    const out = await deadLetters(['--queue', 'redis://127.0.0.1:1', '--out', 'out']);
+    const out = await runDeadLettersCommand(['--queue', 'redis://127.0.0.1:1', '--out', 'out']);
     expect(out.code).toBe(2);
     expect(out.stderr).toBe(
       '--out and --queue: a fleet keeps its dead letters on the broker, not in a directory\nSee --help for usage.\n',
     );
-    const reserved = await deadLetters([
+    const reserved = await runDeadLettersCommand([
       '--queue',
       'amqp://canvas:hunter22-mq@127.0.0.1:1/',
       '--queue-name=amq.jobs',
@@ -435,7 +413,7 @@ describe('canvas-sync dead-letters --queue: usage', () => {
       expect(run.stderr).toMatch(/\nSee --help for usage\.\n$/);
       expect(run.stderr).not.toContain('hunter22-mq');
     }
-    const help = await deadLetters(['--help']);
+    const help = await runDeadLettersCommand(['--help']);
     expect(help.stdout).toContain('--queue URL');
     expect(help.stdout).toContain('--queue-name NAME');
   });

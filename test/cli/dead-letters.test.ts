@@ -6,26 +6,10 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runDeadLetters } from '../../src/cli/dead-letters.js';
-import type { Io } from '../../src/cli/io.js';
 import { startCanvasSimulator } from '../../src/testing/index.js';
-import { canvasEnv, recordCounts, runExample, tempDirs } from './support.js';
+import { canvasEnv, recordCounts, runDeadLettersCommand, runExample, tempDirs } from './support.js';
 
 const tempDir = tempDirs();
-
-/** Runs `canvas-sync dead-letters …args` in-process. */
-async function deadLetters(args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const io: Io = {
-    env: {},
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
-    now: () => 0,
-  };
-  const code = await runDeadLetters(args, io);
-  return { code, stdout, stderr };
-}
 
 describe('canvas-sync dead-letters', () => {
   it('lists the dead letters, marks them for replay, and the next run fetches them again', async ({
@@ -45,7 +29,7 @@ describe('canvas-sync dead-letters', () => {
     const run = await runExample(['--quiet', '--out', out], { env });
     expect(run.code, run.stderr).toBe(3);
 
-    const listed = await deadLetters(['--out', out]);
+    const listed = await runDeadLettersCommand(['--out', out]);
     expect(listed.code, listed.stderr).toBe(0);
     expect(listed.stdout).toContain('http-401 (HTTP_ERROR)');
     expect(listed.stdout).toContain(`task      course.sections ${path}`);
@@ -53,7 +37,7 @@ describe('canvas-sync dead-letters', () => {
     expect(listed.stdout).toContain('1 dead letters: 1 http-401');
     expect(listed.stdout + listed.stderr).not.toContain(sim.token);
 
-    const json = await deadLetters(['--out', out, '--json']);
+    const json = await runDeadLettersCommand(['--out', out, '--json']);
     const lines = json.stdout
       .trim()
       .split('\n')
@@ -62,7 +46,7 @@ describe('canvas-sync dead-letters', () => {
     expect(lines[0]).toMatchObject({ record: { reason: 'http-401', task: { path } } });
     expect(lines[0].replay).toBeUndefined();
 
-    const replay = await deadLetters(['--out', out, '--replay']);
+    const replay = await runDeadLettersCommand(['--out', out, '--replay']);
     expect(replay.code).toBe(0);
     expect(replay.stdout).toContain('marked for replay');
     expect(replay.stdout).toContain('Marked for replay: the next canvas-sync sync');
@@ -81,20 +65,22 @@ describe('canvas-sync dead-letters', () => {
     // Its own course's sections were stored by the first run: only the replayed ones are new.
     expect(recordCounts(next.stdout)['course.sections'].inserted).toBe(sections);
     // Done: no dead letter left, nothing marked.
-    expect((await deadLetters(['--out', out])).stdout).toBe(`No dead letters in ${out}.\n`);
+    expect((await runDeadLettersCommand(['--out', out])).stdout).toBe(
+      `No dead letters in ${out}.\n`,
+    );
   });
 
   it('says when there are none, prints its usage, and refuses unknown flags', async () => {
     const out = await tempDir();
-    expect(await deadLetters(['--out', out])).toEqual({
+    expect(await runDeadLettersCommand(['--out', out])).toEqual({
       code: 0,
       stdout: `No dead letters in ${out}.\n`,
       stderr: '',
     });
-    const help = await deadLetters(['--help']);
+    const help = await runDeadLettersCommand(['--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/^Usage: canvas-sync dead-letters/);
-    const bad = await deadLetters(['--bogus']);
+    const bad = await runDeadLettersCommand(['--bogus']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--bogus[\s\S]*See --help for usage\.\n$/);
   });

@@ -7,7 +7,6 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { buildApp } from 'fauxqs';
-import pg from 'pg';
 import { expect, onTestFinished } from 'vitest';
 import { BullMQQueueAdapter } from '../../src/queue/bullmq/index.js';
 import { RabbitMQQueueAdapter } from '../../src/queue/rabbitmq/index.js';
@@ -349,33 +348,6 @@ export function sqs(): TestBroker {
 }
 
 // --- the warehouse ----------------------------------------------------------------------------
-
-/** What a PostgreSQL warehouse holds besides the records: open passes and finished tasks. */
-export interface SyncState {
-  readonly openPasses: string[];
-  /** Finished tasks, `key kind scope stream`, sorted. */
-  readonly tasks: string[];
-}
-
-/** The open passes and finished tasks of a PostgreSQL schema of the sink. */
-export async function postgresState(url: string, schema: string): Promise<SyncState> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    const passes = await client.query<{ scope: string }>(
-      `SELECT scope FROM "${schema}".canvas_sync_passes ORDER BY scope`,
-    );
-    const tasks = await client.query<Record<string, string>>(
-      `SELECT key, kind, scope, stream FROM "${schema}".canvas_sync_tasks`,
-    );
-    return {
-      openPasses: passes.rows.map((row) => row.scope),
-      tasks: tasks.rows.map((row) => `${row.key} ${row.kind} ${row.scope} ${row.stream}`).sort(),
-    };
-  } finally {
-    await client.end();
-  }
-}
 
 /** Fails the test at once when the service a test needs is not set while under CI. */
 export function requireService(url: string | undefined, variable: string): string {

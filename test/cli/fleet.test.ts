@@ -24,7 +24,6 @@ import {
   DEADLINE_MS,
   type GatedSimulator,
   plannedCount,
-  postgresState,
   rabbitmq,
   requireService,
   runCommand,
@@ -36,7 +35,14 @@ import {
   windowEnd,
   workerDone,
 } from './fleet-support.js';
-import { identity, readPostgres, runExample, tempDirs, tempSchema } from './support.js';
+import {
+  identity,
+  postgresState,
+  readPostgres,
+  runExample,
+  tempDirs,
+  tempSchema,
+} from './support.js';
 
 const tempDir = tempDirs();
 const PG_URL = process.env.CANVAS_SYNC_PG_URL || undefined;

@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { createClient } from '@libsql/client';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, type OnTestFinishedHandler, onTestFinished } from 'vitest';
+import { runDeadLetters } from '../../src/cli/dead-letters.js';
 import type { Io } from '../../src/cli/io.js';
 import { runSync } from '../../src/cli/sync.js';
 import type { CanvasSimulator } from '../../src/testing/index.js';
@@ -431,4 +432,46 @@ export function expectKeyedByKind(records: Map<string, Stored>): void {
     expect(KINDS).toContain(stored.kind);
     expect(key.startsWith(`${stored.kind}:`), key).toBe(true);
   }
+}
+
+/** What the sync state of a warehouse holds besides the records. */
+export interface SyncState {
+  /** Scopes of the passes still open. */
+  readonly openPasses: string[];
+  /** Finished tasks, `key kind scope stream`, sorted (their times are the runs' own). */
+  readonly tasks: string[];
+}
+
+/** The open passes and finished tasks of a PostgreSQL schema of the sink. */
+export async function postgresState(url: string, schema: string): Promise<SyncState> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const passes = await client.query<{ scope: string }>(
+      `SELECT scope FROM "${schema}".canvas_sync_passes ORDER BY scope`,
+    );
+    const tasks = await client.query<Record<string, string>>(
+      `SELECT key, kind, scope, stream FROM "${schema}".canvas_sync_tasks`,
+    );
+    return {
+      openPasses: passes.rows.map((row) => row.scope),
+      tasks: tasks.rows.map((row) => `${row.key} ${row.kind} ${row.scope} ${row.stream}`).sort(),
+    };
+  } finally {
+    await client.end();
+  }
+}
+
+/** Runs `canvas-sync dead-letters …args` in process, and collects what it prints. */
+export async function runDeadLettersCommand(args: string[]): Promise<Exit> {
+  let stdout = '';
+  let stderr = '';
+  const io: Io = {
+    env: {},
+    stdout: { write: (text: string) => (stdout += text) },
+    stderr: { write: (text: string) => (stderr += text) },
+    now: () => 0,
+  };
+  const code = await runDeadLetters(args, io);
+  return { code, stdout, stderr };
 }

@@ -13,7 +13,6 @@ import { watch } from 'node:fs';
 import { appendFile, copyFile, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createClient } from '@libsql/client';
-import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import {
   type Exit,
@@ -21,6 +20,7 @@ import {
   journalKeys,
   KINDS,
   live,
+  postgresState,
   readChangeLogs,
   readDatabase,
   readLines,
@@ -29,6 +29,7 @@ import {
   runExample,
   type Script,
   type Stored,
+  type SyncState,
   startScript,
   tempDirs,
   tempSchema,
@@ -44,14 +45,6 @@ const UNDER_CI = process.env.CI === 'true';
 /** The start of a change line, as a kill in the middle of its write leaves it. */
 const TORN_CHANGE = '{"op":"insert","key":"course.enrollments:9999","kind":"course.enr';
 
-/** What the sync state of a warehouse holds besides the records. */
-interface SyncState {
-  /** Scopes of the passes still open. */
-  readonly openPasses: string[];
-  /** Finished tasks, `key kind scope stream`, sorted (their times are the runs' own). */
-  readonly tasks: string[];
-}
-
 /** The open passes and finished tasks of the SQLite file of `dir`. */
 async function sqliteState(dir: string): Promise<SyncState> {
   const client = createClient({ url: `file:${join(dir, 'canvas-sync.db')}` });
@@ -66,26 +59,6 @@ async function sqliteState(dir: string): Promise<SyncState> {
     };
   } finally {
     client.close();
-  }
-}
-
-/** The open passes and finished tasks of a PostgreSQL schema of the sink. */
-async function postgresState(url: string, schema: string): Promise<SyncState> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    const passes = await client.query<{ scope: string }>(
-      `SELECT scope FROM "${schema}".canvas_sync_passes ORDER BY scope`,
-    );
-    const tasks = await client.query<Record<string, string>>(
-      `SELECT key, kind, scope, stream FROM "${schema}".canvas_sync_tasks`,
-    );
-    return {
-      openPasses: passes.rows.map((row) => row.scope),
-      tasks: tasks.rows.map((row) => `${row.key} ${row.kind} ${row.scope} ${row.stream}`).sort(),
-    };
-  } finally {
-    await client.end();
   }
 }
 

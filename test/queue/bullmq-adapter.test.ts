@@ -15,6 +15,7 @@ import {
 } from '../../src/queue/bullmq/index.js';
 import { createTask, type SyncTask } from '../../src/queue/task.js';
 import { runQueueAdapterConformance } from '../../src/testing/queue-conformance.js';
+import { until } from './support/tasks.js';
 
 const url = process.env.CANVAS_SYNC_REDIS_URL || undefined;
 
@@ -50,14 +51,9 @@ describe('BullMQQueueAdapter options', () => {
   });
 });
 
-/** Polls `done` every 10 ms until it holds, failing after `timeoutMs`. */
-async function until(done: () => boolean | Promise<boolean>, what: string, timeoutMs = 3000) {
-  const deadline = performance.now() + timeoutMs;
-  while (!(await done())) {
-    if (performance.now() > deadline) throw new Error(`Timed out waiting for: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+/** Waits for `done` (`until` of support/tasks.ts), at most 3000 ms by default. */
+const waitFor = (done: () => boolean | Promise<boolean>, what: string, timeoutMs = 3000) =>
+  until(done, what, timeoutMs);
 
 function tasks(count: number): SyncTask[] {
   return Array.from({ length: count }, (_, index) =>
@@ -114,7 +110,7 @@ describe.skipIf(url === undefined)(
         },
         { concurrency: 1 },
       );
-      await until(async () => handled === 1 && (await adapter.stats()).queued === 0, 'handled');
+      await waitFor(async () => handled === 1 && (await adapter.stats()).queued === 0, 'handled');
       await adapter.close({ drain: true });
       expect(handled).toBe(1);
     });
@@ -131,10 +127,10 @@ describe.skipIf(url === undefined)(
         { concurrency: 1 },
       );
       await adapter.enqueue(task);
-      await until(() => handled === 1, 'first delivery');
-      await until(async () => (await adapter.stats()).inFlight === 0, 'completed');
+      await waitFor(() => handled === 1, 'first delivery');
+      await waitFor(async () => (await adapter.stats()).inFlight === 0, 'completed');
       await adapter.enqueue(task);
-      await until(() => handled === 2, 'second delivery');
+      await waitFor(() => handled === 2, 'second delivery');
     });
 
     it('never keeps a token in a dead letter', async () => {
@@ -146,7 +142,7 @@ describe.skipIf(url === undefined)(
       });
       await adapter.enqueueRaw(`GET /x?access_token=${secret}`);
       await adapter.consume(async () => ({ type: 'ack' }), { concurrency: 1 });
-      await until(async () => (await adapter.deadLetters()).length === 2, 'two dead letters');
+      await waitFor(async () => (await adapter.deadLetters()).length === 2, 'two dead letters');
       const letters = await adapter.deadLetters();
       expect(JSON.stringify(letters)).not.toContain(secret);
       expect(letters.map((letter) => letter.reason)).toEqual(['invalid-task', 'invalid-task']);
@@ -185,10 +181,10 @@ describe.skipIf(url === undefined)(
         },
         { concurrency: 1 },
       );
-      await until(() => seen.length === 2, 'the task delivered again');
+      await waitFor(() => seen.length === 2, 'the task delivered again');
       expect((seen[1]?.at ?? 0) - (seen[0]?.at ?? 0)).toBeGreaterThanOrEqual(295);
       expect(seen[1]?.task.retries).toEqual({ failures: 1, throttles: 0 });
-      await until(async () => (await adapter.stats()).inFlight === 0, 'acked');
+      await waitFor(async () => (await adapter.stats()).inFlight === 0, 'acked');
       expect(await peek(adapter).getFailedCount()).toBe(0);
       expect(await adapter.deadLetters()).toEqual([]);
     });
@@ -211,7 +207,7 @@ describe.skipIf(url === undefined)(
         },
         { concurrency: 1 },
       );
-      await until(() => at.length === 1, 'the delayed delivery');
+      await waitFor(() => at.length === 1, 'the delayed delivery');
       expect(at[0]).toBeGreaterThanOrEqual(notBefore);
     });
 
@@ -230,7 +226,7 @@ describe.skipIf(url === undefined)(
         },
         { concurrency: 1 },
       );
-      await until(async () => (await adapter.deadLetters()).length === 1, 'a dead letter');
+      await waitFor(async () => (await adapter.deadLetters()).length === 1, 'a dead letter');
       const [letter] = await adapter.deadLetters();
       expect(letter).toMatchObject({
         reason: 'processor-error',
@@ -243,7 +239,7 @@ describe.skipIf(url === undefined)(
       expect(await peek(adapter).getFailedCount()).toBe(0);
       broken = false;
       await adapter.enqueue(task);
-      await until(() => handled === 6, 'the task taken again');
+      await waitFor(() => handled === 6, 'the task taken again');
     });
 
     it('dead-letters a task stalled more than maxStalledCount times, then takes it again', async () => {
@@ -261,7 +257,7 @@ describe.skipIf(url === undefined)(
         // Its stalled check sets the queue's check interval too: the same as the adapter's.
         { connection: { url: url ?? '' }, lockDuration: 100, stalledInterval: 50 },
       );
-      await until(() => taken, 'the task taken by the dying worker');
+      await waitFor(() => taken, 'the task taken by the dying worker');
       await dying.close(true);
       const seen: string[] = [];
       await adapter.consume(
@@ -271,7 +267,7 @@ describe.skipIf(url === undefined)(
         },
         { concurrency: 1 },
       );
-      await until(async () => (await adapter.deadLetters()).length === 1, 'a dead letter');
+      await waitFor(async () => (await adapter.deadLetters()).length === 1, 'a dead letter');
       const [letter] = await adapter.deadLetters();
       expect(letter).toMatchObject({
         reason: 'stalled',
@@ -281,7 +277,7 @@ describe.skipIf(url === undefined)(
       });
       expect(seen).toEqual([]);
       await adapter.enqueue(task);
-      await until(() => seen.length === 1, 'the task taken again');
+      await waitFor(() => seen.length === 1, 'the task taken again');
       expect(await peek(adapter).getFailedCount()).toBe(0);
     });
 
@@ -299,7 +295,7 @@ describe.skipIf(url === undefined)(
       );
       opened.push(failing);
       const queue = peek(adapter);
-      await until(async () => (await queue.getFailedCount()) === 1, 'a failed job');
+      await waitFor(async () => (await queue.getFailedCount()) === 1, 'a failed job');
       await failing.close();
       await adapter.enqueue(task);
       expect(await adapter.stats()).toMatchObject({ queued: 1, deadLetters: 1 });

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BullMQQueueAdapter } from '../../src/queue/bullmq/index.js';
 import { createTask, type SyncTask } from '../../src/queue/task.js';
 import { hasRedisServer, type PrivateRedis, startPrivateRedis } from './support/redis-server.js';
+import { until } from './support/tasks.js';
 
 const installed = hasRedisServer();
 
@@ -23,14 +24,9 @@ describe.runIf(!installed && process.env.CI === 'true')(
   },
 );
 
-/** Polls `done` every 10 ms until it holds, failing after `timeoutMs`. */
-async function until(done: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000) {
-  const deadline = performance.now() + timeoutMs;
-  while (!(await done())) {
-    if (performance.now() > deadline) throw new Error(`Timed out waiting for: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+/** Waits for `done` (`until` of support/tasks.ts), at most 30_000 ms by default. */
+const waitFor = (done: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000) =>
+  until(done, what, timeoutMs);
 
 describe.skipIf(!installed)(
   'BullMQQueueAdapter across a Redis restart (skipped without redis-server)',
@@ -80,14 +76,14 @@ describe.skipIf(!installed)(
           },
           { concurrency: 8 },
         );
-        await until(() => handled.size >= 40, '40 tasks handled before the restart');
+        await waitFor(() => handled.size >= 40, '40 tasks handled before the restart');
         const pid = redis.pid;
         await redis.stop();
         const handledWhileDown = handled.size;
         await redis.start();
         expect(redis.pid).not.toBe(pid);
-        await until(() => handled.size === count, `all ${count} tasks handled`);
-        await until(async () => {
+        await waitFor(() => handled.size === count, `all ${count} tasks handled`);
+        await waitFor(async () => {
           const stats = await adapter.stats();
           return stats.queued + stats.inFlight + stats.delayed === 0;
         }, 'the queue empty');

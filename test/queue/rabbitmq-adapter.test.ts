@@ -15,8 +15,9 @@ import {
   type RabbitMQQueueEvent,
   retryBucketMs,
 } from '../../src/queue/rabbitmq/index.js';
-import { createTask, type SyncTask } from '../../src/queue/task.js';
+import type { SyncTask } from '../../src/queue/task.js';
 import { runQueueAdapterConformance } from '../../src/testing/queue-conformance.js';
+import { freshTasks, until } from './support/tasks.js';
 
 const url = process.env.CANVAS_SYNC_AMQP_URL || undefined;
 
@@ -98,25 +99,11 @@ describe('RabbitMQQueueAdapter options', () => {
   });
 });
 
-/** Polls `done` every 10 ms until it holds, failing after `timeoutMs`. */
-async function until(done: () => boolean | Promise<boolean>, what: string, timeoutMs = 5000) {
-  const deadline = performance.now() + timeoutMs;
-  while (!(await done())) {
-    if (performance.now() > deadline) throw new Error(`Timed out waiting for: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+/** Waits for `done` (`until` of support/tasks.ts), at most 5000 ms by default. */
+const waitFor = (done: () => boolean | Promise<boolean>, what: string, timeoutMs = 5000) =>
+  until(done, what, timeoutMs);
 
-let sequence = 0;
-function tasks(count: number): SyncTask[] {
-  return Array.from({ length: count }, () => {
-    sequence++;
-    return createTask({
-      kind: 'course.enrollments',
-      path: `/api/v1/courses/${sequence}/enrollments`,
-    });
-  });
-}
+const tasks = (count: number): SyncTask[] => freshTasks(count);
 
 describe.skipIf(url === undefined)(
   'RabbitMQQueueAdapter on RabbitMQ (skipped without CANVAS_SYNC_AMQP_URL=amqp://…; .ci/run starts one)',
@@ -206,7 +193,7 @@ describe.skipIf(url === undefined)(
       } finally {
         await connection.close();
       }
-      await until(async () => (await dlx.stats()).deadLetters === 2, 'two dead letters');
+      await waitFor(async () => (await dlx.stats()).deadLetters === 2, 'two dead letters');
       const letters = await dlx.deadLetters();
       expect(letters.map((letter) => letter.reason)).toEqual([
         'rabbitmq-rejected',
@@ -229,7 +216,7 @@ describe.skipIf(url === undefined)(
         },
         { concurrency: 1 },
       );
-      await until(() => seen.length === 1, 'the replayed task');
+      await waitFor(() => seen.length === 1, 'the replayed task');
       expect(seen[0]).toEqual(task);
       expect((await dlx.deadLetters()).map((letter) => letter.reason)).toEqual([
         'rabbitmq-rejected',
@@ -281,7 +268,7 @@ describe.skipIf(url === undefined)(
         }),
         { concurrency: 1 },
       );
-      await until(async () => (await adapter.deadLetters()).length === 3, 'three dead letters');
+      await waitFor(async () => (await adapter.deadLetters()).length === 3, 'three dead letters');
       const letters = await adapter.deadLetters();
       expect(JSON.stringify(letters)).not.toContain(secret);
       expect(letters.map((letter) => letter.reason)).toEqual([
@@ -313,7 +300,7 @@ describe.skipIf(url === undefined)(
         },
         { concurrency: 1 },
       );
-      await until(() => handled === 1, 'handled');
+      await waitFor(() => handled === 1, 'handled');
       await adapter.close();
       await adapter.deleteQueues();
       expect(closed).toBe(false);
@@ -373,11 +360,11 @@ describe.skipIf(url === undefined)(
         },
         { concurrency: 1 },
       );
-      await until(async () => (await adapter.stats()).delayed === 1, 'the retry queued');
+      await waitFor(async () => (await adapter.stats()).delayed === 1, 'the retry queued');
       expect(adapter.retryQueueName(1234)).toMatch(/\.retry\.1300$/);
-      await until(() => seen.length === 2, 'the retried delivery');
+      await waitFor(() => seen.length === 2, 'the retried delivery');
       expect(seen[1]).toMatchObject({ ...task, cursor, retries: { failures: 0, throttles: 1 } });
-      await until(async () => (await adapter.stats()).delayed === 0, 'the retry queue empty');
+      await waitFor(async () => (await adapter.stats()).delayed === 0, 'the retry queue empty');
     });
   },
 );

@@ -11,12 +11,13 @@ import {
   RabbitMQQueueError,
   type RabbitMQQueueEvent,
 } from '../../src/queue/rabbitmq/index.js';
-import { createTask, type SyncTask } from '../../src/queue/task.js';
+import type { SyncTask } from '../../src/queue/task.js';
 import {
   type RabbitMQServer,
   rabbitmqInstalled,
   startRabbitMQ,
 } from './support/rabbitmq-server.js';
+import { freshTasks, until } from './support/tasks.js';
 
 const installed = rabbitmqInstalled();
 
@@ -26,22 +27,11 @@ describe.runIf(!installed && process.env.CI === 'true')('RabbitMQ restart tests 
   });
 });
 
-/** Polls `done` every 20 ms until it holds, failing after `timeoutMs`. */
-async function until(done: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000) {
-  const deadline = performance.now() + timeoutMs;
-  while (!(await done())) {
-    if (performance.now() > deadline) throw new Error(`Timed out waiting for: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+/** Waits for `done` (`until` of support/tasks.ts), at most 30_000 ms by default. */
+const waitFor = (done: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000) =>
+  until(done, what, timeoutMs, 20);
 
-let sequence = 0;
-function tasks(count: number): SyncTask[] {
-  return Array.from({ length: count }, () => {
-    sequence++;
-    return createTask({ kind: 'course.users', path: `/api/v1/courses/${sequence}/users` });
-  });
-}
+const tasks = (count: number): SyncTask[] => freshTasks(count, 'course.users');
 
 describe.skipIf(!installed)('RabbitMQQueueAdapter on a private RabbitMQ node', () => {
   let server: RabbitMQServer | undefined;
@@ -104,7 +94,7 @@ describe.skipIf(!installed)('RabbitMQQueueAdapter on a private RabbitMQ node', (
       },
       { concurrency: 4 },
     );
-    await until(() => deliveries.size >= 60, '60 tasks handled before the restart');
+    await waitFor(() => deliveries.size >= 60, '60 tasks handled before the restart');
     hold = new Promise((resolve) => {
       release = resolve;
     });
@@ -122,8 +112,8 @@ describe.skipIf(!installed)('RabbitMQQueueAdapter on a private RabbitMQ node', (
     await node.startNode();
     await lateEnqueue;
     const all = [...first, ...late];
-    await until(() => deliveries.size === all.length, 'every task handled', 60_000);
-    await until(async () => {
+    await waitFor(() => deliveries.size === all.length, 'every task handled', 60_000);
+    await waitFor(async () => {
       const stats = await adapter.stats();
       return stats.queued === 0 && stats.inFlight === 0;
     }, 'the queue empty');
@@ -167,7 +157,7 @@ describe.skipIf(!installed)('RabbitMQQueueAdapter on a private RabbitMQ node', (
         seen.push({ key: task.key, attempt });
         if (seen.length === 1) {
           // Holds the delivery until the broker gives up on it, then acks too late.
-          await until(
+          await waitFor(
             () => events.some((event) => event.type === 'ack-timeout'),
             'the ack timeout',
             20_000,
@@ -178,7 +168,7 @@ describe.skipIf(!installed)('RabbitMQQueueAdapter on a private RabbitMQ node', (
       },
       { concurrency: 2 },
     );
-    await until(() => seen.length === 2, 'the task delivered again', 20_000);
+    await waitFor(() => seen.length === 2, 'the task delivered again', 20_000);
     expect(seen).toEqual([
       { key: slow.key, attempt: 1 },
       { key: slow.key, attempt: 2 },
@@ -192,15 +182,15 @@ describe.skipIf(!installed)('RabbitMQQueueAdapter on a private RabbitMQ node', (
     expect(errors[0]?.task.key).toBe(slow.key);
     expect(errors[0]?.error).toBeInstanceOf(RabbitMQQueueError);
     expect(errors[0]?.error).toMatchObject({ code: 'AMQP_ACK_TIMEOUT' });
-    await until(
+    await waitFor(
       () => events.some((event) => event.type === 'stale-delivery'),
       'the late ack dropped',
     );
     // The reopened channel keeps consuming.
     await adapter.enqueue(next);
-    await until(() => seen.length === 3, 'the next task');
+    await waitFor(() => seen.length === 3, 'the next task');
     expect(seen[2]).toEqual({ key: next.key, attempt: 1 });
-    await until(async () => (await adapter.stats()).inFlight === 0, 'idle');
+    await waitFor(async () => (await adapter.stats()).inFlight === 0, 'idle');
     expect(await adapter.stats()).toMatchObject({ queued: 0, inFlight: 0 });
     console.info(`ack timeout detected ${Math.round(detectedAfterMs)} ms after consuming started`);
     await adapter.close();
@@ -220,7 +210,7 @@ describe.skipIf(!installed)('RabbitMQQueueAdapter on a private RabbitMQ node', (
     );
     const adapter = open('nacked', []);
     await adapter.stats();
-    await until(async () => (await adapter.stats()).queued === 0, 'the queue declared');
+    await waitFor(async () => (await adapter.stats()).queued === 0, 'the queue declared');
     const error = await adapter.enqueue(tasks(2)).then(
       () => undefined,
       (thrown: unknown) => thrown,
@@ -230,8 +220,8 @@ describe.skipIf(!installed)('RabbitMQQueueAdapter on a private RabbitMQ node', (
     expect((await adapter.stats()).queued).toBe(1);
     // The channel stays usable once the queue has room again.
     await adapter.consume(async () => ({ type: 'ack' }), { concurrency: 1 });
-    await until(async () => (await adapter.stats()).queued === 0, 'the queue emptied');
-    await until(async () => (await adapter.stats()).inFlight === 0, 'idle');
+    await waitFor(async () => (await adapter.stats()).queued === 0, 'the queue emptied');
+    await waitFor(async () => (await adapter.stats()).inFlight === 0, 'idle');
     await adapter.close();
     await adapter.deleteQueues();
     await node.ctl('clear_policy', 'one-message');

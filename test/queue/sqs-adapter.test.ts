@@ -27,6 +27,7 @@ import {
   type FauxqsServer,
   startFauxqsServer,
 } from './support/fauxqs-server.js';
+import { freshTasks, until } from './support/tasks.js';
 
 const queues = {
   queueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/q',
@@ -169,25 +170,11 @@ describe('parseSqsQueueTarget', () => {
   });
 });
 
-/** Polls `done` every 10 ms until it holds, failing after `timeoutMs`. */
-async function until(done: () => boolean | Promise<boolean>, what: string, timeoutMs = 8000) {
-  const deadline = performance.now() + timeoutMs;
-  while (!(await done())) {
-    if (performance.now() > deadline) throw new Error(`Timed out waiting for: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+/** Waits for `done` (`until` of support/tasks.ts), at most 8000 ms by default. */
+const waitFor = (done: () => boolean | Promise<boolean>, what: string, timeoutMs = 8000) =>
+  until(done, what, timeoutMs);
 
-let sequence = 0;
-function tasks(count: number): SyncTask[] {
-  return Array.from({ length: count }, () => {
-    sequence++;
-    return createTask({
-      kind: 'course.enrollments',
-      path: `/api/v1/courses/${sequence}/enrollments`,
-    });
-  });
-}
+const tasks = (count: number): SyncTask[] => freshTasks(count);
 
 describe('SqsQueueAdapter on fauxqs (in process, 127.0.0.1)', () => {
   let server: FauxqsServer;
@@ -280,10 +267,10 @@ describe('SqsQueueAdapter on fauxqs (in process, 127.0.0.1)', () => {
       { concurrency: 1 },
     );
     // After the first hop (1 s), the task is delayed again, not delivered.
-    await until(async () => Date.now() - start > 1500, '1.5 s');
+    await waitFor(async () => Date.now() - start > 1500, '1.5 s');
     expect(deliveries).toEqual([]);
     expect((await adapter.stats()).delayed).toBe(1);
-    await until(() => deliveries.length === 1, 'the delivery', 8000);
+    await waitFor(() => deliveries.length === 1, 'the delivery', 8000);
     expect((deliveries[0]?.at ?? 0) - start).toBeGreaterThanOrEqual(2500);
     expect(deliveries[0]?.task.id).toBe(task.id);
     expect(Date.parse(deliveries[0]?.task.notBefore ?? '')).toBeGreaterThanOrEqual(start + 2500);
@@ -326,7 +313,7 @@ describe('SqsQueueAdapter on fauxqs (in process, 127.0.0.1)', () => {
       },
       { concurrency: 1 },
     );
-    await until(() => seen.length === 1, 'the replayed task');
+    await waitFor(() => seen.length === 1, 'the replayed task');
     expect(seen[0]).toEqual(task);
   });
 
@@ -352,8 +339,8 @@ describe('SqsQueueAdapter on fauxqs (in process, 127.0.0.1)', () => {
       },
       { concurrency: 2 },
     );
-    await until(() => finished, 'the long handler', 8000);
-    await until(async () => (await adapter.stats()).inFlight === 0, 'acked');
+    await waitFor(() => finished, 'the long handler', 8000);
+    await waitFor(async () => (await adapter.stats()).inFlight === 0, 'acked');
     expect(deliveries).toEqual([1]);
     expect(errors).toEqual([]);
   });
@@ -391,7 +378,7 @@ describe('SqsQueueAdapter on fauxqs (in process, 127.0.0.1)', () => {
       },
       { concurrency: 1 },
     );
-    await until(() => attempts.length === 2, 'two deliveries');
+    await waitFor(() => attempts.length === 2, 'two deliveries');
     expect(attempts).toEqual([2, 3]);
   });
 
@@ -403,7 +390,7 @@ describe('SqsQueueAdapter on fauxqs (in process, 127.0.0.1)', () => {
       path: `/api/v1/courses/1/enrollments?access_token=${secret}`,
     });
     await adapter.consume(async () => ({ type: 'ack' }), { concurrency: 1 });
-    await until(async () => (await adapter.deadLetters()).length === 1, 'a dead letter');
+    await waitFor(async () => (await adapter.deadLetters()).length === 1, 'a dead letter');
     await client.send(
       new SendMessageCommand({ QueueUrl: deadLetterQueueUrl, MessageBody: `Bearer ${secret}` }),
     );

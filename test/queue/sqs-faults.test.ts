@@ -25,25 +25,15 @@ import {
   SqsQueueAdapter,
   type SqsQueueAdapterOptions,
 } from '../../src/queue/sqs/index.js';
-import { createTask, type SyncTask } from '../../src/queue/task.js';
+import type { SyncTask } from '../../src/queue/task.js';
 import { type FauxqsServer, startFauxqsServer } from './support/fauxqs-server.js';
+import { freshTasks, until } from './support/tasks.js';
 
-/** Polls `done` every 10 ms until it holds, failing after `timeoutMs`. */
-async function until(done: () => boolean | Promise<boolean>, what: string, timeoutMs = 8000) {
-  const deadline = performance.now() + timeoutMs;
-  while (!(await done())) {
-    if (performance.now() > deadline) throw new Error(`Timed out waiting for: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+/** Waits for `done` (`until` of support/tasks.ts), at most 8000 ms by default. */
+const waitFor = (done: () => boolean | Promise<boolean>, what: string, timeoutMs = 8000) =>
+  until(done, what, timeoutMs);
 
-let sequence = 0;
-function tasks(count: number): SyncTask[] {
-  return Array.from({ length: count }, () => {
-    sequence++;
-    return createTask({ kind: 'course.users', path: `/api/v1/courses/${sequence}/users` });
-  });
-}
+const tasks = (count: number): SyncTask[] => freshTasks(count, 'course.users');
 
 /** An error as the SDK raises it for a throttled or failed request. */
 function awsError(name: string): Error {
@@ -154,7 +144,7 @@ describe('SqsQueueAdapter under injected SQS faults', () => {
       },
       { concurrency: 1 },
     );
-    await until(() => seen.length === 1, 'the task after the faults');
+    await waitFor(() => seen.length === 1, 'the task after the faults');
     // Backoff 100 + 200 + 400 ms before the fourth poll.
     expect(performance.now() - start).toBeGreaterThanOrEqual(690);
     expect(errors).toEqual([
@@ -203,7 +193,7 @@ describe('SqsQueueAdapter under injected SQS faults', () => {
       },
       { concurrency: 4 },
     );
-    await until(() => seen.length === 12, 'all 12 tasks');
+    await waitFor(() => seen.length === 12, 'all 12 tasks');
     expect([...seen].sort()).toEqual(sent.map((task) => task.id).sort());
 
     const { adapter: refused } = await faulty([
@@ -246,11 +236,11 @@ describe('SqsQueueAdapter under injected SQS faults', () => {
       },
       { concurrency: 1 },
     );
-    await until(() => deliveries.length === 2, 'the redelivery after the visibility timeout');
+    await waitFor(() => deliveries.length === 2, 'the redelivery after the visibility timeout');
     expect(deliveries.map((delivery) => delivery.task.id)).toEqual([task.id, task.id]);
     expect(deliveries.map((delivery) => delivery.attempt)).toEqual([1, 2]);
     expect(errors).toEqual([['ack', 'InternalError']]);
-    await until(async () => {
+    await waitFor(async () => {
       const stats = await adapter.stats();
       return stats.queued + stats.inFlight + stats.delayed === 0;
     }, 'the second ack');
@@ -281,7 +271,7 @@ describe('SqsQueueAdapter under injected SQS faults', () => {
       },
       { concurrency: 1 },
     );
-    await until(() => deliveries.length === 2, 'the redelivery');
+    await waitFor(() => deliveries.length === 2, 'the redelivery');
     expect(errors).toEqual([['retry', 'NetworkingError']]);
     // The retry was not stored: the original message comes back as it was, one receive later.
     expect(deliveries[1]?.task).toEqual(task);
@@ -306,8 +296,8 @@ describe('SqsQueueAdapter under injected SQS faults', () => {
       },
       { concurrency: 1 },
     );
-    await until(() => finished >= 1, 'the handler');
+    await waitFor(() => finished >= 1, 'the handler');
     expect(errors[0]).toEqual(['extend-visibility', 'ThrottlingException']);
-    await until(async () => (await adapter.stats()).inFlight === 0, 'acked');
+    await waitFor(async () => (await adapter.stats()).inFlight === 0, 'acked');
   });
 });
