@@ -68,6 +68,13 @@ export type { DedupeOptions, IdempotencyRequest } from './idempotency/index.js';
 export { canonicalRequest, dedupe, idempotencyKey } from './idempotency/index.js';
 export type { BucketEstimate } from './pacing/bucket-model.js';
 export type { PacingOptions } from './pacing/canvas-pacer.js';
+export type {
+  FleetEvent,
+  FleetMode,
+  FleetPacingOptions,
+  FleetSnapshot,
+  RedisClientLike,
+} from './pacing/fleet-budget.js';
 export type { PacingAnomaly, RateLimitHeaderName } from './pacing/pacing-anomaly.js';
 export type {
   FerpaSanitizerOptions,

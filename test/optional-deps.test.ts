@@ -11,7 +11,7 @@ const REPO = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** The libraries of the optional integrations, as a pattern of the specifiers that load them. */
 const OPTIONAL =
-  '^(@libsql/|libsql(/|$)|pg(/|$)|pg-|bullmq(/|$)|ioredis(/|$)|amqplib(/|$)|@aws-sdk/)';
+  '^(@libsql/|libsql(/|$)|pg(/|$)|pg-|bullmq(/|$)|ioredis(/|$)|bottleneck(/|$)|amqplib(/|$)|@aws-sdk/)';
 
 /**
  * Imports `target` in a child process whose resolve hook throws on any optional library's

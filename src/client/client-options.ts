@@ -8,6 +8,7 @@ import {
   type PacingOptions,
   type ResolvedPacingOptions,
 } from '../pacing/canvas-pacer.js';
+import type { RedisClientLike } from '../pacing/fleet-budget.js';
 import {
   defaultRetryOptions,
   MAX_TIMER_MS,
@@ -162,6 +163,29 @@ const pacingSchema = z
     maxWaitMs: z.number().int().min(1_000).max(MAX_TIMER_MS).optional(),
     maxPlausibleRemaining: positive.optional(),
     maxPlausibleCost: positive.optional(),
+    redis: z
+      .union([
+        z
+          .string()
+          .refine(
+            (value) => /^rediss?:\/\/[^\s]+$/.test(value),
+            'must be a redis:// or rediss:// URL',
+          ),
+        z.custom<RedisClientLike>(
+          (value) =>
+            typeof value === 'object' &&
+            value !== null &&
+            typeof (value as { duplicate?: unknown }).duplicate === 'function',
+          'must be a Redis URL or an ioredis client',
+        ),
+      ])
+      .optional(),
+    id: z
+      .string()
+      .regex(/^[A-Za-z0-9:_.-]{1,200}$/, 'letters, digits, :, _, . and -, at most 200')
+      .optional(),
+    localShare: z.number().int().min(1).max(1_000).optional(),
+    idleResetMs: z.number().int().min(1_000).max(MAX_TIMER_MS).optional(),
   })
   .superRefine((pacing, ctx) => {
     const highWaterMark = pacing.highWaterMark ?? defaultPacingOptions.highWaterMark;

@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import { CanvasClientClosedError, CanvasSyncError } from '../errors/index.js';
+import { CanvasClientClosedError, CanvasOptionsError, CanvasSyncError } from '../errors/index.js';
 import { SecretRedactor } from '../errors/secret-redactor.js';
 import { type CanvasPage, followPages } from '../http/paginator.js';
 import type { CanvasResponse } from '../http/response.js';
@@ -7,6 +8,7 @@ import { Transport } from '../http/transport.js';
 import { resolveRequestUrl, type SearchParamsInput, withAccessToken } from '../http/urls.js';
 import { AbortFanout } from '../pacing/abort-fanout.js';
 import { CanvasPacer } from '../pacing/canvas-pacer.js';
+import { type FleetSnapshot, lazyFleetBudget } from '../pacing/fleet-budget.js';
 import { checkPaginateOptions, checkRequestOptions } from './call-options.js';
 import {
   type CanvasSyncClientOptions,
@@ -15,7 +17,7 @@ import {
 } from './client-options.js';
 import { type CanvasSyncEvents, TypedEmitter } from './events.js';
 import { type RunnerContext, type RunnerCounters, runRequest } from './request-runner.js';
-import { TokenSource } from './token-source.js';
+import { type TokenProvider, TokenSource } from './token-source.js';
 
 const USER_AGENT = 'canvas-sync/0.1.0';
 
@@ -94,7 +96,14 @@ export interface ClientStats {
   readonly headroom: number | undefined;
   /** Current estimate of the bucket's high-water mark. */
   readonly highWaterMark: number;
+  /** The budget shared through Redis, when `pacing.redis` is given. */
+  readonly fleet?: FleetSnapshot;
 }
+
+/** Extra time a fleet's slot may be held beyond the request timeout before Redis frees it. */
+const FLEET_HOLD_MARGIN_MS = 5_000;
+/** Longest a request waits for a first connection to the fleet's Redis before pacing alone. */
+const FLEET_JOIN_TIMEOUT_MS = 3_000;
 
 /**
  * A Canvas REST API client that paces itself by Canvas's own rate-limit
@@ -139,6 +148,7 @@ export class CanvasSyncClient extends TypedEmitter<CanvasSyncEvents> {
       clock: resolved.clock,
       aborts,
       onAnomaly: (anomaly) => this.emit('pacing-anomaly', anomaly),
+      fleet: this.#fleetBudget(resolved, token),
     });
     const accept = resolved.stringIds ? 'application/json+canvas-string-ids' : 'application/json';
     const baseHeaders = { 'User-Agent': USER_AGENT, Accept: accept, ...resolved.headers };
@@ -252,6 +262,47 @@ export class CanvasSyncClient extends TypedEmitter<CanvasSyncEvents> {
     for await (const page of this.pages<T>(path, options)) yield* page.items;
   }
 
+  /** The budget shared through Redis, or `undefined` without `pacing.redis`. */
+  #fleetBudget(
+    resolved: ResolvedClientOptions,
+    token: string | TokenProvider,
+  ): ReturnType<typeof lazyFleetBudget> | undefined {
+    const { redis, localShare, idleResetMs, upFrontCost, safetyMargin } = resolved.pacing;
+    if (redis === undefined) return undefined;
+    let id = resolved.pacing.id;
+    if (id === undefined) {
+      if (typeof token !== 'string') {
+        throw new CanvasOptionsError({
+          what: 'CanvasSyncClient options',
+          issues: [
+            {
+              path: 'pacing.id',
+              message: 'required with pacing.redis and a token provider (its tokens change)',
+            },
+          ],
+        });
+      }
+      // The same in every process, and nothing of the token: a digest of a high-entropy secret.
+      const digest = createHash('sha256').update(`${resolved.baseUrl.origin}\n${token}`);
+      id = `canvas-sync:${digest.digest('hex')}`;
+    }
+    const fleetId = id;
+    return lazyFleetBudget(async () => {
+      const { RedisFleetBudget } = await import('../pacing/cluster/redis-fleet-budget.js');
+      return new RedisFleetBudget({
+        redis: redis as ConstructorParameters<typeof RedisFleetBudget>[0]['redis'],
+        id: fleetId,
+        upFrontCost,
+        safetyMargin,
+        holdLimitMs: resolved.timeoutMs + FLEET_HOLD_MARGIN_MS,
+        idleResetMs: idleResetMs ?? 120_000,
+        localShare: localShare ?? 3,
+        joinTimeoutMs: FLEET_JOIN_TIMEOUT_MS,
+        onEvent: (event) => this.emit('fleet', event),
+      });
+    });
+  }
+
   /** Counters and the pacer's view of the bucket. */
   stats(): ClientStats {
     const snapshot = this.#pacer.snapshot();
@@ -263,6 +314,7 @@ export class CanvasSyncClient extends TypedEmitter<CanvasSyncEvents> {
       remaining: snapshot.bucket.lastRemaining,
       headroom: snapshot.bucket.headroom,
       highWaterMark: snapshot.bucket.highWaterMark,
+      ...(snapshot.fleet === undefined ? {} : { fleet: snapshot.fleet }),
     };
   }
 

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import type { FleetEvent } from '../pacing/fleet-budget.js';
 import type { PacingAnomaly } from '../pacing/pacing-anomaly.js';
 
 /**
@@ -142,6 +143,11 @@ export interface CanvasSyncEvents {
   'token-refreshed': [TokenRefreshedEvent];
   /** The pacer ignored an implausible rate-limit header, or capped a wait. */
   'pacing-anomaly': [PacingAnomaly];
+  /**
+   * The budget shared through Redis (`pacing.redis`): joined, fell back to pacing alone while
+   * Redis is unreachable, rejoined, resized from a response, or an error of the shared limiter.
+   */
+  fleet: [FleetEvent];
 }
 
 /** A typed `EventEmitter`. Listeners' errors are not caught: keep them small. */

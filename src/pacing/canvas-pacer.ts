@@ -3,13 +3,14 @@ import { malformedRateLimitHeaders } from '../http/rate-limit-headers.js';
 import { AbortFanout } from './abort-fanout.js';
 import { BucketGate, type GateClock, type GateLease, systemClock } from './bucket-gate.js';
 import { type BucketEstimate, BucketModel } from './bucket-model.js';
+import type { FleetBudget, FleetPacingOptions, FleetSlot, FleetSnapshot } from './fleet-budget.js';
 import { malformedHeaderAnomaly, type PacingAnomaly } from './pacing-anomaly.js';
 
 /**
  * Pacing settings; every field has a default matching Instructure-hosted Canvas.
  * @category Client
  */
-export interface PacingOptions {
+export interface PacingOptions extends FleetPacingOptions {
   /** First guess of the bucket's high-water mark, learned from headers. @defaultValue 700 */
   highWaterMark?: number;
   /** Up-front cost each request in flight holds. @defaultValue 50 */
@@ -45,8 +46,9 @@ export interface PacingOptions {
   maxPlausibleCost?: number;
 }
 
-/** {@link PacingOptions} with every default filled in. */
-export type ResolvedPacingOptions = Required<PacingOptions>;
+/** {@link PacingOptions} with every default filled in (the fleet's options stay optional). */
+export type ResolvedPacingOptions = Required<Omit<PacingOptions, keyof FleetPacingOptions>> &
+  FleetPacingOptions;
 
 /** The defaults of {@link PacingOptions}. */
 export const defaultPacingOptions: ResolvedPacingOptions = Object.freeze({
@@ -76,6 +78,12 @@ export interface PacerHooks {
    * small (an exception it throws reaches the code that fed the pacer the response).
    */
   readonly onAnomaly?: ((anomaly: PacingAnomaly) => void) | undefined;
+  /**
+   * The budget the processes using the same token share (`pacing.redis`): a request holds one
+   * of its slots, taken before the local gate, until its response's headers arrive.
+   * @defaultValue none: this process paces alone
+   */
+  readonly fleet?: FleetBudget | undefined;
 }
 
 /** Queued jobs rejected per turn of the event loop when the pacer closes. */
@@ -94,6 +102,8 @@ export interface PacerSnapshot {
   readonly queued: number;
   /** The bucket as the model sees it. */
   readonly bucket: BucketEstimate;
+  /** The shared budget, when the client has one (`pacing.redis`). */
+  readonly fleet?: FleetSnapshot;
 }
 
 /** How to run one job. */
@@ -123,6 +133,8 @@ export class CanvasPacer {
   readonly #clock: GateClock;
   readonly #onAnomaly: ((anomaly: PacingAnomaly) => void) | undefined;
   readonly #aborts: AbortFanout;
+  readonly #fleet: FleetBudget | undefined;
+  readonly #maxPlausibleRemaining: number;
   /** Jobs in the queue not yet started, by the function that rejects them. */
   readonly #queued = new Set<(reason: unknown) => void>();
   /** Jobs abandoned while queued (their signal aborted), still in p-queue as no-ops. */
@@ -134,6 +146,8 @@ export class CanvasPacer {
     this.#clock = clock;
     this.#onAnomaly = hooks.onAnomaly;
     this.#aborts = hooks.aborts ?? new AbortFanout();
+    this.#fleet = hooks.fleet;
+    this.#maxPlausibleRemaining = options.maxPlausibleRemaining;
     this.#model = new BucketModel({
       highWaterMark: options.highWaterMark,
       upFrontCost: options.upFrontCost,
@@ -205,14 +219,19 @@ export class CanvasPacer {
             for (const unsubscribe of unsubscribers) unsubscribe();
             // Only started jobs (a bounded number) get a signal of their own.
             const { signal, unlink } = this.#aborts.link(signals);
+            let slot: FleetSlot | undefined;
             try {
-              const lease = await this.#gate.acquire(signal, priority);
+              // The fleet's slot first: held while this process's own gate waits, so that the
+              // gate's count of requests in flight is of requests on their way to Canvas.
+              slot = await this.#fleet?.acquire(priority, signal);
+              const lease = this.#shared(await this.#gate.acquire(signal, priority), slot);
               try {
                 resolve(await task(lease, signal));
               } finally {
                 lease.settle(undefined, false);
               }
             } finally {
+              slot?.release();
               unlink();
             }
           },
@@ -220,6 +239,27 @@ export class CanvasPacer {
         )
         .catch(reject);
     });
+  }
+
+  /** The gate's lease, also freeing the fleet's slot (with the response's reading) on settle. */
+  #shared(lease: GateLease, slot: FleetSlot | undefined): GateLease {
+    if (slot === undefined) return lease;
+    return {
+      waitedMs: lease.waitedMs,
+      byLeak: lease.byLeak,
+      settle: (remaining, throttled, cost) => {
+        lease.settle(remaining, throttled, cost);
+        const plausible =
+          remaining !== undefined &&
+          Number.isFinite(remaining) &&
+          Math.abs(remaining) <= this.#maxPlausibleRemaining;
+        slot.release(
+          plausible
+            ? { remaining, throttled, highWaterMark: this.#model.highWaterMark }
+            : undefined,
+        );
+      },
+    };
   }
 
   /**
@@ -243,6 +283,7 @@ export class CanvasPacer {
       maxInFlight: this.#gate.maxInFlight,
       queued: this.#queue.size - this.#abandoned + this.#gate.waiting,
       bucket: this.#model.estimate(this.#clock.now()),
+      ...(this.#fleet === undefined ? {} : { fleet: this.#fleet.snapshot() }),
     };
   }
 
@@ -274,5 +315,6 @@ export class CanvasPacer {
     this.#gate.close(this.#closedReason);
     await this.closeQueue(this.#closedReason);
     await this.#queue.onIdle();
+    await this.#fleet?.close();
   }
 }
