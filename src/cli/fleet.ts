@@ -13,15 +13,10 @@
  */
 
 import { CanvasOptionsError } from '../errors/index.js';
-import {
-  CanvasSyncClient,
-  type QueueAdapter,
-  runProducers,
-  type SyncTask,
-  SyncWorker,
-} from '../index.js';
+import { type QueueAdapter, runProducers, type SyncTask, SyncWorker } from '../index.js';
 import { delay } from '../retry/delay.js';
 import { realCanvas, type Target } from './canvas-target.js';
+import { fleetClient } from './fleet-pacing.js';
 import type { Io } from './io.js';
 import { enqueueEarlierWindows, plannedAsOf, producersFor, type Tally } from './planning.js';
 import { count } from './progress.js';
@@ -42,7 +37,10 @@ const QUEUE_FLAGS = `Broker:
   --queue URL        redis://host:6379 (BullMQ), amqp://user:password@host/vhost (RabbitMQ) or
                      sqs://sqs.REGION.amazonaws.com/ACCOUNT/QUEUE (Amazon SQS; ?endpoint=URL for
                      a local server, ?region=…, ?dlq=NAME)
-  --queue-name NAME  the queue on Redis or RabbitMQ (default: canvas-sync)`;
+  --queue-name NAME  the queue on Redis or RabbitMQ (default: canvas-sync)
+  --pacing-redis URL share the token's budget with every process of the fleet through this
+                     Redis (default: the Redis of a redis:// --queue; otherwise each process
+                     paces alone, and says so)`;
 
 const OUTPUT_FLAGS = `Output (one warehouse every process reaches):
   --db URL           PostgreSQL (postgres://user:password@host/db): the fleet's warehouse
@@ -162,7 +160,7 @@ async function plan(settings: Settings, target: Target, io: Io): Promise<number>
   const found = await findRun(settings.out, outputIdentity(settings.output));
   const warehouse = await openWarehouse(settings.output, () => new Date(io.now()), io.stderr);
   let queue: QueueAdapter | undefined;
-  const client = new CanvasSyncClient({ baseUrl: target.baseUrl, token: target.token });
+  const client = fleetClient(settings, target, io);
   const stop = new AbortController();
   const onInterrupt = (): void => stop.abort();
   io.signal?.addEventListener('abort', onInterrupt, { once: true });
@@ -229,7 +227,7 @@ async function work(settings: Settings, target: Target, io: Io): Promise<number>
     () => new Date(io.now()),
     io.stderr,
   );
-  const client = new CanvasSyncClient({ baseUrl: target.baseUrl, token: target.token });
+  const client = fleetClient(settings, target, io);
   let queue: QueueAdapter | undefined;
   let worker: SyncWorker | undefined;
   const say = (line: string): unknown => io.stdout.write(`${line}\n`);

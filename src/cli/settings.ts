@@ -48,6 +48,9 @@ Fleet (planner and workers on a broker; see canvas-sync plan --help and canvas-s
                      dies (BullMQ lock, SQS visibility timeout; default 30000)
   --single-host      allow a file output (SQLite) with --queue: every process of the fleet runs
                      on this machine and shares --out (otherwise the fleet writes to --db)
+  --pacing-redis URL share the token's budget with every process of the fleet through this
+                     Redis (default: the Redis of a redis:// --queue; otherwise each process
+                     paces alone)
 
 With --simulate:
   --courses N        courses (default: 40)
@@ -115,6 +118,11 @@ export interface Settings {
   readonly idleMs: number;
   /** `--verbose`: a line per task outcome (canvas-sync worker). */
   readonly verbose: boolean;
+  /**
+   * The Redis through which a fleet's processes share the token's budget: `--pacing-redis`, or
+   * the Redis of a BullMQ `--queue`; `undefined` when each process paces alone.
+   */
+  readonly pacingRedis: string | undefined;
 }
 
 /** The commands that read these settings. */
@@ -146,6 +154,7 @@ const FLAGS = {
   'exit-when-idle': { type: 'boolean', default: false },
   'idle-ms': { type: 'string' },
   verbose: { type: 'boolean', default: false },
+  'pacing-redis': { type: 'string' },
 } as const;
 
 /** The flags a command does not take. */
@@ -227,7 +236,7 @@ export function parseSettings(
         `--queue is required: canvas-sync ${command} works on a broker, ${QUEUE_FORMS}`,
       );
     }
-    for (const name of ['queue-name', 'lease-ms', 'single-host'] as const) {
+    for (const name of ['queue-name', 'lease-ms', 'single-host', 'pacing-redis'] as const) {
       if (flags[name] !== undefined && flags[name] !== false) {
         throw new UsageError(`--${name}: only with --queue`);
       }
@@ -272,7 +281,22 @@ export function parseSettings(
     exitWhenIdle: flags['exit-when-idle'],
     idleMs: integer('idle-ms', flags['idle-ms'], { min: 100, max: 3_600_000, fallback: 2_000 }),
     verbose: flags.verbose,
+    pacingRedis: pacingRedis(flags['pacing-redis'], queue),
   };
+}
+
+/** `--pacing-redis`, or the Redis of a BullMQ queue. */
+function pacingRedis(
+  given: string | undefined,
+  queue: QueueChoice | undefined,
+): string | undefined {
+  if (given !== undefined) {
+    if (!/^rediss?:\/\/\S+$/.test(given)) {
+      throw new UsageError('--pacing-redis must be a redis:// or rediss:// URL');
+    }
+    return given;
+  }
+  return queue?.kind === 'bullmq' ? queue.url : undefined;
 }
 
 /**

@@ -39,6 +39,7 @@ import { scrubDeadLetter } from '../queue/index.js';
 import { Backlog, brokerFeed, type TaskFeed } from './backlog.js';
 import { type Broker, openBroker } from './broker.js';
 import { realCanvas, simulatedCanvas, type Target } from './canvas-target.js';
+import { fleetClient } from './fleet-pacing.js';
 import type { Io, Output } from './io.js';
 import { enqueueEarlierWindows, plannedAsOf, producersFor, type Tally } from './planning.js';
 import { startProgress } from './progress.js';
@@ -122,7 +123,10 @@ function pipeline(
   io: Io,
   broker: Broker | undefined,
 ) {
-  const client = new CanvasSyncClient({ baseUrl: target.baseUrl, token: target.token });
+  const client =
+    broker === undefined
+      ? new CanvasSyncClient({ baseUrl: target.baseUrl, token: target.token })
+      : fleetClient(settings, target, io);
   const recorder = new ReportRecorder(client, io.now);
   const memory = broker === undefined ? new MemoryQueueAdapter() : undefined;
   // Sixteen ready tasks per worker (256 for the default 16 workers); a broker holds them all.

@@ -182,6 +182,12 @@ describe('canvas-sync plan, then three canvas-sync workers', () => {
         const dead: string[] = [];
         for (const [i, exit] of exits.entries()) {
           expect(exit.code, `${names[i]}: ${exit.stdout}${exit.stderr}`).toBe(0);
+          // Pacing: shared through the Redis of a BullMQ queue; alone on RabbitMQ, and said so.
+          expect(exit.stderr).toContain(
+            broker.name === 'bullmq'
+              ? 'pacing: shared with every process of this token through redis://'
+              : 'pacing: this process paces alone (no Redis for pacing',
+          );
           const lines = taskLines(exit.stdout);
           expect(lines.ack.length, names[i]).toBeGreaterThan(0);
           // Its summary counts what its lines say.

@@ -55,6 +55,7 @@ describe('parseSettings', () => {
       exitWhenIdle: false,
       idleMs: 2_000,
       verbose: false,
+      pacingRedis: undefined,
     };
     expect(parseSettings([], false)).toEqual(expected);
     expect(parseSettings([], true)).toEqual({ ...expected, progressMs: 100 });
@@ -368,6 +369,44 @@ describe('parseSettings: the fleet flags', () => {
     expect(refusal('sync', ['--lease-ms', '5000'])).toBe('--lease-ms: only with --queue');
     expect(refusal('sync', ['--lease-ms', 'soon'])).toBe('--lease-ms: only with --queue');
     expect(refusal('sync', ['--single-host'])).toBe('--single-host: only with --queue');
+    expect(refusal('sync', ['--pacing-redis', 'redis://127.0.0.1:6379'])).toBe(
+      '--pacing-redis: only with --queue',
+    );
+  });
+
+  it('shares the pacing through --pacing-redis, by default the Redis of a BullMQ --queue', () => {
+    const pg = ['--db', 'postgres://canvas@127.0.0.1/warehouse'];
+    for (const command of ['sync', 'plan', 'worker'] as const) {
+      const redisQueue = 'redis://:s3cret-redis@10.0.0.5:6379/2';
+      expect(parseSettings(['--queue', redisQueue, ...pg], false, command)?.pacingRedis).toBe(
+        redisQueue,
+      );
+      expect(
+        parseSettings(['--queue', 'amqp://guest:guest@127.0.0.1/', ...pg], false, command)
+          ?.pacingRedis,
+      ).toBeUndefined();
+      expect(
+        parseSettings(
+          [
+            '--queue',
+            'amqp://guest:guest@127.0.0.1/',
+            '--pacing-redis',
+            'rediss://pace:6380',
+            ...pg,
+          ],
+          false,
+          command,
+        )?.pacingRedis,
+      ).toBe('rediss://pace:6380');
+      const refused = refusal(command, [
+        '--queue',
+        redisQueue,
+        '--pacing-redis',
+        'http://user:hunter2-secret@host',
+        ...pg,
+      ]);
+      expect(refused).toBe('--pacing-redis must be a redis:// or rediss:// URL');
+    }
   });
 
   it('requires --queue of plan and worker', () => {

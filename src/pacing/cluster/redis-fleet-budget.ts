@@ -22,7 +22,12 @@
  * - **Redis unreachable.** The process paces alone within `localShare` requests in flight (its
  *   own header-aware gate still applies), reports `fallback`, and rejoins the fleet when Redis
  *   is back (`rejoined`). Requests waiting for a shared slot when Redis goes move to the local
- *   share.
+ *   share, and those waiting for a local one when it is back move to the fleet (only the
+ *   requests already in flight on the local share, at most `localShare`, are not counted by the
+ *   fleet until they end). A Redis that comes back with its data (persistence) still counts the
+ *   slots this process freed while it was away (Bottleneck could not record those frees); on
+ *   rejoining, the process frees them itself ({@link FREE_LEAKED}), instead of leaving the fleet
+ *   that many slots short for up to `holdLimitMs`.
  *
  * The fleet's id is given (the client derives it from a SHA-256 of origin and token): the token
  * never reaches Redis.
@@ -40,6 +45,37 @@ import type {
 
 /** Least time between two reads of the cluster's slots by one process, unless throttled. */
 export const CHECK_INTERVAL_MS = 50;
+
+/**
+ * Frees the jobs one limiter registered before it lost Redis whose frees were lost with it, so
+ * that they stop counting in the cluster's `running` at Bottleneck's next script (Bottleneck's
+ * own `free.lua` frees a job the same way: its expiration set to 0).
+ * KEYS: Bottleneck's `job_clients` hash (job → limiter) and `job_expirations` zset (job → time
+ * it expires, in ms of the limiter's clock). ARGV: the limiter's Bottleneck client id; the latest
+ * expiration of a job registered before the fallback; how many of those jobs are still held (in
+ * flight since before the fallback: their own frees will come). Frees the oldest of the others;
+ * returns how many.
+ */
+const FREE_LEAKED = `
+local ours = {}
+local jobs = redis.call('hgetall', KEYS[1])
+local latest = tonumber(ARGV[2])
+for i = 1, #jobs, 2 do
+  if jobs[i + 1] == ARGV[1] then
+    local expires = tonumber(redis.call('zscore', KEYS[2], jobs[i]))
+    if expires ~= nil and expires > 0 and expires <= latest then
+      table.insert(ours, { jobs[i], expires })
+    end
+  end
+end
+table.sort(ours, function (a, b) return a[2] < b[2] end)
+local freed = 0
+for i = 1, #ours - tonumber(ARGV[3]) do
+  redis.call('zadd', KEYS[2], 0, ours[i][1])
+  freed = freed + 1
+end
+return freed
+`;
 
 /** How a {@link RedisFleetBudget} is set up. */
 export interface RedisFleetBudgetOptions {
@@ -71,6 +107,8 @@ interface Waiter {
   readonly reject: (reason: unknown) => void;
   /** Set while it waits for a shared slot: moves it to the local share. */
   toLocal?: () => void;
+  /** Removes the abort listener of the place it waits in, when it moves or gets its slot. */
+  detach?: () => void;
 }
 
 /** A client loaded on demand: ioredis is an optional peer dependency. */
@@ -92,11 +130,16 @@ export class RedisFleetBudget implements FleetBudget {
   readonly #settingsKey: string;
   #client: Redis | undefined;
   #limiter: Bottleneck | undefined;
+  #connection: Bottleneck.IORedisConnection | undefined;
   #mode: FleetMode = 'joining';
   #joinedOnce = false;
   #maxConcurrent: number | undefined;
   #held = 0;
   #localHeld = 0;
+  /** Slots held from the fleet (registered in Redis), by requests in flight. */
+  #sharedHeld = 0;
+  /** `Date.now()` at the last fallback: the jobs registered before it may have lost their frees. */
+  #fellBackAt: number | undefined;
   readonly #localWaiters: Waiter[] = [];
   /** Requests waiting for a first connection, or for the end of `joinTimeoutMs`. */
   readonly #joining = new Set<Waiter>();
@@ -148,7 +191,7 @@ export class RedisFleetBudget implements FleetBudget {
         const limiter = new Bottleneck({
           id: this.#options.id,
           datastore: 'ioredis',
-          connection: new Bottleneck.IORedisConnection({ client }),
+          connection: this.#connectionOf(client),
           clearDatastore: false,
           // A new fleet's first request goes alone; its response opens the other slots.
           maxConcurrent: 1,
@@ -158,16 +201,21 @@ export class RedisFleetBudget implements FleetBudget {
         this.#limiter = limiter;
       }
       await this.#limiter.ready();
+      const rejoin = this.#joinedOnce;
+      // Before any new shared job: they would count as this limiter's.
+      const freed = rejoin ? await this.#freeLeaked() : 0;
       const [, maxConcurrent] = await this.#read();
       // Closed while reading (the mode changes across awaits).
       if (this.snapshot().mode === 'closed') return;
       this.#maxConcurrent = maxConcurrent;
-      const rejoin = this.#joinedOnce;
       this.#joinedOnce = true;
       this.#setMode('shared');
       this.#emit(
         rejoin
-          ? { type: 'rejoined', message: 'Redis is back: pacing with the fleet again' }
+          ? {
+              type: 'rejoined',
+              message: `Redis is back: pacing with the fleet again${freed > 0 ? ` (freed ${freed} slots whose release Redis missed)` : ''}`,
+            }
           : {
               type: 'joined',
               maxConcurrent: maxConcurrent ?? 1,
@@ -177,6 +225,43 @@ export class RedisFleetBudget implements FleetBudget {
     } catch (error) {
       this.#report(error);
       if (this.#mode !== 'local') this.#fallBack(messageOf(error));
+    }
+  }
+
+  /** Bottleneck's connection on `client` (it adds a subscriber, a duplicate of it). */
+  #connectionOf(client: Redis): Bottleneck.IORedisConnection {
+    this.#connection ??= new Bottleneck.IORedisConnection({ client });
+    return this.#connection;
+  }
+
+  /**
+   * Frees, in Redis, the slots this process freed while Redis was away ({@link FREE_LEAKED});
+   * returns how many. Best effort: on an error they come back after `holdLimitMs` as before.
+   */
+  async #freeLeaked(): Promise<number> {
+    const client = this.#client;
+    // Bottleneck's id of this limiter in the cluster (Bottleneck 2.19.5, pinned).
+    const store = (this.#limiter as unknown as { _store?: { clientId?: unknown } } | undefined)
+      ?._store;
+    const clientId = store?.clientId;
+    if (client === undefined || typeof clientId !== 'string' || this.#fellBackAt === undefined) {
+      return 0;
+    }
+    const { id, holdLimitMs } = this.#options;
+    try {
+      const freed = await client.eval(
+        FREE_LEAKED,
+        2,
+        `b_${id}_job_clients`,
+        `b_${id}_job_expirations`,
+        clientId,
+        String(this.#fellBackAt + holdLimitMs),
+        String(this.#sharedHeld),
+      );
+      return typeof freed === 'number' ? freed : 0;
+    } catch (error) {
+      this.#report(error);
+      return 0;
     }
   }
 
@@ -220,14 +305,12 @@ export class RedisFleetBudget implements FleetBudget {
   }
 
   #onAbort(waiter: Waiter, leave: () => void): void {
-    waiter.signal.addEventListener(
-      'abort',
-      () => {
-        leave();
-        waiter.reject(waiter.signal.reason);
-      },
-      { once: true },
-    );
+    const onAbort = (): void => {
+      leave();
+      waiter.reject(waiter.signal.reason);
+    };
+    waiter.signal.addEventListener('abort', onAbort, { once: true });
+    waiter.detach = () => waiter.signal.removeEventListener('abort', onAbort);
   }
 
   #waitShared(waiter: Waiter): void {
@@ -245,17 +328,12 @@ export class RedisFleetBudget implements FleetBudget {
     waiter.toLocal = () => {
       if (state !== 'waiting') return;
       leave();
+      waiter.detach?.();
       this.#waitLocal(waiter);
     };
-    waiter.signal.addEventListener(
-      'abort',
-      () => {
-        if (state !== 'waiting') return;
-        leave();
-        waiter.reject(waiter.signal.reason);
-      },
-      { once: true },
-    );
+    this.#onAbort(waiter, () => {
+      if (state === 'waiting') leave();
+    });
     limiter
       .schedule(
         // Bottleneck: 0 goes first, 9 last, 5 by default; the pacer's higher priority goes first.
@@ -272,13 +350,16 @@ export class RedisFleetBudget implements FleetBudget {
             }
             state = 'running';
             this.#shared.delete(waiter);
+            waiter.detach?.();
             this.#held++;
+            this.#sharedHeld++;
             let released = false;
             waiter.resolve({
               release: (observation) => {
                 if (released) return;
                 released = true;
                 this.#held--;
+                this.#sharedHeld--;
                 // Read before the slot is freed: `running` still counts this request.
                 if (observation !== undefined) this.#consider(observation);
                 done();
@@ -296,6 +377,11 @@ export class RedisFleetBudget implements FleetBudget {
   }
 
   #waitLocal(waiter: Waiter): void {
+    // Redis came back meanwhile (a job that failed late): the fleet's slots again.
+    if (this.#mode === 'shared') {
+      this.#waitShared(waiter);
+      return;
+    }
     if (this.#localHeld < this.#options.localShare && this.#localWaiters.length === 0) {
       waiter.resolve(this.#localSlot());
       return;
@@ -327,12 +413,14 @@ export class RedisFleetBudget implements FleetBudget {
   #pumpLocal(): void {
     while (this.#localHeld < this.#options.localShare && this.#localWaiters.length > 0) {
       const waiter = this.#localWaiters.shift();
+      waiter?.detach?.();
       if (waiter !== undefined && !waiter.signal.aborted) waiter.resolve(this.#localSlot());
     }
   }
 
   #fallBack(reason: string): void {
     if (this.#mode === 'closed' || this.#mode === 'local') return;
+    this.#fellBackAt = Date.now();
     this.#setMode('local');
     this.#emit({
       type: 'fallback',
@@ -349,7 +437,17 @@ export class RedisFleetBudget implements FleetBudget {
       this.#joinTimer = undefined;
       const joining = [...this.#joining];
       this.#joining.clear();
-      for (const waiter of joining) if (!waiter.signal.aborted) this.#place(waiter);
+      for (const waiter of joining) {
+        waiter.detach?.();
+        if (!waiter.signal.aborted) this.#place(waiter);
+      }
+    }
+    if (mode === 'shared') {
+      // Back in the fleet: those waiting for the local share wait for the fleet's slots.
+      for (const waiter of this.#localWaiters.splice(0)) {
+        waiter.detach?.();
+        if (!waiter.signal.aborted) this.#waitShared(waiter);
+      }
     }
   }
 
@@ -411,12 +509,17 @@ export class RedisFleetBudget implements FleetBudget {
     this.#localWaiters.length = 0;
     await this.#started;
     const limiter = this.#limiter;
+    const connection = this.#connection;
     const client = this.#client;
     this.#limiter = undefined;
+    this.#connection = undefined;
     this.#client = undefined;
+    const flush = client?.status === 'ready';
     try {
-      // Bottleneck quits both of its clients (ours, and the subscriber it duplicated).
-      if (limiter !== undefined) await limiter.disconnect(client?.status === 'ready');
+      // A limiter on a connection it was given leaves the connection open: quit it ourselves,
+      // with both of its clients (ours, and the subscriber it duplicated).
+      await limiter?.disconnect(flush);
+      if (connection !== undefined) await connection.disconnect(flush);
       else client?.disconnect();
     } catch {
       client?.disconnect();
