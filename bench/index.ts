@@ -2,6 +2,7 @@
  * `npm run bench`: every benchmark, one after the other, each printing ratios
  * measured side by side in the same run.
  */
+import { benchFleet } from './fleet.js';
 import { benchInstitution } from './institution.js';
 import { benchPacing } from './pacing.js';
 import { benchPipeline } from './pipeline.js';
@@ -16,6 +17,7 @@ const benches: Record<string, () => Promise<void>> = {
   simulator: benchSimulator,
   institution: benchInstitution,
   pacing: benchPacing,
+  fleet: benchFleet,
   sanitize: benchSanitize,
   stream: benchStream,
   pipeline: benchPipeline,
