@@ -66,7 +66,7 @@ export interface FleetSlot {
 /**
  * Where a fleet's requests stand:
  * - `'shared'`: paced with the other processes, through Redis;
- * - `'joining'`: connecting to Redis (requests wait, at most `fallbackAfterMs`);
+ * - `'joining'`: connecting to Redis (requests wait, at most 3 s, then pace alone meanwhile);
  * - `'local'`: Redis unreachable: this process paces alone within its local share, and joins
  *   the fleet again when Redis is back;
  * - `'closed'`.

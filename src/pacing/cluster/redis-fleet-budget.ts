@@ -18,7 +18,8 @@
  *   the others. The cluster's keys expire after `idleResetMs` without a request (Bottleneck's
  *   `timeout`), so yesterday's lowered slots never pace tonight's run.
  * - **A process that dies** holding slots frees them after `holdLimitMs` (each job's
- *   `expiration`, longer than the request timeout), at the next request of any other process.
+ *   `expiration`, longer than the request timeout), at the next Bottleneck script of any other
+ *   process of the fleet: its next request, or its heartbeat (every 5 s).
  * - **Redis unreachable.** The process paces alone within `localShare` requests in flight (its
  *   own header-aware gate still applies), reports `fallback`, and rejoins the fleet when Redis
  *   is back (`rejoined`). Requests waiting for a shared slot when Redis goes move to the local
@@ -377,11 +378,6 @@ export class RedisFleetBudget implements FleetBudget {
   }
 
   #waitLocal(waiter: Waiter): void {
-    // Redis came back meanwhile (a job that failed late): the fleet's slots again.
-    if (this.#mode === 'shared') {
-      this.#waitShared(waiter);
-      return;
-    }
     if (this.#localHeld < this.#options.localShare && this.#localWaiters.length === 0) {
       waiter.resolve(this.#localSlot());
       return;
