@@ -130,5 +130,35 @@ describe.skipIf(url === undefined)(
       expect(ttl).toBeGreaterThan(0);
       expect(ttl).toBeLessThanOrEqual(60_000);
     });
+
+    it('starts the fleet afresh when its keys expired while idle (Redis 7 prefixes the reply with ERR)', async () => {
+      const sim = await startCanvasSimulator({ latencyMs: 5 });
+      cleanups.push(() => sim.close());
+      const id = `canvas-sync-test:${randomUUID()}`;
+      forget(id);
+      const client = new CanvasSyncClient({
+        baseUrl: sim.url,
+        token: sim.token,
+        pacing: { redis: url ?? '', id },
+      });
+      cleanups.push(() => client.close());
+      const events: FleetEvent[] = [];
+      client.on('fleet', (event) => events.push(event));
+      const path = `/api/v1/courses/${sim.data.courses.at(0)?.id}/users`;
+      await client.get(path);
+      // What `idleResetMs` of inactivity does: every key of the fleet gone.
+      if (redis.status === 'wait') await redis.connect();
+      await until(async () => (await redis.keys(`b_${id}_*`)).length > 0, 'the fleet keys');
+      await redis.del(...(await redis.keys(`b_${id}_*`)));
+      events.length = 0;
+      await Promise.all(Array.from({ length: 5 }, () => client.get(path)));
+      // Bottleneck re-initialised the fleet: no error, no fallback (resizes are fine).
+      expect(
+        events.filter((event) => event.type !== 'resized').map((event) => event.message),
+      ).toEqual([]);
+      expect(client.stats().fleet).toMatchObject({ mode: 'shared' });
+      // A new fleet again: its settings in Redis, from one slot opened by a response.
+      expect(await redis.exists(`b_${id}_settings`)).toBe(1);
+    });
   },
 );

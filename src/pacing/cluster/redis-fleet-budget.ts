@@ -44,6 +44,38 @@ import type {
   FleetSnapshot,
 } from '../fleet-budget.js';
 
+/**
+ * Bottleneck's own error replies, as Redis 7 sends them (`ERR ` before the text of a Lua
+ * `error_reply`).
+ */
+const PREFIXED = /^ERR ((SETTINGS_KEY_NOT_FOUND|UNKNOWN_CLIENT|OVERWEIGHT)\b.*)$/s;
+
+type ScriptCallback = (error: Error | null, replies: unknown) => void;
+
+/**
+ * Bottleneck's ioredis connection, with its scripts' error replies as Bottleneck 2.19.5 expects
+ * them. It re-initialises a fleet whose keys expired (`SETTINGS_KEY_NOT_FOUND`) and registers a
+ * client Redis dropped (`UNKNOWN_CLIENT`) only when the reply is exactly that text; Redis 7
+ * prefixes it with `ERR `, so without this a fleet idle for `idleResetMs` would never recover
+ * (the same fix as Bottleneck's unmerged pull request 215).
+ */
+class Redis7Connection extends Bottleneck.IORedisConnection {
+  __scriptArgs__(name: string, id: string, args: unknown[], callback: ScriptCallback): unknown[] {
+    const parent = Bottleneck.IORedisConnection.prototype as unknown as {
+      __scriptArgs__(
+        name: string,
+        id: string,
+        args: unknown[],
+        callback: ScriptCallback,
+      ): unknown[];
+    };
+    return parent.__scriptArgs__.call(this, name, id, args, (error, replies) => {
+      const bare = error === null ? undefined : PREFIXED.exec(error.message)?.[1];
+      callback(bare === undefined ? error : new Error(bare), replies);
+    });
+  }
+}
+
 /** Least time between two reads of the cluster's slots by one process, unless throttled. */
 export const CHECK_INTERVAL_MS = 50;
 
@@ -188,19 +220,7 @@ export class RedisFleetBudget implements FleetBudget {
     const client = this.#client;
     if (client === undefined || this.#mode === 'closed' || this.#mode === 'shared') return;
     try {
-      if (this.#limiter === undefined) {
-        const limiter = new Bottleneck({
-          id: this.#options.id,
-          datastore: 'ioredis',
-          connection: this.#connectionOf(client),
-          clearDatastore: false,
-          // A new fleet's first request goes alone; its response opens the other slots.
-          maxConcurrent: 1,
-          timeout: this.#options.idleResetMs,
-        });
-        limiter.on('error', (error: unknown) => this.#report(error));
-        this.#limiter = limiter;
-      }
+      this.#limiter ??= this.#newLimiter(client);
       await this.#limiter.ready();
       const rejoin = this.#joinedOnce;
       // Before any new shared job: they would count as this limiter's.
@@ -229,9 +249,24 @@ export class RedisFleetBudget implements FleetBudget {
     }
   }
 
+  /** A limiter of the fleet on `client`'s connection. */
+  #newLimiter(client: Redis): Bottleneck {
+    const limiter = new Bottleneck({
+      id: this.#options.id,
+      datastore: 'ioredis',
+      connection: this.#connectionOf(client),
+      clearDatastore: false,
+      // A new fleet's first request goes alone; its response opens the other slots.
+      maxConcurrent: 1,
+      timeout: this.#options.idleResetMs,
+    });
+    limiter.on('error', (error: unknown) => this.#report(error));
+    return limiter;
+  }
+
   /** Bottleneck's connection on `client` (it adds a subscriber, a duplicate of it). */
   #connectionOf(client: Redis): Bottleneck.IORedisConnection {
-    this.#connection ??= new Bottleneck.IORedisConnection({ client });
+    this.#connection ??= new Redis7Connection({ client });
     return this.#connection;
   }
 
