@@ -64,6 +64,11 @@ export interface BucketGateOptions {
   readonly plausible?: PlausibleBounds;
   /** Called with every anomaly, after the gate's state is consistent again. */
   readonly onAnomaly?: ((anomaly: PacingAnomaly) => void) | undefined;
+  /**
+   * Whether the model decides (true) or only `maxInFlight` does (false: a budget shared with
+   * other processes paces the requests, and the model only learns). @defaultValue always true
+   */
+  readonly paced?: (() => boolean) | undefined;
 }
 
 /** Node's largest timer delay: anything longer fires after 1 ms (`TimeoutOverflowWarning`). */
@@ -84,6 +89,7 @@ export class BucketGate {
   readonly #maxWaitMs: number;
   readonly #plausible: PlausibleBounds;
   readonly #onAnomaly: ((anomaly: PacingAnomaly) => void) | undefined;
+  readonly #paced: () => boolean;
   readonly #waiters: Waiter[] = [];
   readonly #anomalies: PacingAnomaly[] = [];
   #inFlight = 0;
@@ -100,6 +106,7 @@ export class BucketGate {
     this.#maxWaitMs = Math.min(Math.max(1, options.maxWaitMs ?? 60_000), MAX_TIMER_MS);
     this.#plausible = options.plausible ?? { maxRemaining: 10_000, maxCost: 10_000 };
     this.#onAnomaly = options.onAnomaly;
+    this.#paced = options.paced ?? (() => true);
   }
 
   /** Requests admitted whose response has not arrived. */
@@ -178,7 +185,7 @@ export class BucketGate {
       if (waiter !== undefined) this.#admit(waiter, now, byLeak);
     }
     this.#cancelTimer();
-    if (this.#waiters.length === 0 || this.#inFlight >= this.#maxInFlight) {
+    if (this.#waiters.length === 0 || this.#inFlight >= this.#maxInFlight || !this.#paced()) {
       this.#probeAt = undefined;
       return;
     }
@@ -236,7 +243,8 @@ export class BucketGate {
   }
 
   #hasRoom(now: number): boolean {
-    return this.#inFlight < this.#maxInFlight && this.#inFlight < this.#model.allowedInFlight(now);
+    if (this.#inFlight >= this.#maxInFlight) return false;
+    return !this.#paced() || this.#inFlight < this.#model.allowedInFlight(now);
   }
 
   #admit(waiter: Waiter, now: number, byLeak: boolean): void {
