@@ -167,7 +167,7 @@ export class CanvasPacer {
       onAnomaly: hooks.onAnomaly,
       // While the fleet's budget is shared, it paces (from every process's responses, with the
       // fleet's requests in flight); this process's model only learns, for when Redis goes.
-      paced: () => this.#fleet === undefined || this.#fleet.snapshot().mode !== 'shared',
+      paced: () => this.#fleet === undefined || this.#fleet.mode !== 'shared',
     });
     this.#queue = new PQueue({ concurrency: options.maxConcurrent + PREFETCH });
   }

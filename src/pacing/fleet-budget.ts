@@ -130,6 +130,8 @@ export interface FleetBudget {
    * Higher `priority` goes first.
    */
   acquire(priority: number, signal: AbortSignal): Promise<FleetSlot>;
+  /** Where the fleet's requests stand (read on every admission: no allocation). */
+  readonly mode: FleetMode;
   /** Where the fleet's requests stand, and the fleet's slots as this process last knew them. */
   snapshot(): FleetSnapshot;
   /** Leaves the fleet: frees what this process holds, closes what it opened. */
@@ -168,6 +170,9 @@ export function lazyFleetBudget(load: () => Promise<FleetBudget>): FleetBudget {
     async acquire(priority, signal) {
       const budget = await get();
       return budget.acquire(priority, signal);
+    },
+    get mode() {
+      return loaded?.mode ?? (closed ? 'closed' : 'joining');
     },
     snapshot() {
       return (

@@ -243,7 +243,7 @@ export class RedisFleetBudget implements FleetBudget {
       const freed = rejoin ? await this.#freeLeaked() : 0;
       const [, maxConcurrent] = await this.#read();
       // Closed while reading (the mode changes across awaits).
-      if (this.snapshot().mode === 'closed') return;
+      if (this.mode === 'closed') return;
       this.#maxConcurrent = maxConcurrent;
       this.#joinedOnce = true;
       this.#setMode('shared');
@@ -374,13 +374,7 @@ export class RedisFleetBudget implements FleetBudget {
     if (this.#queuedInCluster >= MAX_QUEUED_IN_CLUSTER) {
       // Waits here, not in Bottleneck: each job queued there is tried again on every slot the
       // fleet frees (a Redis round trip each), which costs more than it gains.
-      const before = this.#backlog.findIndex((other) => other.priority < waiter.priority);
-      if (before < 0) this.#backlog.push(waiter);
-      else this.#backlog.splice(before, 0, waiter);
-      this.#onAbort(waiter, () => {
-        const index = this.#backlog.indexOf(waiter);
-        if (index >= 0) this.#backlog.splice(index, 1);
-      });
+      this.#waitIn(this.#backlog, waiter);
       return;
     }
     this.#queuedInCluster++;
@@ -474,17 +468,15 @@ export class RedisFleetBudget implements FleetBudget {
 
   /** The first request of the backlog still waiting, taken out of it. */
   #nextBacklogged(): Waiter | undefined {
-    if (this.#mode !== 'shared') return undefined;
-    let waiter = this.#backlog.shift();
-    while (waiter?.signal.aborted) waiter = this.#backlog.shift();
-    return waiter;
+    return this.#mode === 'shared' ? this.#takeFrom(this.#backlog) : undefined;
   }
 
   /** Moves waiters of the backlog into Bottleneck's queue as room there frees. */
   #pumpBacklog(): void {
-    while (this.#queuedInCluster < MAX_QUEUED_IN_CLUSTER && this.#backlog.length > 0) {
-      const waiter = this.#backlog.shift();
-      if (waiter !== undefined && !waiter.signal.aborted) this.#place(waiter);
+    while (this.#queuedInCluster < MAX_QUEUED_IN_CLUSTER) {
+      const waiter = this.#takeFrom(this.#backlog);
+      if (waiter === undefined) return;
+      this.#place(waiter);
     }
   }
 
@@ -493,13 +485,26 @@ export class RedisFleetBudget implements FleetBudget {
       waiter.resolve(this.#localSlot());
       return;
     }
-    const before = this.#localWaiters.findIndex((other) => other.priority < waiter.priority);
-    if (before < 0) this.#localWaiters.push(waiter);
-    else this.#localWaiters.splice(before, 0, waiter);
+    this.#waitIn(this.#localWaiters, waiter);
+  }
+
+  /** Puts `waiter` in `list`, after those of its priority or higher; an abort takes it out. */
+  #waitIn(list: Waiter[], waiter: Waiter): void {
+    const before = list.findIndex((other) => other.priority < waiter.priority);
+    if (before < 0) list.push(waiter);
+    else list.splice(before, 0, waiter);
     this.#onAbort(waiter, () => {
-      const index = this.#localWaiters.indexOf(waiter);
-      if (index >= 0) this.#localWaiters.splice(index, 1);
+      const index = list.indexOf(waiter);
+      if (index >= 0) list.splice(index, 1);
     });
+  }
+
+  /** The first waiter of `list` not aborted, taken out of it (its abort listener removed). */
+  #takeFrom(list: Waiter[]): Waiter | undefined {
+    let waiter = list.shift();
+    while (waiter?.signal.aborted) waiter = list.shift();
+    waiter?.detach?.();
+    return waiter;
   }
 
   #localSlot(): FleetSlot {
@@ -518,10 +523,10 @@ export class RedisFleetBudget implements FleetBudget {
   }
 
   #pumpLocal(): void {
-    while (this.#localHeld < this.#options.localShare && this.#localWaiters.length > 0) {
-      const waiter = this.#localWaiters.shift();
-      waiter?.detach?.();
-      if (waiter !== undefined && !waiter.signal.aborted) waiter.resolve(this.#localSlot());
+    while (this.#localHeld < this.#options.localShare) {
+      const waiter = this.#takeFrom(this.#localWaiters);
+      if (waiter === undefined) return;
+      waiter.resolve(this.#localSlot());
     }
   }
 
@@ -535,8 +540,13 @@ export class RedisFleetBudget implements FleetBudget {
       message: `Redis unreachable (${reason}): pacing alone, at most ${this.#options.localShare} in flight, until it is back`,
     });
     for (const waiter of [...this.#shared]) waiter.toLocal?.();
-    for (const waiter of this.#backlog.splice(0))
-      if (!waiter.signal.aborted) this.#waitLocal(waiter);
+    for (
+      let waiter = this.#takeFrom(this.#backlog);
+      waiter;
+      waiter = this.#takeFrom(this.#backlog)
+    ) {
+      this.#waitLocal(waiter);
+    }
   }
 
   #setMode(mode: FleetMode): void {
@@ -603,6 +613,10 @@ export class RedisFleetBudget implements FleetBudget {
     } catch (error) {
       this.#report(error);
     }
+  }
+
+  get mode(): FleetMode {
+    return this.#mode;
   }
 
   snapshot(): FleetSnapshot {
