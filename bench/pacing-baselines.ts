@@ -108,26 +108,36 @@ function poolStrategy(options: PoolOptions): Strategy {
     const started = performance.now();
     const session = new Session(input, started + input.budgetMs);
     let next = 0;
+    let dropped = false;
     const worker = async (): Promise<void> => {
       while (next < input.paths.length && performance.now() < session.deadline) {
         const path = input.paths[next++] ?? '';
         await options.beforeEach?.(session);
-        if (!(await session.get(path, options.retry))) return;
+        if (!(await session.get(path, options.retry))) {
+          dropped = true;
+          return;
+        }
       }
     };
     await Promise.all(Array.from({ length: options.concurrency }, worker));
     const { done, failed, retries } = session;
-    return { done, failed, retries, elapsedMs: performance.now() - started };
+    const elapsedMs = performance.now() - started;
+    // Out of time with paths left (or a retry dropped): say so, the row is not a full run.
+    const cut = dropped || next < input.paths.length;
+    const note = cut ? { note: `cut at the ${(input.budgetMs / 1000).toFixed(0)} s budget` } : {};
+    return { done, failed, retries, elapsedMs, ...note };
   };
 }
 
 /** Canvas's advice: one request at a time (throttles, if any, retried after 1 s). */
 export const sequential: Strategy = poolStrategy({ concurrency: 1, retry: NAIVE_RETRY });
 
-/** 16 workers; a throttled request is retried after 1 s, up to 10 times. */
-export const fixedConcurrency: Strategy = poolStrategy({ concurrency: 16, retry: NAIVE_RETRY });
+/** `concurrency` workers; a throttled request is retried after 1 s, up to 10 times. */
+export function fixedConcurrency(concurrency: number): Strategy {
+  return poolStrategy({ concurrency, retry: NAIVE_RETRY });
+}
 
-/** As {@link fixedConcurrency}, and each worker pauses 1 s first while the last remaining <= 2. */
+/** As `fixedConcurrency(16)`, and each worker pauses 1 s first while the last remaining <= 2. */
 export const sleepWhenLow: Strategy = poolStrategy({
   concurrency: 16,
   retry: NAIVE_RETRY,

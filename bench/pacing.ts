@@ -13,7 +13,21 @@
  * - D, a distant Canvas: 25 ms of network each way around 100 ms in Canvas;
  *   the charge is held only while Canvas works, so the in-flight bound is
  *   13 / 100 ms, but a client that counts travelling requests as held cannot
- *   reach it.
+ *   reach it;
+ * - E, a far Canvas: 30–50 ms in Canvas, 25 ± 5 ms of network each way (each
+ *   direction of each request draws its own), on the hosted bucket: about half
+ *   of a request's round trip is travel, so keeping Canvas's 13 slots busy takes
+ *   more than 13 requests out at once, and fixed concurrencies show the trade
+ *   (13: slots idle while answers travel; 20, 28: throttled);
+ * - F, slow requests, far: 150–450 ms in Canvas at a cost of 0.6 × the time in
+ *   Canvas (s), 15 ± 3 ms each way: the in-flight bound again, with costly
+ *   requests whose cost varies;
+ * - G, the pipeline of `pipeline.ts` with two busy loops (`pacing-busy.ts`):
+ *   the client's event loop starved of CPU, next to the same pipeline alone.
+ *
+ * E and F compare the client with fixed concurrencies 13, 20 and 28 (naive
+ * retry), each with its own token; the limit's latency is the time in Canvas,
+ * where the charge is held, as in D.
  *
  * Strategies run one after the other, each with its own token (so with its own
  * bucket, starting empty except in C). For each: requests done, elapsed, rate,
@@ -37,6 +51,7 @@ import {
   sequential,
   sleepWhenLow,
 } from './pacing-baselines.js';
+import { benchBusyPipeline, busyRegime } from './pacing-busy.js';
 import { canvasSyncClient } from './pacing-client.js';
 import { describeLimit, type Limit, type LimitParams, theoreticalLimit } from './pacing-limits.js';
 import { type SimSpec, type SimStats, type SimThread, startSimThread } from './sim-thread.js';
@@ -51,19 +66,64 @@ interface Regime {
   readonly name: string;
   readonly title: string;
   readonly bucket: Pick<SimSpec, 'highWaterMark' | 'maximum' | 'outflowPerSecond' | 'upFrontCost'>;
+  /** Cost of a request; with `costPerSecond`, the mean cost (what the limit uses). */
   readonly cost: number;
+  /** Each request costs this × its time in Canvas (s) instead of `cost`. */
+  readonly costPerSecond?: number;
   readonly latencyMs: SimSpec['latencyMs'];
   readonly meanLatencyMs: number;
   /** One-way network delay; `latencyMs` is then the time Canvas holds the charge. */
-  readonly transitMs?: number;
+  readonly transitMs?: SimSpec['transitMs'];
+  /** Who runs. @defaultValue the client, sequential, fixed 16, sleep when low */
+  readonly contenders?: readonly Contender[];
+  /** Baselines start no new request after this long. @defaultValue BASELINE_BUDGET_MS */
+  readonly baselineBudgetMs?: number;
   /** Bucket level set right before each strategy starts (another process's use). */
   readonly startLevel: number;
   /** Requests of the canvas-sync client (and most the baselines may do). */
   readonly requests: number;
   readonly sequentialRequests: number;
   /** What the canvas-sync client should reach. */
-  readonly target: { readonly minShare?: number; readonly maxThrottled: number };
+  readonly target: {
+    readonly minShare?: number;
+    readonly maxThrottled: number;
+    /** When set, the throttled target is this share of the requests (`maxThrottled` unused). */
+    readonly maxThrottledShare?: number;
+  };
 }
+
+interface Contender {
+  readonly name: string;
+  /** Part of the token, so each strategy has its own bucket. */
+  readonly key: string;
+  readonly run: Strategy;
+  readonly isClient: boolean;
+}
+
+const client: Contender = {
+  name: 'canvas-sync client',
+  key: 'client',
+  run: canvasSyncClient,
+  isClient: true,
+};
+
+/** A fixed concurrency with the naive retry (1 s after a throttle, up to 10 times). */
+const fixed = (concurrency: number): Contender => ({
+  name: `fixed ${concurrency} + naive retry`,
+  key: `fixed${concurrency}`,
+  run: fixedConcurrency(concurrency),
+  isClient: false,
+});
+
+const defaultContenders: readonly Contender[] = [
+  client,
+  { name: 'sequential', key: 'sequential', run: sequential, isClient: false },
+  fixed(16),
+  { name: 'sleep when remaining <= 2', key: 'sleep-low', run: sleepWhenLow, isClient: false },
+];
+
+/** A far Canvas: the client next to fixed concurrencies below, at and above what fits. */
+const farContenders: readonly Contender[] = [client, fixed(13), fixed(20), fixed(28)];
 
 const defaultBucket = { highWaterMark: 700, maximum: 800, outflowPerSecond: 10, upFrontCost: 50 };
 
@@ -117,22 +177,50 @@ const regimes: readonly Regime[] = [
     sequentialRequests: 50,
     target: { maxThrottled: 0 },
   },
+  {
+    name: 'E',
+    title: 'a far Canvas: 30–50 ms in Canvas, 25 ± 5 ms each way',
+    bucket: defaultBucket,
+    cost: 0.02,
+    latencyMs: { min: 30, max: 50 },
+    meanLatencyMs: 40,
+    transitMs: { meanMs: 25, jitterMs: 5 },
+    contenders: farContenders,
+    baselineBudgetMs: 30_000,
+    startLevel: 0,
+    requests: 2_000,
+    sequentialRequests: 0,
+    target: { minShare: 0.75, maxThrottled: 20, maxThrottledShare: 0.01 },
+  },
+  {
+    name: 'F',
+    title: 'slow requests, far: 150–450 ms in Canvas, cost 0.6 × time, 15 ± 3 ms each way',
+    bucket: defaultBucket,
+    // Mean cost: 0.6 × 0.3 s of mean time in Canvas.
+    cost: 0.18,
+    costPerSecond: 0.6,
+    latencyMs: { min: 150, max: 450 },
+    meanLatencyMs: 300,
+    transitMs: { meanMs: 15, jitterMs: 3 },
+    contenders: farContenders,
+    baselineBudgetMs: 60_000,
+    startLevel: 0,
+    requests: 1_000,
+    sequentialRequests: 0,
+    target: { minShare: 0.96, maxThrottled: 0 },
+  },
 ];
 
-interface Contender {
-  readonly name: string;
-  /** Part of the token, so each strategy has its own bucket. */
-  readonly key: string;
-  readonly run: Strategy;
-  readonly isClient: boolean;
-}
+const contendersOf = (regime: Regime): readonly Contender[] =>
+  regime.contenders ?? defaultContenders;
 
-const contenders: readonly Contender[] = [
-  { name: 'canvas-sync client', key: 'client', run: canvasSyncClient, isClient: true },
-  { name: 'sequential', key: 'sequential', run: sequential, isClient: false },
-  { name: 'fixed 16 + naive retry', key: 'fixed16', run: fixedConcurrency, isClient: false },
-  { name: 'sleep when remaining <= 2', key: 'sleep-low', run: sleepWhenLow, isClient: false },
-];
+const baselineBudgetOf = (regime: Regime): number => regime.baselineBudgetMs ?? BASELINE_BUDGET_MS;
+
+/** The most throttled responses the client's target allows. */
+const maxThrottledOf = (regime: Regime): number =>
+  regime.target.maxThrottledShare === undefined
+    ? regime.target.maxThrottled
+    : Math.floor(regime.target.maxThrottledShare * regime.requests);
 
 interface Row {
   readonly contender: Contender;
@@ -165,7 +253,7 @@ function clientBudgetMs(regime: Regime): number {
 async function runContender(sim: SimThread, regime: Regime, contender: Contender): Promise<Row> {
   const token = tokenOf(regime, contender);
   const paths = Array.from({ length: requestsFor(regime, contender) }, () => PATH);
-  const budgetMs = contender.isClient ? clientBudgetMs(regime) : BASELINE_BUDGET_MS;
+  const budgetMs = contender.isClient ? clientBudgetMs(regime) : baselineBudgetOf(regime);
   if (regime.startLevel > 0) await sim.setBucketLevel(regime.startLevel, token);
   const result = await contender.run({ url: sim.url, token, paths, budgetMs });
   const stats = await sim.stats(token);
@@ -182,9 +270,11 @@ async function warmUp(sim: SimThread, regime: Regime): Promise<void> {
 }
 
 async function runRegime(regime: Regime): Promise<Row[]> {
+  const contenders = contendersOf(regime);
   const sim = await startSimThread({
     ...regime.bucket,
     cost: regime.cost,
+    ...(regime.costPerSecond === undefined ? {} : { costPerSecond: regime.costPerSecond }),
     latencyMs: regime.latencyMs,
     ...(regime.transitMs === undefined ? {} : { transitMs: regime.transitMs }),
     tokens: [tokenOf(regime, 'warm-up'), ...contenders.map((c) => tokenOf(regime, c))],
@@ -221,9 +311,16 @@ function formatRow(row: Row): string[] {
     (elapsedMs / 1000).toFixed(2),
     rateOf(row.result).toFixed(1),
     percent(shareOf(row)),
-    String(row.sim.throttled),
+    throttledCell(row),
     String(retries),
   ];
+}
+
+/** Throttled responses, and as a share of the requests the row ended (done or failed). */
+function throttledCell(row: Row): string {
+  const ended = row.result.done + row.result.failed;
+  const { throttled } = row.sim;
+  return ended === 0 ? String(throttled) : `${throttled} (${percent(throttled / ended)})`;
 }
 
 function describeRegime(regime: Regime): string {
@@ -232,12 +329,24 @@ function describeRegime(regime: Regime): string {
     typeof regime.latencyMs === 'number'
       ? `${regime.latencyMs} ms`
       : `uniform ${regime.latencyMs.min}..${regime.latencyMs.max} ms`;
+  const cost =
+    regime.costPerSecond === undefined
+      ? `${regime.cost}`
+      : `${regime.costPerSecond} × latency in s (mean ${regime.cost})`;
+  const { transitMs } = regime;
+  const transit =
+    transitMs === undefined
+      ? ''
+      : typeof transitMs === 'number'
+        ? `, transit ${transitMs} ms each way`
+        : `, transit uniform ${transitMs.meanMs} ± ${transitMs.jitterMs} ms each way`;
+  const sequentialRuns = contendersOf(regime).some((c) => c.key === 'sequential');
   return (
     `Regime ${regime.name}, ${regime.title}: hwm ${highWaterMark}, maximum ${maximum}, ` +
-    `up-front ${upFrontCost}, outflow ${outflowPerSecond}/s, cost ${regime.cost}, ` +
-    `latency ${latency}, start level ${regime.startLevel}; GET ${PATH} ×${regime.requests} ` +
-    `(sequential ≤ ${regime.sequentialRequests}; baselines start nothing after ` +
-    `${BASELINE_BUDGET_MS / 1000} s)`
+    `up-front ${upFrontCost}, outflow ${outflowPerSecond}/s, cost ${cost}, ` +
+    `latency ${latency}${transit}, start level ${regime.startLevel}; GET ${PATH} ×${regime.requests} ` +
+    `(${sequentialRuns ? `sequential ≤ ${regime.sequentialRequests}; ` : ''}baselines start nothing after ` +
+    `${baselineBudgetOf(regime) / 1000} s)`
   );
 }
 
@@ -301,14 +410,17 @@ function describeRoundTrip(regime: Regime, rows: readonly Row[]): string[] {
 function verdict(regime: Regime, rows: readonly Row[]): string {
   const row = rowOf(rows, 'client');
   if (row === undefined) return `${regime.name}: MISS (no canvas-sync client run)`;
-  const { minShare, maxThrottled } = regime.target;
+  const { minShare, maxThrottledShare } = regime.target;
+  const maxThrottled = maxThrottledOf(regime);
   const share = shareOf(row) ?? 0;
   const complete = row.result.done === regime.requests && row.result.note === undefined;
   const shareOk = minShare === undefined || share >= minShare;
   const pass = complete && shareOk && row.sim.throttled <= maxThrottled;
+  const ofRequests =
+    maxThrottledShare === undefined ? '' : `, ${percent(maxThrottledShare)} of requests`;
   const parts = [
     `${percent(share)} of limit${minShare === undefined ? '' : ` (target ≥ ${minShare * 100} %)`}`,
-    `${row.sim.throttled} throttled (target ≤ ${maxThrottled})`,
+    `${row.sim.throttled} throttled (target ≤ ${maxThrottled}${ofRequests})`,
     complete ? '' : `only ${row.result.done} of ${regime.requests} requests done`,
   ];
   return `${regime.name}: ${pass ? 'PASS' : 'MISS'}: ${parts.filter((p) => p !== '').join(', ')}`;
@@ -338,6 +450,7 @@ export async function benchPacing(): Promise<void> {
     );
     verdicts.push(verdict(regime, rows));
   }
+  if (only === undefined || only.includes(busyRegime)) verdicts.push(await benchBusyPipeline());
   console.log('\ncanvas-sync client against its targets (informative only):');
   for (const line of verdicts) console.log(`  ${line}`);
   console.log(`\nPacing benchmark took ${((performance.now() - started) / 1000).toFixed(1)} s.`);

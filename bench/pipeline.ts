@@ -31,13 +31,13 @@ import { type LimitParams, theoreticalLimit } from './pacing-limits.js';
 import { type SimSpec, startSimThread } from './sim-thread.js';
 import { formatTable } from './table.js';
 
-const INSTITUTION = { courses: 40, students: 3_000, studentsPerCourse: 75 } as const;
+export const INSTITUTION = { courses: 40, students: 3_000, studentsPerCourse: 75 } as const;
 const WINDOW = { startTime: '2026-11-21T00:00:00Z', endTime: '2026-11-28T00:00:00Z' };
 const CONCURRENCIES = [4, 8, 16, 32] as const;
 const SEQUENTIAL_BUDGET_MS = 8_000;
 const TIMEOUT_MS = 180_000;
 
-const SPEC: Omit<SimSpec, 'tokens'> = {
+export const SPEC: Omit<SimSpec, 'tokens'> = {
   highWaterMark: 700,
   maximum: 800,
   outflowPerSecond: 10,
@@ -47,9 +47,9 @@ const SPEC: Omit<SimSpec, 'tokens'> = {
   seed: 7,
   institution: INSTITUTION,
 };
-const MEAN_LATENCY_MS = 40;
+export const MEAN_LATENCY_MS = 40;
 
-interface RunResult {
+export interface RunResult {
   readonly label: string;
   readonly tasks: number;
   readonly done: number;
@@ -64,7 +64,7 @@ interface RunResult {
 }
 
 /** Producers and `concurrency` workers until every planned task ended (or the budget ran out). */
-async function runPipeline(
+export async function runPipeline(
   url: string,
   token: string,
   concurrency: number,
@@ -123,7 +123,7 @@ async function runPipeline(
 }
 
 /** The in-flight bound's rate, and the clairvoyant client's (which also counts the level rising). */
-function limitFor(requests: number): { bound: number; ideal: number } {
+export function limitFor(requests: number): { bound: number; ideal: number } {
   const params: LimitParams = {
     highWaterMark: SPEC.highWaterMark,
     maximum: SPEC.maximum,

@@ -5,7 +5,11 @@
  */
 
 import { Worker } from 'node:worker_threads';
-import type { SimulatedInstitutionOptions, TokenStats } from '../src/testing/index.js';
+import type {
+  SimulatedInstitutionOptions,
+  TokenStats,
+  TransitJitter,
+} from '../src/testing/index.js';
 
 /** Simulator settings that can cross a thread boundary (no functions). */
 export interface SimSpec {
@@ -13,12 +17,21 @@ export interface SimSpec {
   readonly maximum: number;
   readonly outflowPerSecond: number;
   readonly upFrontCost: number;
-  /** Cost of every request. */
+  /** Cost of every request (unless `costPerSecond` is given). */
   readonly cost: number;
+  /**
+   * Cost proportional to the time in Canvas: each request costs this × its latency in seconds
+   * (its own drawn latency, the one it is held for), instead of `cost`.
+   * @defaultValue none: every request costs `cost`
+   */
+  readonly costPerSecond?: number;
   /** Latency in ms: constant, or uniform in `[min, max)` drawn from the seeded jitter stream. */
   readonly latencyMs: number | { readonly min: number; readonly max: number };
-  /** One-way network delay in ms. @defaultValue 0 */
-  readonly transitMs?: number;
+  /**
+   * One-way network delay in ms, as the simulator's `transitMs`: constant, or
+   * `{ meanMs, jitterMs }` drawn per direction of each request. @defaultValue 0
+   */
+  readonly transitMs?: number | TransitJitter;
   readonly tokens: readonly string[];
   readonly seed: number;
   /** Size of the generated institution. @defaultValue one course of ten students */

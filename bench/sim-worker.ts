@@ -3,15 +3,42 @@
  * `SimSpec` in `workerData`, posts its URL, then answers commands.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { type CanvasSimulator, startCanvasSimulator } from '../src/testing/index.js';
+import {
+  type CanvasSimulator,
+  type RequestModel,
+  type SimulatedRequest,
+  startCanvasSimulator,
+} from '../src/testing/index.js';
 import type { SimCommand, SimReply, SimSpec, SimStats } from './sim-thread.js';
 
-function latencyModel(
-  spec: SimSpec['latencyMs'],
-): number | ((r: { random: () => number }) => number) {
-  if (typeof spec === 'number') return spec;
-  const { min, max } = spec;
-  return (request) => min + (max - min) * request.random();
+/**
+ * The latency and cost models of a spec. With `costPerSecond`, a request's cost depends on its
+ * latency: the simulator asks for the cost first, then the latency, of the same request object,
+ * so the latency is drawn once per request (at whichever call comes first) and remembered.
+ */
+function requestModels(spec: SimSpec): { latencyMs: RequestModel; cost: RequestModel } {
+  const { latencyMs, costPerSecond } = spec;
+  if (typeof latencyMs === 'number') {
+    const cost = costPerSecond === undefined ? spec.cost : (costPerSecond * latencyMs) / 1000;
+    return { latencyMs, cost };
+  }
+  const { min, max } = latencyMs;
+  if (costPerSecond === undefined) {
+    return { latencyMs: (request) => min + (max - min) * request.random(), cost: spec.cost };
+  }
+  const drawn = new WeakMap<SimulatedRequest, number>();
+  const latencyOf = (request: SimulatedRequest): number => {
+    let ms = drawn.get(request);
+    if (ms === undefined) {
+      ms = min + (max - min) * request.random();
+      drawn.set(request, ms);
+    }
+    return ms;
+  };
+  return {
+    latencyMs: latencyOf,
+    cost: (request) => (costPerSecond * latencyOf(request)) / 1000,
+  };
 }
 
 async function execute(sim: CanvasSimulator, command: SimCommand): Promise<SimStats | undefined> {
@@ -37,8 +64,7 @@ const sim = await startCanvasSimulator({
   maximum: spec.maximum,
   outflowPerSecond: spec.outflowPerSecond,
   upFrontCost: spec.upFrontCost,
-  cost: spec.cost,
-  latencyMs: latencyModel(spec.latencyMs),
+  ...requestModels(spec),
   transitMs: spec.transitMs ?? 0,
   tokens: [...spec.tokens],
   seed: spec.seed,

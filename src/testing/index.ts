@@ -38,6 +38,7 @@ export type {
   SimulatedInstitutionOptions,
   SimulatedRequest,
   SimulatorFaults,
+  TransitJitter,
 } from './simulator/options.js';
 export { endpointNames } from './simulator/options.js';
 export { decodeBookmark, encodeBookmark } from './simulator/pagination.js';

@@ -60,6 +60,23 @@ export type RequestModel = number | ((request: SimulatedRequest) => number);
 const nonNegative = z.number().finite().nonnegative();
 const rate = z.number().min(0).max(1);
 const model = z.union([nonNegative, z.function()]);
+const transit = z.union(
+  [nonNegative, z.strictObject({ meanMs: nonNegative, jitterMs: nonNegative })],
+  { error: 'expected a finite number of ms >= 0, or { meanMs, jitterMs } of such numbers' },
+);
+
+/**
+ * A one-way network delay that varies: each direction of each request draws its own delay,
+ * uniform in `[meanMs − jitterMs, meanMs + jitterMs]`, from the simulator's seeded transit
+ * stream (so a given seed and request sequence always meets the same delays).
+ * @category Testing
+ */
+export interface TransitJitter {
+  /** Mean one-way delay, in ms. Minimum: 0. */
+  readonly meanMs: number;
+  /** Largest departure from `meanMs` either way, in ms. Minimum: 0; at most `meanMs`. */
+  readonly jitterMs: number;
+}
 
 const endpointSettingsSchema = z.strictObject({
   cost: model.optional(),
@@ -257,7 +274,7 @@ export const simulatorOptionsSchema = z
     throttleStatus: z.union([z.literal(429), z.literal(403)]).optional(),
     cost: model.optional(),
     latencyMs: model.optional(),
-    transitMs: z.number().finite().nonnegative().optional(),
+    transitMs: transit.optional(),
     endpoints: z.partialRecord(z.enum(endpointNames), endpointSettingsSchema).optional(),
     perPageDefault: z.number().int().min(1).optional(),
     perPageMax: z.number().int().min(1).optional(),
@@ -285,6 +302,14 @@ export const simulatorOptionsSchema = z
         code: 'custom',
         path: ['highWaterMark'],
         message: `highWaterMark (${hwm}) must not exceed maximum (${maximum})`,
+      });
+    }
+    const transitMs = options.transitMs;
+    if (typeof transitMs === 'object' && transitMs.jitterMs > transitMs.meanMs) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['transitMs', 'jitterMs'],
+        message: `jitterMs (${transitMs.jitterMs}) must not exceed meanMs (${transitMs.meanMs})`,
       });
     }
     checkOAuthClients(options.oauthClients ?? [], ctx);
@@ -402,10 +427,15 @@ export interface CanvasSimulatorOptions {
   /**
    * One-way network delay in ms: a request reaches the bucket this long after it arrives, and
    * every answer leaves this long after it is ready, as over a network to a distant Canvas
-   * (`latencyMs` is the time Canvas spends on a request, with its up-front cost held).
+   * (`latencyMs` is the time Canvas spends on a request, with its up-front cost held). A number
+   * is the same delay every time; a {@link TransitJitter} `{ meanMs, jitterMs }` draws each
+   * direction of each request (throttled ones too) uniformly in
+   * `[meanMs − jitterMs, meanMs + jitterMs]` from the seeded transit stream, which is apart from
+   * the stream `latencyMs` and `cost` models read, so adding jitter leaves their draws as they
+   * were. Minimum: 0; `jitterMs` at most `meanMs`.
    * @defaultValue 0
    */
-  transitMs?: number;
+  transitMs?: number | TransitJitter;
   /** Per-endpoint overrides of cost, latency and up-front cost. */
   endpoints?: Partial<Record<EndpointName, EndpointSettings>>;
   /** `per_page` when none is asked for. @defaultValue 10 */

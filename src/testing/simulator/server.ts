@@ -170,6 +170,13 @@ export async function startCanvasSimulator(
   const faults = new FaultInjector(parseFaults(options.faults), () => faultStream.float());
   const jitterStream = createPrng(hashSeed(seed, 'jitter'));
   const jitter = (): number => jitterStream.float();
+  const transitStream = createPrng(hashSeed(seed, 'transit'));
+  const transit = options.transitMs ?? 0;
+  /** The one-way network delay of one direction of one request, in ms. */
+  const transitMs: () => number =
+    typeof transit === 'number'
+      ? () => transit
+      : () => transit.meanMs + transit.jitterMs * (2 * transitStream.float() - 1);
   const mutations = new CollectionMutations();
   let forbidden: readonly ForbiddenRule[] = options.forbidden ?? [];
   const buckets = new Map<string, LeakyBucket>();
@@ -273,17 +280,17 @@ export async function startCanvasSimulator(
     return { response, items: outcome.items, reset };
   };
 
-  const transitMs = options.transitMs ?? 0;
   /** Sends an answer, after the network delay back to the client. */
   const reply = (res: ServerResponse, response: SimulatedResponse, reset = false): void => {
     const deliver = (): void => (reset ? sendThenReset(res, response) : send(res, response));
-    if (transitMs <= 0) deliver();
-    else void wait(transitMs).then(deliver);
+    const back = transitMs();
+    if (back <= 0) deliver();
+    else void wait(back).then(deliver);
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     // The request travels to Canvas before anything happens to it.
-    await wait(transitMs);
+    await wait(transitMs());
     const url = new URL(req.url ?? '/', baseUrl);
     const method = (req.method ?? 'GET').toUpperCase();
     if (method === 'POST' && url.pathname === TOKEN_PATH) {
