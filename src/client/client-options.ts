@@ -163,6 +163,7 @@ const pacingSchema = z
     maxWaitMs: z.number().int().min(1_000).max(MAX_TIMER_MS).optional(),
     maxPlausibleRemaining: positive.optional(),
     maxPlausibleCost: positive.optional(),
+    estimateTransit: z.boolean().optional(),
     redis: z
       .union([
         z

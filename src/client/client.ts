@@ -9,6 +9,7 @@ import { resolveRequestUrl, type SearchParamsInput, withAccessToken } from '../h
 import { AbortFanout } from '../pacing/abort-fanout.js';
 import { CanvasPacer } from '../pacing/canvas-pacer.js';
 import { type FleetSnapshot, lazyFleetBudget } from '../pacing/fleet-budget.js';
+import type { TransitEstimate } from '../pacing/transit-estimator.js';
 import { checkPaginateOptions, checkRequestOptions } from './call-options.js';
 import {
   type CanvasSyncClientOptions,
@@ -96,6 +97,8 @@ export interface ClientStats {
   readonly headroom: number | undefined;
   /** Current estimate of the bucket's high-water mark. */
   readonly highWaterMark: number;
+  /** The round trip outside Canvas the pacer has learned (see README, "A distant Canvas"). */
+  readonly transit: TransitEstimate;
   /** The budget shared through Redis, when `pacing.redis` is given. */
   readonly fleet?: FleetSnapshot;
 }
@@ -314,6 +317,7 @@ export class CanvasSyncClient extends TypedEmitter<CanvasSyncEvents> {
       remaining: snapshot.bucket.lastRemaining,
       headroom: snapshot.bucket.headroom,
       highWaterMark: snapshot.bucket.highWaterMark,
+      transit: snapshot.transit,
       ...(snapshot.fleet === undefined ? {} : { fleet: snapshot.fleet }),
     };
   }

@@ -1,6 +1,7 @@
 import { systemTimers, type Timers } from '../retry/delay.js';
 import type { BucketModel } from './bucket-model.js';
 import { type PacingAnomaly, type PlausibleBounds, screenReading } from './pacing-anomaly.js';
+import type { TransitEstimator } from './transit-estimator.js';
 
 /** Timers and clock the gate uses; injected so tests control time. */
 export interface GateClock extends Timers {
@@ -69,6 +70,19 @@ export interface BucketGateOptions {
    * other processes paces the requests, and the model only learns). @defaultValue always true
    */
   readonly paced?: (() => boolean) | undefined;
+  /**
+   * Learns how long requests travel outside Canvas, so that the gate counts a request whose
+   * answer is probably on its way back as no longer holding a charge, and a response's reading
+   * only with the requests that had reached Canvas when it left. @defaultValue none: every
+   * request in flight holds a charge (Canvas next door)
+   */
+  readonly transit?: TransitEstimator | undefined;
+  /**
+   * How late the event loop runs now, in ms (a recent high percentile): a response read that
+   * late left Canvas that much earlier, so requests admitted within that time are not counted
+   * as held by Canvas in its reading. @defaultValue none (0)
+   */
+  readonly lagMs?: (() => number) | undefined;
 }
 
 /** Node's largest timer delay: anything longer fires after 1 ms (`TimeoutOverflowWarning`). */
@@ -90,6 +104,10 @@ export class BucketGate {
   readonly #plausible: PlausibleBounds;
   readonly #onAnomaly: ((anomaly: PacingAnomaly) => void) | undefined;
   readonly #paced: () => boolean;
+  readonly #transit: TransitEstimator | undefined;
+  readonly #lagMs: (() => number) | undefined;
+  /** When each request in flight was admitted, oldest first. */
+  readonly #admittedAt: number[] = [];
   readonly #waiters: Waiter[] = [];
   readonly #anomalies: PacingAnomaly[] = [];
   #inFlight = 0;
@@ -107,6 +125,8 @@ export class BucketGate {
     this.#plausible = options.plausible ?? { maxRemaining: 10_000, maxCost: 10_000 };
     this.#onAnomaly = options.onAnomaly;
     this.#paced = options.paced ?? (() => true);
+    this.#transit = options.transit;
+    this.#lagMs = options.lagMs;
   }
 
   /** Requests admitted whose response has not arrived. */
@@ -197,7 +217,10 @@ export class BucketGate {
       if (waiter !== undefined) this.#admit(waiter, now, true);
       return;
     }
-    const wait = this.#model.msUntilRoom(this.#inFlight, now);
+    let wait = this.#model.msUntilRoom(this.#holding(now), now);
+    // Requests in flight are leaving Canvas as time passes: look again a little later.
+    const tick = this.#departureTick();
+    if (tick !== undefined && this.#inFlight > 0) wait = Math.min(wait ?? tick, tick);
     // A response must arrive first; settle() pumps again.
     if (wait === undefined && this.#inFlight > 0) {
       this.#probeAt = undefined;
@@ -244,12 +267,31 @@ export class BucketGate {
 
   #hasRoom(now: number): boolean {
     if (this.#inFlight >= this.#maxInFlight) return false;
-    return !this.#paced() || this.#inFlight < this.#model.allowedInFlight(now);
+    return !this.#paced() || this.#holding(now) < this.#model.allowedInFlight(now);
+  }
+
+  /**
+   * How many requests in flight will hold a charge when a request sent now reaches Canvas: all
+   * of them, less those whose answers are probably on their way back or due by then.
+   */
+  #holding(now: number): number {
+    const transit = this.#transit;
+    if (transit === undefined || this.#inFlight === 0 || transit.estimate.delayMs <= 0) {
+      return this.#inFlight;
+    }
+    return this.#inFlight - transit.departures(this.#admittedAt.map((at) => now - at));
+  }
+
+  /** How soon to look again at departures while requests wait; `undefined` when none are counted. */
+  #departureTick(): number | undefined {
+    const delay = this.#transit?.estimate.delayMs ?? 0;
+    return delay > 0 ? Math.max(1, Math.round(delay / 8)) : undefined;
   }
 
   #admit(waiter: Waiter, now: number, byLeak: boolean): void {
     this.#inFlight++;
     this.#maxSeen = Math.max(this.#maxSeen, this.#inFlight);
+    this.#admittedAt.push(now);
     let settled = false;
     waiter.admit({
       waitedMs: now - waiter.since,
@@ -257,21 +299,59 @@ export class BucketGate {
       settle: (remaining, throttled, cost) => {
         if (settled) return;
         settled = true;
+        const readAt = this.#clock.now();
+        const index = this.#admittedAt.indexOf(now);
+        if (index >= 0) this.#admittedAt.splice(index, 1);
         const reading = screenReading(remaining, cost, this.#plausible);
         for (const anomaly of reading.anomalies) this.#report(anomaly);
         if (reading.remaining !== undefined) {
+          const held = this.#heldBy(reading.remaining, reading.cost ?? 0, throttled, {
+            readAt,
+            admittedAt: now,
+          });
           this.#model.observe({
             remaining: reading.remaining,
-            othersInFlight: this.#inFlight - 1,
+            othersInFlight: held.others,
+            ...(held.headroom === undefined ? {} : { headroom: held.headroom }),
             throttled,
             cost: reading.cost ?? 0,
-            nowMs: this.#clock.now(),
+            nowMs: readAt,
           });
         }
         this.#inFlight--;
         this.#pump();
       },
     });
+  }
+
+  /**
+   * How many of the other requests in flight Canvas was holding when a response left it: all of
+   * them next door; far away (or read late), only those admitted at least the round trip (plus
+   * the event loop's lag) before it was read. Feeds the transit estimate on the way.
+   */
+  #heldBy(
+    remaining: number,
+    cost: number,
+    throttled: boolean,
+    times: { readonly readAt: number; readonly admittedAt: number },
+  ): { readonly others: number; readonly headroom?: number } {
+    const transit = this.#transit;
+    const lag = Math.max(0, this.#lagMs?.() ?? 0);
+    if (transit === undefined && lag === 0) return { others: this.#admittedAt.length };
+    const ages = this.#admittedAt.map((at) => times.readAt - at);
+    transit?.observe({
+      nowMs: times.readAt,
+      ageMs: times.readAt - times.admittedAt,
+      othersAgesMs: ages,
+      remaining,
+      cost,
+      throttled,
+    });
+    const cutoff = (transit?.estimate.delayMs ?? 0) + lag;
+    let others = 0;
+    for (const age of ages) if (age >= cutoff) others++;
+    const headroom = transit?.headroom;
+    return headroom === undefined ? { others } : { others, headroom };
   }
 
   #cancelTimer(): void {

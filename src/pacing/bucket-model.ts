@@ -61,6 +61,12 @@ export interface BucketObservation {
   readonly cost?: number;
   /** When it arrived, in ms. */
   readonly nowMs: number;
+  /**
+   * The headroom the reading implies, when the caller knows it better than
+   * `remaining + upFront × othersInFlight` (the transit estimate's smoothed reading, for a
+   * distant Canvas). @defaultValue `remaining + upFront × othersInFlight`
+   */
+  readonly headroom?: number;
 }
 
 interface Sample {
@@ -118,7 +124,9 @@ export class BucketModel {
     const { upFrontCost } = this.#settings;
     const ceiling = this.#settings.maxHighWaterMark ?? Number.POSITIVE_INFINITY;
     const predicted = this.headroom(nowMs);
-    const headroom = remaining + upFrontCost * Math.max(0, othersInFlight);
+    const headroom = Number.isFinite(observation.headroom)
+      ? (observation.headroom as number)
+      : remaining + upFrontCost * Math.max(0, othersInFlight);
     this.#lastRemaining = remaining;
     this.#maxRemaining = Math.max(this.#maxRemaining ?? remaining, remaining);
     // Learned upward, but never above the ceiling: one absurd reading must not switch pacing off.

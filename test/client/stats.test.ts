@@ -27,6 +27,7 @@ describe('CanvasSyncClient stats', () => {
       remaining: undefined,
       headroom: undefined,
       highWaterMark: 700,
+      transit: { delayMs: 0, highMs: 0, confident: false, observations: 0 },
     });
   });
 

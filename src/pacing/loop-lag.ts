@@ -1,0 +1,55 @@
+import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
+
+/** How often Node's monitor samples the event loop, in ms. */
+const RESOLUTION_MS = 5;
+/** Each window of samples lasts this long; the lag is the worse of the current and the last. */
+const WINDOW_MS = 1_000;
+/** The percentile of the delays taken as the lag. */
+const PERCENTILE = 99;
+/** The percentile is recomputed at most this often, in ms. */
+const REFRESH_MS = 50;
+
+/**
+ * How late this process's event loop runs: the 99th percentile of the delays Node's
+ * `monitorEventLoopDelay` measured over the last one to two seconds, beyond its own sampling
+ * interval. A response read that late left Canvas that much earlier than the client believes,
+ * so the pacer counts that much less of its recent sends in its reading. Enabled when made;
+ * `close()` stops the monitor.
+ */
+export class LoopLag {
+  readonly #histogram: IntervalHistogram;
+  readonly #now: () => number;
+  #windowStart: number;
+  #previousMs = 0;
+  #currentMs = 0;
+  #refreshedAt = Number.NEGATIVE_INFINITY;
+
+  constructor(now: () => number = () => performance.now()) {
+    this.#now = now;
+    this.#histogram = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
+    this.#histogram.enable();
+    this.#windowStart = now();
+  }
+
+  /** The lag now, in ms (0 when the loop keeps time). */
+  ms(): number {
+    const now = this.#now();
+    if (now - this.#refreshedAt >= REFRESH_MS) {
+      this.#refreshedAt = now;
+      const histogram = this.#histogram;
+      const p = histogram.count > 0 ? histogram.percentile(PERCENTILE) / 1e6 : 0;
+      this.#currentMs = Math.max(0, p - RESOLUTION_MS);
+      if (now - this.#windowStart >= WINDOW_MS) {
+        this.#previousMs = this.#currentMs;
+        this.#windowStart = now;
+        histogram.reset();
+      }
+    }
+    return Math.max(this.#previousMs, this.#currentMs);
+  }
+
+  /** Stops measuring. */
+  close(): void {
+    this.#histogram.disable();
+  }
+}
