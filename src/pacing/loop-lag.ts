@@ -1,4 +1,4 @@
-import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 
 /** How often Node's monitor samples the event loop, in ms. */
 const RESOLUTION_MS = 5;
@@ -10,6 +10,20 @@ const PERCENTILE = 99;
 const REFRESH_MS = 50;
 
 /**
+ * Where a {@link LoopLag} reads the event loop's delays: the shape of Node's `IntervalHistogram`
+ * (delays in ns), which tests replace.
+ */
+export interface LoopDelayHistogram {
+  enable(): void;
+  disable(): void;
+  reset(): void;
+  /** The delay at the given percentile, in ns. */
+  percentile(percentile: number): number;
+  /** Samples taken since the last reset. */
+  readonly count: number;
+}
+
+/**
  * How late this process's event loop runs: the 99th percentile of the delays Node's
  * `monitorEventLoopDelay` measured over the last one to two seconds, beyond its own sampling
  * interval. A response read that late left Canvas that much earlier than the client believes,
@@ -17,16 +31,24 @@ const REFRESH_MS = 50;
  * `close()` stops the monitor.
  */
 export class LoopLag {
-  readonly #histogram: IntervalHistogram;
+  readonly #histogram: LoopDelayHistogram;
   readonly #now: () => number;
   #windowStart: number;
   #previousMs = 0;
   #currentMs = 0;
   #refreshedAt = Number.NEGATIVE_INFINITY;
 
-  constructor(now: () => number = () => performance.now()) {
+  /**
+   * @param now - Monotonic time in ms; by default `performance.now()`.
+   * @param histogram - Where the delays come from, enabled here and disabled by `close()`; by
+   *   default Node's `monitorEventLoopDelay` at a 5 ms resolution.
+   */
+  constructor(
+    now: () => number = () => performance.now(),
+    histogram: LoopDelayHistogram = monitorEventLoopDelay({ resolution: RESOLUTION_MS }),
+  ) {
     this.#now = now;
-    this.#histogram = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
+    this.#histogram = histogram;
     this.#histogram.enable();
     this.#windowStart = now();
   }

@@ -272,7 +272,8 @@ export class TransitEstimator {
     }
     // No request comes back faster than its round trip: a candidate beyond the fastest response
     // times is an artefact (of throttles counted as held, say), and believing it would feed itself.
-    const fastest = times[Math.floor(times.length * FASTEST_SHARE)] ?? 0;
+    // Whole ms: the estimate indexes the candidates (`headroom` reads the level tracked for it).
+    const fastest = Math.floor(times[Math.floor(times.length * FASTEST_SHARE)] ?? 0);
     return {
       delayMs: Math.min(low, fastest),
       highMs: Math.min(high, fastest),
