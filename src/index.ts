@@ -76,6 +76,7 @@ export type {
   RedisClientLike,
 } from './pacing/fleet-budget.js';
 export type { PacingAnomaly, RateLimitHeaderName } from './pacing/pacing-anomaly.js';
+export type { TransitEstimate } from './pacing/transit-estimator.js';
 export type {
   FerpaSanitizerOptions,
   FreeTextPolicy,

@@ -90,8 +90,11 @@ const DECAY = 1 - 1 / 256;
 const MIN_OBSERVATIONS = 32;
 /** How many more (decayed) mismatches `D = 0` must have than the best candidate. */
 const MIN_EVIDENCE = 8;
-/** A round trip shorter than this is not counted on (loopback, a data centre's LAN), in ms. */
-const MIN_DELAY_MS = 4;
+/**
+ * A round trip shorter than this is not counted on, in ms: on loopback or a LAN a client short of
+ * CPU shows a few ms of its own lag, too variable to count on, and the gain would be small.
+ */
+const MIN_DELAY_MS = 10;
 /** Nor one shorter than this share of the median response time. */
 const MIN_DELAY_SHARE = 0.05;
 /** The round trip believed is at most the response time this share of responses beat. */
@@ -142,7 +145,8 @@ export class TransitEstimator {
   }
 
   /**
-   * The headroom the latest readings imply at the estimated round trip (`remaining` plus the
+   * The headroom the latest readings imply at the middle of the best candidates for the round
+   * trip (`remaining` plus the
    * charges of the requests that had reached Canvas), smoothed over the last few responses:
    * where a request's own transit varies, a single reading miscounts the requests sent about a
    * round trip earlier by a charge or two either way, and the smoothed value does not.
@@ -150,7 +154,8 @@ export class TransitEstimator {
    */
   get headroom(): number | undefined {
     if (!this.#estimate.confident) return undefined;
-    const tracked = this.#levels[this.#estimate.delayMs] ?? Number.NaN;
+    const { delayMs, highMs } = this.#estimate;
+    const tracked = this.#levels[Math.round((delayMs + highMs) / 2)] ?? Number.NaN;
     return Number.isNaN(tracked) ? undefined : -tracked;
   }
 
