@@ -85,6 +85,9 @@ export interface BucketGateOptions {
   readonly lagMs?: (() => number) | undefined;
 }
 
+/** The round trip is counted on only when it is at least this many times the event loop's lag. */
+const LAG_FACTOR = 2;
+
 /** Node's largest timer delay: anything longer fires after 1 ms (`TimeoutOverflowWarning`). */
 const MAX_TIMER_MS = 2_147_483_647;
 
@@ -276,15 +279,29 @@ export class BucketGate {
    */
   #holding(now: number): number {
     const transit = this.#transit;
-    if (transit === undefined || this.#inFlight === 0 || transit.estimate.delayMs <= 0) {
+    if (transit === undefined || this.#inFlight === 0 || this.#transitDelay() <= 0) {
       return this.#inFlight;
     }
     return this.#inFlight - transit.departures(this.#admittedAt.map((at) => now - at));
   }
 
+  /**
+   * The round trip the gate counts on: the estimate's, unless it is uncertain or not clearly
+   * longer than the event loop's own lag (a round trip that is mostly the client running late,
+   * as on a loaded machine next to Canvas, is too variable to count on): then 0.
+   */
+  #transitDelay(lag = this.#lag()): number {
+    const delay = this.#transit?.estimate.delayMs ?? 0;
+    return delay >= LAG_FACTOR * lag ? delay : 0;
+  }
+
+  #lag(): number {
+    return Math.max(0, this.#lagMs?.() ?? 0);
+  }
+
   /** How soon to look again at departures while requests wait; `undefined` when none are counted. */
   #departureTick(): number | undefined {
-    const delay = this.#transit?.estimate.delayMs ?? 0;
+    const delay = this.#transitDelay();
     return delay > 0 ? Math.max(1, Math.round(delay / 8)) : undefined;
   }
 
@@ -336,7 +353,7 @@ export class BucketGate {
     times: { readonly readAt: number; readonly admittedAt: number },
   ): { readonly others: number; readonly headroom?: number } {
     const transit = this.#transit;
-    const lag = Math.max(0, this.#lagMs?.() ?? 0);
+    const lag = this.#lag();
     if (transit === undefined && lag === 0) return { others: this.#admittedAt.length };
     const ages = this.#admittedAt.map((at) => times.readAt - at);
     transit?.observe({
@@ -347,10 +364,11 @@ export class BucketGate {
       cost,
       throttled,
     });
-    const cutoff = (transit?.estimate.delayMs ?? 0) + lag;
+    const delay = this.#transitDelay(lag);
+    const cutoff = delay + lag;
     let others = 0;
     for (const age of ages) if (age >= cutoff) others++;
-    const headroom = transit?.headroom;
+    const headroom = delay > 0 ? transit?.headroom : undefined;
     return headroom === undefined ? { others } : { others, headroom };
   }
 
