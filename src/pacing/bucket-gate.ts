@@ -86,7 +86,7 @@ export interface BucketGateOptions {
 }
 
 /** The round trip is counted on only when it is at least this many times the event loop's lag. */
-const LAG_FACTOR = 2;
+const LAG_FACTOR = 3;
 
 /** Node's largest timer delay: anything longer fires after 1 ms (`TimeoutOverflowWarning`). */
 const MAX_TIMER_MS = 2_147_483_647;

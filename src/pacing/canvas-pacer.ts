@@ -51,7 +51,8 @@ export interface PacingOptions extends FleetPacingOptions {
    * client's own timeline, no extra request), and keep about as many requests inside Canvas as
    * the bucket allows rather than as many in the air. Off, every request in flight counts as
    * held by Canvas, as next door. Engages only when the round trip is clearly measured and is at
-   * least 10 ms and 5 % of the response times; see README, "A distant Canvas".
+   * least 25 ms, 5 % of the response times and three times the event loop's lag; see README, "A distant
+   * Canvas".
    * @defaultValue true
    */
   estimateTransit?: boolean;

@@ -94,7 +94,7 @@ const MIN_EVIDENCE = 8;
  * A round trip shorter than this is not counted on, in ms: on loopback or a LAN a client short of
  * CPU shows a few ms of its own lag, too variable to count on, and the gain would be small.
  */
-const MIN_DELAY_MS = 10;
+const MIN_DELAY_MS = 25;
 /** Nor one shorter than this share of the median response time. */
 const MIN_DELAY_SHARE = 0.05;
 /** The round trip believed is at most the response time this share of responses beat. */
