@@ -111,6 +111,8 @@ export class BucketGate {
   readonly #lagMs: (() => number) | undefined;
   /** When each request in flight was admitted, oldest first. */
   readonly #admittedAt: number[] = [];
+  /** Scratch for `#agesAt`: filled on every admission check, never kept. */
+  readonly #ages: number[] = [];
   readonly #waiters: Waiter[] = [];
   readonly #anomalies: PacingAnomaly[] = [];
   #inFlight = 0;
@@ -282,7 +284,15 @@ export class BucketGate {
     if (transit === undefined || this.#inFlight === 0 || this.#transitDelay() <= 0) {
       return this.#inFlight;
     }
-    return this.#inFlight - transit.departures(this.#admittedAt.map((at) => now - at));
+    return this.#inFlight - transit.departures(this.#agesAt(now));
+  }
+
+  /** The ages of the requests in flight at `now`, in a scratch array reused by every call. */
+  #agesAt(now: number): readonly number[] {
+    const ages = this.#ages;
+    ages.length = this.#admittedAt.length;
+    for (let i = 0; i < ages.length; i++) ages[i] = now - (this.#admittedAt[i] ?? now);
+    return ages;
   }
 
   /**
