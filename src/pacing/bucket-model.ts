@@ -22,7 +22,9 @@
  *   `windowMs`, each grown by the leak since it was taken and reduced by the
  *   costs later responses reported (`X-Request-Cost`). A single
  *   observation that overstates it (a request counted as in flight that had
- *   not reached Canvas yet) is outvoted by its neighbours.
+ *   not reached Canvas yet) is outvoted by its neighbours. A smoothed reading
+ *   (`BucketObservation.headroom`, already weighing the earlier ones) replaces
+ *   the smoothed readings before it instead of joining their minimum.
  * - The high-water mark is learned as the largest `remaining` ever seen (no
  *   `remaining` can exceed it), never above `maxHighWaterMark`, and lowered
  *   again when a throttle shows that a guess let the headroom grow too far.
@@ -64,7 +66,9 @@ export interface BucketObservation {
   /**
    * The headroom the reading implies, when the caller knows it better than
    * `remaining + upFront × othersInFlight` (the transit estimate's smoothed reading, for a
-   * distant Canvas). @defaultValue `remaining + upFront × othersInFlight`
+   * distant Canvas). Such a reading already weighs the earlier ones: it replaces the earlier
+   * readings given this way rather than joining their minimum over `windowMs`.
+   * @defaultValue `remaining + upFront × othersInFlight`
    */
   readonly headroom?: number;
 }
@@ -76,6 +80,8 @@ interface Sample {
   /** Sum of the costs reported up to and including this observation. */
   readonly costs: number;
   readonly atMs: number;
+  /** Whether it is a smoothed reading (`BucketObservation.headroom`). */
+  readonly smoothed: boolean;
 }
 
 /**
@@ -140,8 +146,11 @@ export class BucketModel {
       const floor = upFrontCost + this.#settings.safetyMargin + 1;
       this.#highWaterMark = Math.max(learned, lowered, floor);
     }
+    const smoothed = Number.isFinite(observation.headroom);
+    // A smoothed reading already weighs the earlier ones: it supersedes them (the minimum of
+    // many smoothed readings would only be their noise's low end, a charge or more too low).
     this.#samples = this.#samples.filter(
-      (sample) => nowMs - sample.atMs <= this.#settings.windowMs,
+      (sample) => !(smoothed && sample.smoothed) && nowMs - sample.atMs <= this.#settings.windowMs,
     );
     const others = Math.max(0, othersInFlight);
     this.#samples.push({
@@ -149,6 +158,7 @@ export class BucketModel {
       others,
       costs: this.#costs,
       atMs: nowMs,
+      smoothed,
     });
   }
 

@@ -67,6 +67,25 @@ describe('BucketModel', () => {
     expect(m.headroom(300)).toBeCloseTo(452.99, 10);
   });
 
+  it('takes the latest smoothed reading for the headroom, still below any raw one in the window', () => {
+    const m = model();
+    // Smoothed readings (the transit estimate's): each replaces the smoothed ones before it.
+    m.observe({ remaining: 100, othersInFlight: 10, headroom: 560, throttled: false, nowMs: 0 });
+    m.observe({ remaining: 100, othersInFlight: 10, headroom: 600, throttled: false, nowMs: 1 });
+    // Not the lowest of the two (560 grown by 1 ms of leak), but the latest.
+    expect(m.headroom(1)).toBeCloseTo(600, 10);
+    expect(m.allowedInFlight(1)).toBe(11);
+    // A lower smoothed reading replaces it just the same.
+    m.observe({ remaining: 100, othersInFlight: 10, headroom: 580, throttled: false, nowMs: 2 });
+    expect(m.headroom(2)).toBeCloseTo(580, 10);
+    // A raw reading (remaining + upFront × others) still joins the minimum for its window.
+    m.observe({ remaining: 10, othersInFlight: 10, throttled: false, nowMs: 3 }); // 510
+    m.observe({ remaining: 100, othersInFlight: 10, headroom: 620, throttled: false, nowMs: 4 });
+    expect(m.headroom(4)).toBeCloseTo(510.01, 10);
+    // Once the raw one leaves the window, the latest smoothed reading speaks alone.
+    expect(m.headroom(300)).toBeCloseTo(622.96, 10);
+  });
+
   it('learns a larger high-water mark from the largest remaining seen', () => {
     const m = model();
     m.observe({ remaining: 1_000, othersInFlight: 0, throttled: false, nowMs: 0 });

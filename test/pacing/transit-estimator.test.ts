@@ -206,7 +206,7 @@ describe('TransitEstimator.departures', () => {
     expect(learned.departures([...due, old])).toBe(learned.departures(due));
   });
 
-  it('counts half as much after a throttle, and regains trust over later responses', () => {
+  it('counts a quarter less per throttle, nothing after four, and regains trust over later responses', () => {
     const spec = { ...FAR_JITTER, requests: 800, seed: 3 };
     const all = transitTimeline(spec);
     const target = run(all.slice(0, 600));
@@ -218,15 +218,21 @@ describe('TransitEstimator.departures', () => {
     const throttle = { ...(all[600] as TimelineObservation), cost: 0, throttled: true };
     target.observe(throttle);
     expect(target.estimate.delayMs).toBe(delayMs);
-    expect(target.departures(ages)).toBeCloseTo(full / 2, 9);
+    expect(target.departures(ages)).toBeCloseTo(full * 0.75, 9);
     target.observe({ ...throttle, nowMs: throttle.nowMs + 1 });
-    expect(target.departures(ages)).toBeCloseTo(full / 4, 9);
-    // 1/100 of full trust back per answer: after 25 normal answers 0.5, after 75 all of it.
-    run(all.slice(601, 626), undefined, target);
+    expect(target.departures(ages)).toBeCloseTo(full * 0.5, 9);
+    target.observe({ ...throttle, nowMs: throttle.nowMs + 2 });
+    target.observe({ ...throttle, nowMs: throttle.nowMs + 3 });
+    // Four in a row: every request in flight counts as held, as without the estimate.
+    expect(target.departures(ages)).toBe(0);
+    target.observe({ ...throttle, nowMs: throttle.nowMs + 4 });
+    expect(target.departures(ages)).toBe(0);
+    // 1/100 of full trust back per answer: after 50 normal answers half, after 100 all of it.
+    run(all.slice(601, 651), undefined, target);
     const half = target.departures(ages);
     expect(half / full).toBeGreaterThan(0.4);
     expect(half / full).toBeLessThan(0.6);
-    run(all.slice(626, 676), undefined, target);
+    run(all.slice(651, 701), undefined, target);
     const regained = target.departures(ages);
     expect(regained / full).toBeGreaterThan(0.85);
     expect(regained / full).toBeLessThan(1.15);
