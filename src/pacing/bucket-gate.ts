@@ -365,7 +365,7 @@ export class BucketGate {
     const transit = this.#transit;
     const lag = this.#lag();
     if (transit === undefined && lag === 0) return { others: this.#admittedAt.length };
-    const ages = this.#admittedAt.map((at) => times.readAt - at);
+    const ages = this.#agesAt(times.readAt);
     transit?.observe({
       nowMs: times.readAt,
       ageMs: times.readAt - times.admittedAt,

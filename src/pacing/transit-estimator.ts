@@ -49,7 +49,10 @@ export interface TransitObservation {
   readonly nowMs: number;
   /** How long ago its request was admitted (its response time), in ms. */
   readonly ageMs: number;
-  /** How long ago each of the client's other requests still in flight was admitted, in ms. */
+  /**
+   * How long ago each of the client's other requests still in flight was admitted, in ms. Read
+   * during `observe` only, never kept (the gate passes an array it reuses).
+   */
   readonly othersAgesMs: readonly number[];
   /** Its `X-Rate-Limit-Remaining`. */
   readonly remaining: number;
