@@ -54,7 +54,7 @@ export interface ClientClock {
 }
 
 /** `performance.now()`, `Date.now()` and Node's timers. */
-const systemClientClock: ClientClock = { ...systemClock, epochNow: () => Date.now() };
+export const systemClientClock: ClientClock = { ...systemClock, epochNow: () => Date.now() };
 
 /**
  * Options of {@link CanvasSyncClient}. Only `baseUrl` and `token` are required.

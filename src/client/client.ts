@@ -15,6 +15,7 @@ import {
   type CanvasSyncClientOptions,
   type ResolvedClientOptions,
   resolveClientOptions,
+  systemClientClock,
 } from './client-options.js';
 import { type CanvasSyncEvents, TypedEmitter } from './events.js';
 import { type RunnerContext, type RunnerCounters, runRequest } from './request-runner.js';
@@ -99,6 +100,13 @@ export interface ClientStats {
   readonly highWaterMark: number;
   /** The round trip outside Canvas the pacer has learned (see README, "A distant Canvas"). */
   readonly transit: TransitEstimate;
+  /**
+   * How late the event loop runs, in ms, as the pacer measures it (the 99th percentile of
+   * `monitorEventLoopDelay` over the last one to two seconds, less its 5 ms resolution): the
+   * round trip is counted on only when it is at least three times this. `undefined` with an
+   * injected `clock`, which is not real time.
+   */
+  readonly loopLagMs: number | undefined;
   /** The budget shared through Redis, when `pacing.redis` is given. */
   readonly fleet?: FleetSnapshot;
 }
@@ -148,7 +156,9 @@ export class CanvasSyncClient extends TypedEmitter<CanvasSyncEvents> {
     this.#options = resolved;
     const aborts = new AbortFanout();
     this.#pacer = new CanvasPacer(resolved.pacing, {
-      clock: resolved.clock,
+      // The system clock is left to the pacer, which then also measures the event loop's lag
+      // (real time only); an injected clock is a test's, without lag.
+      ...(resolved.clock === systemClientClock ? {} : { clock: resolved.clock }),
       aborts,
       onAnomaly: (anomaly) => this.emit('pacing-anomaly', anomaly),
       fleet: this.#fleetBudget(resolved, token),
@@ -318,6 +328,7 @@ export class CanvasSyncClient extends TypedEmitter<CanvasSyncEvents> {
       headroom: snapshot.bucket.headroom,
       highWaterMark: snapshot.bucket.highWaterMark,
       transit: snapshot.transit,
+      loopLagMs: snapshot.loopLagMs,
       ...(snapshot.fleet === undefined ? {} : { fleet: snapshot.fleet }),
     };
   }

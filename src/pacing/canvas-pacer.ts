@@ -117,6 +117,8 @@ export interface PacerSnapshot {
   readonly bucket: BucketEstimate;
   /** The round trip outside Canvas, as learned so far. */
   readonly transit: TransitEstimate;
+  /** How late the event loop runs, in ms; `undefined` on an injected clock (not measured). */
+  readonly loopLagMs: number | undefined;
   /** The shared budget, when the client has one (`pacing.redis`). */
   readonly fleet?: FleetSnapshot;
 }
@@ -313,6 +315,7 @@ export class CanvasPacer {
       queued: this.#queue.size - this.#abandoned + this.#gate.waiting,
       bucket: this.#model.estimate(this.#clock.now()),
       transit: this.#transit.estimate,
+      loopLagMs: this.#lag?.ms(),
       ...(this.#fleet === undefined ? {} : { fleet: this.#fleet.snapshot() }),
     };
   }

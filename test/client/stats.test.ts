@@ -28,6 +28,8 @@ describe('CanvasSyncClient stats', () => {
       headroom: undefined,
       highWaterMark: 700,
       transit: { delayMs: 0, highMs: 0, confident: false, observations: 0 },
+      // Measured on the system clock (the client's default).
+      loopLagMs: expect.any(Number),
     });
   });
 

@@ -231,16 +231,37 @@ describe('BucketGate lagMs', () => {
     return { clock, each, admitted: await demand(each, 20) };
   }
 
-  it('counts in a reading only the requests admitted before the lag, side by side with 0', async () => {
+  it('leaves a reading next door as it is: every request in flight counts, however late the loop', async () => {
     const prompt = await scene(0);
     const late = await scene(30);
-    // lag 0: all 11 others counted: headroom 700, 13 allowed, 11 held: 2 more.
-    expect(prompt.each.model.headroom(prompt.clock.now())).toBeCloseTo(700, 0);
-    expect(prompt.admitted).toBe(2);
-    // lag 30 ms: the 6 admitted 10 ms before the answer was read are not counted:
-    // headroom 150 + 5 × 50 = 400, 7 allowed, 11 held: none more.
-    expect(late.each.model.headroom(late.clock.now())).toBeCloseTo(400, 0);
-    expect(late.admitted).toBe(0);
+    // All 11 others counted either way: headroom 700, 13 allowed, 11 held: 2 more.
+    for (const { each, clock, admitted } of [prompt, late]) {
+      expect(each.model.headroom(clock.now())).toBeCloseTo(700, 0);
+      expect(admitted).toBe(2);
+    }
+  });
+
+  it('counts on the round trip only when it is at least three times the lag', async () => {
+    for (const reads of [400, 450, 500]) {
+      const clock = fakeClock();
+      const near = side(clock);
+      const prompt = side(clock, { transit: true, lagMs: 10 });
+      const late = side(clock, { transit: true, lagMs: 20 });
+      await replay(clock, [near, prompt, late], FAR, reads);
+      const now = clock.now();
+      const delay = prompt.transit?.estimate.delayMs ?? 0;
+      // The same estimate on both sides (the lag does not change what is learned): over 30 ms,
+      // under 60.
+      expect(late.transit?.estimate).toEqual(prompt.transit?.estimate);
+      expect(delay).toBeGreaterThan(30);
+      expect(delay).toBeLessThan(60);
+      // Lag 20 ms: the gate reads and admits exactly as one without an estimate.
+      expect(late.model.headroom(now)).toBe(near.model.headroom(now));
+      const today = await demand(near, 20);
+      expect(await demand(late, 20)).toBe(today);
+      // Lag 10 ms: it counts on the round trip, and admits at least as many.
+      expect(await demand(prompt, 20)).toBeGreaterThanOrEqual(today);
+    }
   });
 
   it('changes nothing with lag 0 beside a gate without the option', async () => {
