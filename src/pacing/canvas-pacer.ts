@@ -117,7 +117,7 @@ export interface PacerSnapshot {
   readonly bucket: BucketEstimate;
   /** The round trip outside Canvas, as learned so far. */
   readonly transit: TransitEstimate;
-  /** How late the event loop runs, in ms; `undefined` on an injected clock (not measured). */
+  /** How late the event loop runs, in ms; `undefined` on an injected clock or without `estimateTransit`. */
   readonly loopLagMs: number | undefined;
   /** The shared budget, when the client has one (`pacing.redis`). */
   readonly fleet?: FleetSnapshot;
@@ -179,8 +179,9 @@ export class CanvasPacer {
       upFrontCost: options.upFrontCost,
       outflowPerSecond: options.outflowPerSecond,
     });
-    // The event loop's lag is real time: measured only on the system clock.
-    this.#lag = hooks.clock === undefined ? new LoopLag() : undefined;
+    // The event loop's lag is real time: measured only on the system clock, and only where it
+    // decides something (whether the round trip is counted on).
+    this.#lag = hooks.clock === undefined && options.estimateTransit ? new LoopLag() : undefined;
     const lag = this.#lag;
     this.#gate = new BucketGate(this.#model, {
       ...(options.estimateTransit ? { transit: this.#transit } : {}),

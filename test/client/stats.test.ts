@@ -31,6 +31,9 @@ describe('CanvasSyncClient stats', () => {
       // Measured on the system clock (the client's default).
       loopLagMs: expect.any(Number),
     });
+    // Not measured where it decides nothing: without the round-trip estimate.
+    const plain = createClient(sim, { pacing: { estimateTransit: false } });
+    expect(plain.stats().loopLagMs).toBeUndefined();
   });
 
   it('keeps its counters consistent with the events and the simulator', async () => {
