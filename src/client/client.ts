@@ -103,9 +103,9 @@ export interface ClientStats {
   /**
    * How late the event loop runs, in ms, as the pacer measures it (the 99th percentile of
    * `monitorEventLoopDelay` over the last one to two seconds, less its 5 ms resolution): the
-   * round trip is counted on only when it is at least three times this. `undefined` with an
-   * injected `clock`, which is not real time, and with `pacing.estimateTransit: false`, where it
-   * decides nothing.
+   * headroom's readings count for at least ten times this, and the round trip is counted on only
+   * when it is at least three times this. `undefined` with an injected `clock`, which is not real
+   * time.
    */
   readonly loopLagMs: number | undefined;
   /** The budget shared through Redis, when `pacing.redis` is given. */

@@ -49,7 +49,24 @@ export interface BucketModelSettings {
    * @defaultValue `Infinity` (the client passes `pacing.maxPlausibleRemaining`, 10,000)
    */
   readonly maxHighWaterMark?: number;
+  /**
+   * How late the event loop runs now, in ms: readings are kept for at least
+   * `LAG_WINDOWS` (10) times that, however short `windowMs` is.
+   * @defaultValue none (readings count for `windowMs`)
+   */
+  readonly lagMs?: (() => number) | undefined;
 }
+
+/**
+ * Readings count for at least this many times the event loop's lag. A response read late makes
+ * the requests admitted while it waited count as held, so its reading overstates the headroom; a
+ * loop that runs late makes nearly every reading do so. The lowest recent reading is then the one
+ * taken when the loop happened to keep time, and it must not be forgotten before the next such
+ * reading comes (measured on the main job's pipeline with two busy loops, lag 45-86 ms: every
+ * reading for 250 ms at a time overstated it, by up to seven charges; with the readings kept 1 s,
+ * no throttle in four runs against two in three of four).
+ */
+const LAG_WINDOWS = 10;
 
 /** One response's testimony about the bucket. */
 export interface BucketObservation {
@@ -149,8 +166,9 @@ export class BucketModel {
     const smoothed = Number.isFinite(observation.headroom);
     // A smoothed reading already weighs the earlier ones: it supersedes them (the minimum of
     // many smoothed readings would only be their noise's low end, a charge or more too low).
+    const windowMs = this.#windowMs();
     this.#samples = this.#samples.filter(
-      (sample) => !(smoothed && sample.smoothed) && nowMs - sample.atMs <= this.#settings.windowMs,
+      (sample) => !(smoothed && sample.smoothed) && nowMs - sample.atMs <= windowMs,
     );
     const others = Math.max(0, othersInFlight);
     this.#samples.push({
@@ -192,9 +210,14 @@ export class BucketModel {
   /** Samples that still count: those of the window, and always the newest. */
   #current(nowMs: number): Sample[] {
     const newest = this.#samples[this.#samples.length - 1];
-    return this.#samples.filter(
-      (sample) => sample === newest || nowMs - sample.atMs <= this.#settings.windowMs,
-    );
+    const windowMs = this.#windowMs();
+    return this.#samples.filter((sample) => sample === newest || nowMs - sample.atMs <= windowMs);
+  }
+
+  /** How long a reading counts: `windowMs`, or longer while the event loop runs late. */
+  #windowMs(): number {
+    const lag = this.#settings.lagMs?.() ?? 0;
+    return Math.max(this.#settings.windowMs, Number.isFinite(lag) ? LAG_WINDOWS * lag : 0);
   }
 
   /**

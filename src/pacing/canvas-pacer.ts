@@ -23,7 +23,10 @@ export interface PacingOptions extends FleetPacingOptions {
   safetyMargin?: number;
   /** Most requests in flight at once, whatever the bucket allows. @defaultValue 64. Minimum: 1 */
   maxConcurrent?: number;
-  /** How long a response's testimony counts in the headroom estimate, in ms. @defaultValue 250 */
+  /**
+   * How long a response's testimony counts in the headroom estimate, in ms; at least ten times the
+   * event loop's lag while it runs late (on the system clock). @defaultValue 250
+   */
   windowMs?: number;
   /**
    * Longest a request waits for the bucket to leak, in ms. A longer computed wait means the
@@ -117,7 +120,7 @@ export interface PacerSnapshot {
   readonly bucket: BucketEstimate;
   /** The round trip outside Canvas, as learned so far. */
   readonly transit: TransitEstimate;
-  /** How late the event loop runs, in ms; `undefined` on an injected clock or without `estimateTransit`. */
+  /** How late the event loop runs, in ms; `undefined` on an injected clock. */
   readonly loopLagMs: number | undefined;
   /** The shared budget, when the client has one (`pacing.redis`). */
   readonly fleet?: FleetSnapshot;
@@ -167,7 +170,12 @@ export class CanvasPacer {
     this.#aborts = hooks.aborts ?? new AbortFanout();
     this.#fleet = hooks.fleet;
     this.#maxPlausibleRemaining = options.maxPlausibleRemaining;
+    // The event loop's lag is real time: measured only on the system clock.
+    this.#lag = hooks.clock === undefined ? new LoopLag() : undefined;
+    const lag = this.#lag;
+    const lagMs = lag === undefined ? {} : { lagMs: () => lag.ms() };
     this.#model = new BucketModel({
+      ...lagMs,
       highWaterMark: options.highWaterMark,
       upFrontCost: options.upFrontCost,
       outflowPerSecond: options.outflowPerSecond,
@@ -179,13 +187,9 @@ export class CanvasPacer {
       upFrontCost: options.upFrontCost,
       outflowPerSecond: options.outflowPerSecond,
     });
-    // The event loop's lag is real time: measured only on the system clock, and only where it
-    // decides something (whether the round trip is counted on).
-    this.#lag = hooks.clock === undefined && options.estimateTransit ? new LoopLag() : undefined;
-    const lag = this.#lag;
     this.#gate = new BucketGate(this.#model, {
       ...(options.estimateTransit ? { transit: this.#transit } : {}),
-      ...(lag === undefined ? {} : { lagMs: () => lag.ms() }),
+      ...lagMs,
       maxInFlight: options.maxConcurrent,
       clock,
       maxWaitMs: options.maxWaitMs,

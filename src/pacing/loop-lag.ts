@@ -26,9 +26,9 @@ export interface LoopDelayHistogram {
 /**
  * How late this process's event loop runs: the 99th percentile of the delays Node's
  * `monitorEventLoopDelay` measured over the last one to two seconds, beyond its own sampling
- * interval. A response read that late left Canvas that much earlier than the client believes,
- * so the pacer counts that much less of its recent sends in its reading. Enabled when made;
- * `close()` stops the monitor.
+ * interval. A response read that late makes the requests admitted while it waited count as held,
+ * so the pacer keeps its readings longer (ten times the lag) and counts on a round trip only when
+ * it is well beyond the lag. Enabled when made; `close()` stops the monitor.
  */
 export class LoopLag {
   readonly #histogram: LoopDelayHistogram;

@@ -31,9 +31,13 @@ describe('CanvasSyncClient stats', () => {
       // Measured on the system clock (the client's default).
       loopLagMs: expect.any(Number),
     });
-    // Not measured where it decides nothing: without the round-trip estimate.
+    // Measured without the round-trip estimate too (it decides how long readings count).
     const plain = createClient(sim, { pacing: { estimateTransit: false } });
-    expect(plain.stats().loopLagMs).toBeUndefined();
+    expect(plain.stats().loopLagMs).toEqual(expect.any(Number));
+    await plain.close();
+    // Not on an injected clock, which is not real time.
+    const { client: faked } = await onFakeClock();
+    expect(faked.stats().loopLagMs).toBeUndefined();
   });
 
   it('keeps its counters consistent with the events and the simulator', async () => {

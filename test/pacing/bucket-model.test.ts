@@ -67,6 +67,26 @@ describe('BucketModel', () => {
     expect(m.headroom(300)).toBeCloseTo(452.99, 10);
   });
 
+  it('keeps its readings for ten times the event loop’s lag when that outlasts windowMs', () => {
+    let lagMs = 60;
+    const m = model({ lagMs: () => lagMs });
+    // A reading taken while the loop kept time, then one read late: requests admitted while its
+    // response waited count as held, +100 too much.
+    m.observe({ remaining: 300, othersInFlight: 2, throttled: false, nowMs: 0 }); // 400
+    m.observe({ remaining: 300, othersInFlight: 4, throttled: false, nowMs: 1 }); // 500
+    // 250 ms is past, 600 (10 × 60) is not: the lower reading still holds, grown by the leak.
+    expect(m.headroom(500)).toBeCloseTo(405, 10);
+    expect(m.headroom(601)).toBeCloseTo(506, 10);
+    // The loop keeps time again: back to windowMs, and both are older than that.
+    lagMs = 2;
+    m.observe({ remaining: 280, othersInFlight: 4, throttled: false, nowMs: 260 }); // 480
+    expect(m.headroom(260)).toBeCloseTo(480, 10);
+    // A lag that is not a number is no lag: windowMs still holds.
+    lagMs = Number.NaN;
+    m.observe({ remaining: 300, othersInFlight: 4, throttled: false, nowMs: 270 }); // 500
+    expect(m.headroom(500)).toBeCloseTo(482.4, 10);
+  });
+
   it('takes the latest smoothed reading for the headroom, still below any raw one in the window', () => {
     const m = model();
     // Smoothed readings (the transit estimate's): each replaces the smoothed ones before it.
