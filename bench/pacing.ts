@@ -216,8 +216,13 @@ const regimes: readonly Regime[] = [
   },
 ];
 
+/** BENCH_CONTENDERS=client,fixed13 runs only those contenders (keys as in the tokens). */
+const onlyContenders = process.env.BENCH_CONTENDERS?.split(',').map((key) => key.trim());
+
 const contendersOf = (regime: Regime): readonly Contender[] =>
-  regime.contenders ?? defaultContenders;
+  (regime.contenders ?? defaultContenders).filter(
+    (contender) => onlyContenders === undefined || onlyContenders.includes(contender.key),
+  );
 
 const baselineBudgetOf = (regime: Regime): number => regime.baselineBudgetMs ?? BASELINE_BUDGET_MS;
 

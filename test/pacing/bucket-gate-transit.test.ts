@@ -124,6 +124,7 @@ function agesOf(each: Side, now: number): number[] {
 describe('BucketGate with a TransitEstimator', () => {
   it('admits more than without one for the same readings, once the estimator is confident', async () => {
     let ahead = 0;
+    let short = 0;
     const stops = Array.from({ length: 14 }, (_, i) => 380 + 3 * i);
     for (const reads of stops) {
       const clock = fakeClock();
@@ -147,12 +148,20 @@ describe('BucketGate with a TransitEstimator', () => {
       // With one, the requests probably on their way back no longer hold a charge.
       const departed = far.transit?.departures(agesOf(far, now)) ?? 0;
       const more = (await demand(far, 20)) - today;
-      expect(more).toBeGreaterThanOrEqual(Math.floor(departed));
-      expect(more).toBeLessThanOrEqual(Math.ceil(departed));
-      if (departed >= 1) expect(more).toBeGreaterThan(0);
-      if (more > 0) ahead++;
+      if (departed >= 1) {
+        expect(more).toBeGreaterThan(0);
+        expect(more).toBeLessThanOrEqual(Math.ceil(departed));
+        ahead++;
+      } else {
+        // Less than one whole departure is not counted on: the next request would bet on a
+        // departure that does not come about one time in fifty.
+        expect(more).toBe(0);
+        if (departed > 0) short++;
+      }
     }
-    expect(ahead).toBeGreaterThan(stops.length / 2);
+    // Both cases occur along the timeline.
+    expect(ahead).toBeGreaterThanOrEqual(stops.length / 3);
+    expect(short).toBeGreaterThan(0);
   });
 
   it('admits exactly as without one while the estimator is unconfident', async () => {
