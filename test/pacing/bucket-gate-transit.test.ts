@@ -160,7 +160,7 @@ describe('BucketGate with a TransitEstimator', () => {
       }
     }
     // Both cases occur along the timeline.
-    expect(ahead).toBeGreaterThanOrEqual(stops.length / 3);
+    expect(ahead).toBeGreaterThanOrEqual(stops.length / 2);
     expect(short).toBeGreaterThan(0);
   });
 
