@@ -23,6 +23,7 @@ import {
 } from '../../src/testing/index.js';
 import {
   hasRedisServer,
+  PRIVATE_REDIS_BOOT_MS,
   type PrivateRedis,
   startPrivateRedis,
 } from '../queue/support/redis-server.js';
@@ -444,7 +445,7 @@ describe.skipIf(!installed)(
 
     beforeAll(async () => {
       privateRedis = await startPrivateRedis();
-    });
+    }, PRIVATE_REDIS_BOOT_MS);
 
     afterAll(async () => {
       await privateRedis?.dispose();

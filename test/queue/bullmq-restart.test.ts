@@ -10,7 +10,12 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BullMQQueueAdapter } from '../../src/queue/bullmq/index.js';
 import { createTask, type SyncTask } from '../../src/queue/task.js';
-import { hasRedisServer, type PrivateRedis, startPrivateRedis } from './support/redis-server.js';
+import {
+  hasRedisServer,
+  PRIVATE_REDIS_BOOT_MS,
+  type PrivateRedis,
+  startPrivateRedis,
+} from './support/redis-server.js';
 import { until } from './support/tasks.js';
 
 const installed = hasRedisServer();
@@ -35,7 +40,7 @@ describe.skipIf(!installed)(
 
     beforeAll(async () => {
       redis = await startPrivateRedis();
-    });
+    }, PRIVATE_REDIS_BOOT_MS);
 
     afterAll(async () => {
       await redis?.dispose();

@@ -13,6 +13,7 @@ import {
 } from '../../src/queue/rabbitmq/index.js';
 import type { SyncTask } from '../../src/queue/task.js';
 import {
+  RABBITMQ_BOOT_MS,
   type RabbitMQServer,
   rabbitmqInstalled,
   startRabbitMQ,
@@ -42,7 +43,7 @@ describe.skipIf(!installed)('RabbitMQQueueAdapter on a private RabbitMQ node', (
       conf: ['consumer_timeout = 1000'],
       rabbitAdvanced: ['{channel_tick_interval, 100}'],
     });
-  }, 120_000);
+  }, RABBITMQ_BOOT_MS);
 
   afterAll(async () => {
     for (const adapter of adapters.splice(0)) await adapter.close().catch(() => undefined);

@@ -2,16 +2,18 @@
  * A private RabbitMQ node for tests that must stop, restart or reconfigure the broker (the
  * shared one of `CANVAS_SYNC_AMQP_URL` must not be touched). Started as `.ci/run` starts its node
  * ("start rabbitmq"): its own epmd on a free port, `rabbitmq-server` bound to 127.0.0.1 on a free
- * port (and that port + 20000 for Erlang distribution), every file (mnesia, logs, cookie, config)
- * in a fresh temp folder. Stopped with `rabbitmqctl stop`, then by pid; epmd by its pid.
+ * port, Erlang distribution and the CLI's own distribution ports on free ports of their own (all
+ * below the kernel's ephemeral range: see test/support/ports.ts), every file (mnesia, logs,
+ * cookie, config) in a fresh temp folder. Stopped with `rabbitmqctl stop`, then by pid; epmd by its pid.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createConnection, createServer } from 'node:net';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freeStablePort } from '../../support/ports.js';
 
 /** Where Debian's rabbitmq-server package puts the scripts (as `.ci/run` uses them). */
 export const RABBIT_BIN = '/usr/lib/rabbitmq/bin';
@@ -30,9 +32,15 @@ export interface RabbitMQServerOptions {
   conf?: string[];
   /** The rabbit application's settings for advanced.config, as Erlang terms (e.g. `{channel_tick_interval, 100}`). */
   rabbitAdvanced?: string[];
-  /** How long a boot may take, in ms. @defaultValue 90000 */
+  /** How long a boot may take until the node listens, in ms. @defaultValue 60000 */
   bootTimeoutMs?: number;
 }
+
+/**
+ * A bound for the hook that calls {@link startRabbitMQ}: two boots (each up to 60 s to listen and
+ * 30 s for `await_startup`) and their cleanup.
+ */
+export const RABBITMQ_BOOT_MS = 240_000;
 
 /** A private RabbitMQ node. */
 export interface RabbitMQServer {
@@ -51,9 +59,26 @@ export interface RabbitMQServer {
   dispose(): Promise<void>;
 }
 
-/** Starts epmd and a RabbitMQ node; resolves once `rabbitmqctl await_startup` succeeded. */
+/**
+ * Starts epmd and a RabbitMQ node; resolves once `rabbitmqctl await_startup` succeeded. A first
+ * boot that fails (a port taken between the check and the bind, a boot too slow on a loaded
+ * machine) is tried once more from scratch on fresh ports; the error of a second failure tells of
+ * both, with the end of the node's log.
+ */
 export async function startRabbitMQ(options: RabbitMQServerOptions = {}): Promise<RabbitMQServer> {
-  const bootTimeoutMs = options.bootTimeoutMs ?? 90_000;
+  try {
+    return await bootRabbitMQ(options);
+  } catch (first) {
+    try {
+      return await bootRabbitMQ(options);
+    } catch (second) {
+      throw new Error(`RabbitMQ failed to boot twice: ${String(first)}\n/ then: ${String(second)}`);
+    }
+  }
+}
+
+async function bootRabbitMQ(options: RabbitMQServerOptions): Promise<RabbitMQServer> {
+  const bootTimeoutMs = options.bootTimeoutMs ?? 60_000;
   const dir = await mkdtemp(join(tmpdir(), 'canvas-sync-rabbit-'));
   const home = join(dir, 'home');
   await mkdir(home);
@@ -78,8 +103,12 @@ export async function startRabbitMQ(options: RabbitMQServerOptions = {}): Promis
     `[{rabbit, [${(options.rabbitAdvanced ?? []).join(', ')}]}].\n`,
   );
 
-  const epmdPort = await freePort();
-  const port = await freePortPair(20_000);
+  const epmdPort = await freeStablePort();
+  const port = await freeStablePort(1, [epmdPort]);
+  const distPort = await freeStablePort(1, [epmdPort, port]);
+  // rabbitmqctl's own distribution ports: a run of 11, as its default (35672-35682), which lies in
+  // the ephemeral range and is shared with any other node's CLI.
+  const ctlPorts = await freeStablePort(11, [epmdPort, port, distPort]);
   const node = `cs-test-${randomBytes(4).toString('hex')}@localhost`;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -88,7 +117,9 @@ export async function startRabbitMQ(options: RabbitMQServerOptions = {}): Promis
     RABBITMQ_LOG_BASE: join(dir, 'log'),
     RABBITMQ_NODE_PORT: String(port),
     RABBITMQ_NODE_IP_ADDRESS: '127.0.0.1',
-    RABBITMQ_DIST_PORT: String(port + 20_000),
+    RABBITMQ_DIST_PORT: String(distPort),
+    RABBITMQ_CTL_DIST_PORT_MIN: String(ctlPorts),
+    RABBITMQ_CTL_DIST_PORT_MAX: String(ctlPorts + 10),
     RABBITMQ_NODENAME: node,
     RABBITMQ_ENABLED_PLUGINS_FILE: join(dir, 'enabled_plugins'),
     RABBITMQ_PID_FILE: join(dir, 'rabbit.pid'),
@@ -148,7 +179,7 @@ export async function startRabbitMQ(options: RabbitMQServerOptions = {}): Promis
       }
       await sleep(250);
     }
-    await ctl('await_startup', '--timeout', '50');
+    await ctl('await_startup', '--timeout', '30');
   }
 
   async function stopNode(): Promise<void> {
@@ -182,8 +213,9 @@ export async function startRabbitMQ(options: RabbitMQServerOptions = {}): Promis
     }
     await startNode();
   } catch (error) {
+    const tail = await logTail(join(dir, 'log'));
     await dispose();
-    throw error;
+    throw new Error(`${error instanceof Error ? error.message : String(error)}${tail}`);
   }
   return {
     url: `amqp://guest:guest@127.0.0.1:${port}`,
@@ -232,32 +264,17 @@ function tcpOpen(port: number): Promise<boolean> {
   });
 }
 
-function listenable(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
-/** A port the system says is free. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** A free port `p` below 45536 such that `p + offset` is free too. */
-async function freePortPair(offset: number): Promise<number> {
-  for (let tries = 0; tries < 200; tries++) {
-    const port = 20_000 + Math.floor(Math.random() * 25_000);
-    if ((await listenable(port)) && (await listenable(port + offset))) return port;
+/** The last lines of the node's newest log file, to explain a failed boot ("" if none). */
+async function logTail(logDir: string): Promise<string> {
+  try {
+    const files = (await readdir(logDir)).filter((name) => name.endsWith('.log'));
+    const texts = await Promise.all(files.map((name) => readFile(join(logDir, name), 'utf8')));
+    const lines = texts
+      .join('\n')
+      .split('\n')
+      .filter((line) => line.trim() !== '');
+    return lines.length === 0 ? '' : `\nend of the node's log:\n${lines.slice(-15).join('\n')}`;
+  } catch {
+    return '';
   }
-  throw new Error('No free pair of ports');
 }

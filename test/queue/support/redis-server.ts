@@ -5,9 +5,9 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freeStablePort } from '../../support/ports.js';
 
 /** Whether a `redis-server` binary is on the PATH. */
 export function hasRedisServer(): boolean {
@@ -32,9 +32,30 @@ export interface PrivateRedis {
   dispose(): Promise<void>;
 }
 
-/** Starts a private Redis (see the module's comment); resolves once it accepts connections. */
+/** A bound for the hook that calls {@link startPrivateRedis}: two boots of up to 10 s each, and more. */
+export const PRIVATE_REDIS_BOOT_MS = 60_000;
+
+/**
+ * Starts a private Redis (see the module's comment); resolves once it accepts connections. A first
+ * boot that fails (the port taken between the check and the bind, a start slower than 10 s on a
+ * loaded machine) is tried once more on a fresh port, and the error tells of both attempts.
+ */
 export async function startPrivateRedis(): Promise<PrivateRedis> {
-  const port = await freePort();
+  try {
+    return await bootPrivateRedis();
+  } catch (first) {
+    try {
+      return await bootPrivateRedis();
+    } catch (second) {
+      throw new Error(
+        `redis-server failed to boot twice: ${String(first)} / then: ${String(second)}`,
+      );
+    }
+  }
+}
+
+async function bootPrivateRedis(): Promise<PrivateRedis> {
+  const port = await freeStablePort();
   const dir = await mkdtemp(join(tmpdir(), 'canvas-sync-redis-'));
   let child: ChildProcess | undefined;
 
@@ -99,7 +120,12 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
     clearTimeout(timer);
   };
 
-  await start();
+  try {
+    await start();
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
@@ -114,17 +140,4 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
       await rm(dir, { recursive: true, force: true });
     },
   };
-}
-
-/** A TCP port free on 127.0.0.1 right now. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
